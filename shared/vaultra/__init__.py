@@ -1,0 +1,1 @@
+"""Vaultra core: Stripe ingest, ledger, metrics and readiness."""

@@ -1,0 +1,384 @@
+"""SQLAlchemy 2 typed models: the schema of record. Alembic migrations must match these exactly
+(a test runs autogenerate against a migrated database and expects no difference).
+
+Conventions:
+- money is `BigInteger` minor units with a 3-letter lowercase `currency` beside it;
+- every timestamp is `timestamptz` and UTC;
+- every ledger row carries `business_id` (the tenant) and is keyed by `(business_id, id)`;
+- every ledger row carries its *version*: `version_at` (when the state it holds was true at Stripe —
+  an event's `created`, or the moment a backfill read the object) and `version_key` (the event id, a
+  deterministic tie-break for two states of the same second). An upsert only replaces a row with a
+  strictly greater `(version_at, version_key)`, so any delivery order yields the same ledger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TZ = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: TZ, dict[str, Any]: JSONB, list[Any]: JSONB}
+
+
+def _uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(TZ, server_default=func.now())
+
+
+# --- Accounts and tenancy -----------------------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+
+
+class Business(Base):
+    __tablename__ = "businesses"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(200))
+    owner_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The account's default (settlement) currency, learned from Stripe; metrics are in it.
+    default_currency: Mapped[str | None] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = _now()
+
+
+class StripeConnection(Base):
+    """A Stripe account linked to a business, in one mode. Live and test data never mix: the same
+    account id may be linked once per mode, and events are routed by (account, livemode)."""
+
+    __tablename__ = "stripe_connections"
+    __table_args__ = (UniqueConstraint("account_id", "livemode"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), unique=True
+    )
+    account_id: Mapped[str] = mapped_column(String(255))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    # Fernet ciphertext of an access token / restricted key, if the connection has its own.
+    credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    linked_at: Mapped[datetime] = _now()
+    deauthorized_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+# --- Raw events ---------------------------------------------------------------------------------
+
+
+class StripeEvent(Base):
+    """Every Stripe event exactly as received, before any interpretation.
+
+    status: received → applied | pending_link (no business linked to its account yet)
+            | ignored (a type Vaultra does not use, or a mode mismatch) | failed (malformed).
+    """
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (
+        Index(None, "account_id", "livemode", "status"),
+        Index(None, "business_id", "created"),
+    )
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(255))
+    livemode: Mapped[bool | None] = mapped_column(Boolean)
+    type: Mapped[str | None] = mapped_column(String(255))
+    api_version: Mapped[str | None] = mapped_column(String(32))
+    created: Mapped[datetime | None] = mapped_column(TZ)
+    source: Mapped[str] = mapped_column(String(16))  # webhook | backfill
+    body: Mapped[str] = mapped_column(Text)  # the raw request body, byte for byte (UTF-8)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    error: Mapped[str | None] = mapped_column(Text)
+    business_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="SET NULL")
+    )
+    received_at: Mapped[datetime] = _now()
+    processed_at: Mapped[datetime | None] = mapped_column(TZ)
+    # Set once "stripe data changed" was published for it: a redelivery of an event whose
+    # publish failed publishes again (a small outbox), otherwise a duplicate is a no-op.
+    published_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+# --- Normalized ledger --------------------------------------------------------------------------
+
+
+class LedgerRow:
+    """Columns every ledger table has: tenant, Stripe id, mode, creation time and version."""
+
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    created: Mapped[datetime] = mapped_column(TZ)
+    version_at: Mapped[datetime] = mapped_column(TZ)
+    version_key: Mapped[str] = mapped_column(String(255))
+
+
+class Customer(LedgerRow, Base):
+    __tablename__ = "customers"
+    currency: Mapped[str | None] = mapped_column(String(3))
+    delinquent: Mapped[bool | None] = mapped_column(Boolean)
+    deleted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class Charge(LedgerRow, Base):
+    __tablename__ = "charges"
+    __table_args__ = (Index(None, "business_id", "created"), Index(None, "business_id", "customer_id"))
+    customer_id: Mapped[str | None] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    amount_captured: Mapped[int] = mapped_column(BigInteger)
+    amount_refunded: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | pending | failed
+    paid: Mapped[bool] = mapped_column(Boolean)
+    captured: Mapped[bool] = mapped_column(Boolean)
+    refunded: Mapped[bool] = mapped_column(Boolean)
+    disputed: Mapped[bool] = mapped_column(Boolean)
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    balance_transaction_id: Mapped[str | None] = mapped_column(String(255))
+    invoice_id: Mapped[str | None] = mapped_column(String(255))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class Refund(LedgerRow, Base):
+    __tablename__ = "refunds"
+    __table_args__ = (Index(None, "business_id", "created"),)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    balance_transaction_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class Dispute(LedgerRow, Base):
+    __tablename__ = "disputes"
+    __table_args__ = (Index(None, "business_id", "created"),)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    # When the dispute reached won/lost: the earliest moment any source reported it closed.
+    closed_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class Payout(LedgerRow, Base):
+    __tablename__ = "payouts"
+    __table_args__ = (Index(None, "business_id", "arrival_date"),)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))  # paid | pending | in_transit | canceled | failed
+    arrival_date: Mapped[datetime] = mapped_column(TZ)
+    automatic: Mapped[bool | None] = mapped_column(Boolean)
+    method: Mapped[str | None] = mapped_column(String(16))
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+
+
+class BalanceTransaction(LedgerRow, Base):
+    __tablename__ = "balance_transactions"
+    __table_args__ = (Index(None, "business_id", "created"), Index(None, "business_id", "source_id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    fee: Mapped[int] = mapped_column(BigInteger)
+    net: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    type: Mapped[str] = mapped_column(String(64))
+    reporting_category: Mapped[str | None] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(255))
+    available_on: Mapped[datetime | None] = mapped_column(TZ)
+    exchange_rate: Mapped[float | None] = mapped_column(Numeric(24, 12, asdecimal=False))
+
+
+class Invoice(LedgerRow, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (Index(None, "business_id", "subscription_id"),)
+    customer_id: Mapped[str | None] = mapped_column(String(255))
+    subscription_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(32))
+    billing_reason: Mapped[str | None] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_due: Mapped[int] = mapped_column(BigInteger)
+    amount_paid: Mapped[int] = mapped_column(BigInteger)
+    subtotal: Mapped[int | None] = mapped_column(BigInteger)
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    tax: Mapped[int | None] = mapped_column(BigInteger)
+    period_start: Mapped[datetime | None] = mapped_column(TZ)
+    period_end: Mapped[datetime | None] = mapped_column(TZ)
+    paid_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class InvoiceLine(LedgerRow, Base):
+    """An invoice's lines. `version_*` is the invoice's: a newer invoice replaces its lines."""
+
+    __tablename__ = "invoice_lines"
+    __table_args__ = (Index(None, "business_id", "invoice_id"),)
+    invoice_id: Mapped[str] = mapped_column(String(255))
+    subscription_id: Mapped[str | None] = mapped_column(String(255))
+    subscription_item_id: Mapped[str | None] = mapped_column(String(255))
+    price_id: Mapped[str | None] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    unit_amount: Mapped[int | None] = mapped_column(BigInteger)
+    interval: Mapped[str | None] = mapped_column(String(8))
+    interval_count: Mapped[int | None] = mapped_column(Integer)
+    usage_type: Mapped[str | None] = mapped_column(String(16))
+    proration: Mapped[bool] = mapped_column(Boolean)
+    period_start: Mapped[datetime | None] = mapped_column(TZ)
+    period_end: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class Subscription(LedgerRow, Base):
+    """The latest known state of a subscription; its history is in `subscription_states`."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index(None, "business_id", "customer_id"),)
+    customer_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    start_date: Mapped[datetime | None] = mapped_column(TZ)
+    trial_start: Mapped[datetime | None] = mapped_column(TZ)
+    trial_end: Mapped[datetime | None] = mapped_column(TZ)
+    current_period_start: Mapped[datetime | None] = mapped_column(TZ)
+    current_period_end: Mapped[datetime | None] = mapped_column(TZ)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean)
+    canceled_at: Mapped[datetime | None] = mapped_column(TZ)
+    ended_at: Mapped[datetime | None] = mapped_column(TZ)
+    # The subscription-level discount: {"coupon_id", "percent_off", "amount_off", "currency",
+    # "duration", "duration_in_months", "start", "end"} or null.
+    discount: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class SubscriptionItem(LedgerRow, Base):
+    """A subscription's current items. `version_*` is the subscription's: items older than their
+    subscription's version (removed from it) are deleted when a newer snapshot arrives."""
+
+    __tablename__ = "subscription_items"
+    __table_args__ = (Index(None, "business_id", "subscription_id"),)
+    subscription_id: Mapped[str] = mapped_column(String(255))
+    price_id: Mapped[str | None] = mapped_column(String(255))
+    product_id: Mapped[str | None] = mapped_column(String(255))
+    unit_amount: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    interval: Mapped[str | None] = mapped_column(String(8))
+    interval_count: Mapped[int | None] = mapped_column(Integer)
+    usage_type: Mapped[str | None] = mapped_column(String(16))
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SubscriptionState(Base):
+    """One state of a subscription and the moment it began: the history MRR is computed from.
+
+    Rows come from three sources (`source`): `event` (a customer.subscription.* event: the full
+    subscription at the event's `created`), `snapshot` (a backfill read of the subscription as it is
+    now) and `reconstructed` (history older than Stripe's 30 days of events, rebuilt from the
+    subscription and its invoices — see docs/DATA_MODEL.md). Insert-only: the set of rows does not
+    depend on the order in which they arrived.
+    """
+
+    __tablename__ = "subscription_states"
+    __table_args__ = (Index(None, "business_id", "customer_id"),)
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscription_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(TZ, primary_key=True)
+    version_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    customer_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # [{"item_id", "price_id", "unit_amount", "currency", "interval", "interval_count",
+    #   "usage_type", "quantity"}]
+    items: Mapped[list[Any]] = mapped_column(JSONB)
+    discount: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean)
+    ended_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+# --- Jobs ---------------------------------------------------------------------------------------
+
+
+class BackfillCheckpoint(Base):
+    """Progress of a backfill: one row per (business, resource, created-window)."""
+
+    __tablename__ = "backfill_checkpoints"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(TZ, primary_key=True)
+    window_end: Mapped[datetime] = mapped_column(TZ)
+    # The id of the last object imported in this window (`starting_after` to resume from).
+    cursor: Mapped[str | None] = mapped_column(String(255))
+    objects: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    completed_at: Mapped[datetime | None] = mapped_column(TZ)
+    updated_at: Mapped[datetime] = _now()
+
+
+class JobRun(Base):
+    """A run of a background job. `idempotency_key` (e.g. the Pub/Sub message id) makes a
+    redelivered message a no-op once its run has succeeded."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index(None, "business_id", "kind", "started_at"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    kind: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    business_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    started_at: Mapped[datetime] = _now()
+    finished_at: Mapped[datetime | None] = mapped_column(TZ)
+    error: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+LEDGER_TABLES: dict[str, type[LedgerRow]] = {
+    m.__tablename__: m  # type: ignore[attr-defined]
+    for m in (
+        Customer, Charge, Refund, Dispute, Payout, BalanceTransaction, Invoice, InvoiceLine,
+        Subscription, SubscriptionItem,
+    )
+}
