@@ -54,8 +54,12 @@ class Settings(BaseSettings):
     event_bus: Literal["local", "pubsub"] = Field("local", alias="VAULTRA_EVENT_BUS")
 
     # Pub/Sub topic names; defaults from vaultra.events.topics, the names Terraform creates.
-    topic_stripe_data_changed: str = Field(topics.STRIPE_DATA_CHANGED, alias="TOPIC_STRIPE_DATA_CHANGED")
-    topic_backfill_requested: str = Field(topics.BACKFILL_REQUESTED, alias="TOPIC_BACKFILL_REQUESTED")
+    topic_stripe_data_changed: str = Field(
+        topics.STRIPE_DATA_CHANGED, alias="TOPIC_STRIPE_DATA_CHANGED"
+    )
+    topic_backfill_requested: str = Field(
+        topics.BACKFILL_REQUESTED, alias="TOPIC_BACKFILL_REQUESTED"
+    )
     topic_metrics_computed: str = Field(topics.METRICS_COMPUTED, alias="TOPIC_METRICS_COMPUTED")
     topic_daily_refresh: str = Field(topics.DAILY_REFRESH, alias="TOPIC_DAILY_REFRESH")
 

@@ -26,7 +26,9 @@ class EmbeddedServer:
 
     def url(self, database: str) -> str:
         return URL.create(
-            "postgresql+pg8000", username="postgres", database=database,
+            "postgresql+pg8000",
+            username="postgres",
+            database=database,
             query={"unix_sock": self.socket_path},
         ).render_as_string(hide_password=False)
 
@@ -63,7 +65,7 @@ def _quote(name: str) -> str:
 
 
 def ensure_database(admin_url: str, database: str, template: str | None = None) -> None:
-    """Create `database` (optionally as a copy of `template`) unless it exists. Works on any server."""
+    """Create `database` (optionally a copy of `template`) unless it exists, on any server."""
     engine = _admin(admin_url)
     try:
         with engine.connect() as conn:

@@ -42,7 +42,7 @@ def engine_for_url(url: str, **kwargs: Any) -> Engine:
 
 
 def embedded_database_url(settings: Settings, database: str = "vaultra") -> str:
-    """Start (or attach to) the embedded server under VAULTRA_HOME and make sure `database` exists."""
+    """Start (or attach to) the embedded server under VAULTRA_HOME; make sure `database` exists."""
     from vaultra.db.embedded import ensure_database, start_embedded
 
     server = start_embedded(settings.vaultra_home / "pgdata")
@@ -60,7 +60,10 @@ def _cloud_sql_engine(settings: Settings, **kwargs: Any) -> Engine:
 
     def connect() -> Any:
         return connector.connect(
-            instance, "pg8000", user=settings.db_iam_user, db=settings.db_name,
+            instance,
+            "pg8000",
+            user=settings.db_iam_user,
+            db=settings.db_name,
             enable_iam_auth=True,
         )
 

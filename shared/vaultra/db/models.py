@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -49,11 +49,17 @@ TZ = DateTime(timezone=True)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: TZ, dict[str, Any]: JSONB, list[Any]: JSONB}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: TZ,
+        dict[str, Any]: JSONB,
+        list[Any]: JSONB,
+    }
 
 
 def _uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    return mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
 
 
 def _now() -> Mapped[datetime]:
@@ -75,7 +81,9 @@ class Business(Base):
     __tablename__ = "businesses"
     id: Mapped[uuid.UUID] = _uuid_pk()
     name: Mapped[str] = mapped_column(String(200))
-    owner_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    owner_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     # The account's default (settlement) currency, learned from Stripe; metrics are in it.
     default_currency: Mapped[str | None] = mapped_column(String(3))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
@@ -161,7 +169,10 @@ class Customer(LedgerRow, Base):
 
 class Charge(LedgerRow, Base):
     __tablename__ = "charges"
-    __table_args__ = (Index(None, "business_id", "created"), Index(None, "business_id", "customer_id"))
+    __table_args__ = (
+        Index(None, "business_id", "created"),
+        Index(None, "business_id", "customer_id"),
+    )
     customer_id: Mapped[str | None] = mapped_column(String(255))
     amount: Mapped[int] = mapped_column(BigInteger)
     amount_captured: Mapped[int] = mapped_column(BigInteger)
@@ -206,7 +217,9 @@ class Payout(LedgerRow, Base):
     __table_args__ = (Index(None, "business_id", "arrival_date"),)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16))  # paid | pending | in_transit | canceled | failed
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # paid | pending | in_transit | canceled | failed
     arrival_date: Mapped[datetime] = mapped_column(TZ)
     automatic: Mapped[bool | None] = mapped_column(Boolean)
     method: Mapped[str | None] = mapped_column(String(16))
@@ -215,7 +228,10 @@ class Payout(LedgerRow, Base):
 
 class BalanceTransaction(LedgerRow, Base):
     __tablename__ = "balance_transactions"
-    __table_args__ = (Index(None, "business_id", "created"), Index(None, "business_id", "source_id"))
+    __table_args__ = (
+        Index(None, "business_id", "created"),
+        Index(None, "business_id", "source_id"),
+    )
     amount: Mapped[int] = mapped_column(BigInteger)
     fee: Mapped[int] = mapped_column(BigInteger)
     net: Mapped[int] = mapped_column(BigInteger)
@@ -378,7 +394,15 @@ class JobRun(Base):
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {
     m.__tablename__: m  # type: ignore[attr-defined]
     for m in (
-        Customer, Charge, Refund, Dispute, Payout, BalanceTransaction, Invoice, InvoiceLine,
-        Subscription, SubscriptionItem,
+        Customer,
+        Charge,
+        Refund,
+        Dispute,
+        Payout,
+        BalanceTransaction,
+        Invoice,
+        InvoiceLine,
+        Subscription,
+        SubscriptionItem,
     )
 }

@@ -1,0 +1,52 @@
+# Two commands do all set-up on a fresh machine with Python >= 3.11, git and make:
+#   make demo   install what is needed, then run the demo (the main job)
+#   make test   install what is needed, then run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV_VERSION := 0.13.9
+UV := $(TOOLS)/bin/uv
+STAMP := $(VENV)/.synced
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install demo test check lint format bench serve clean
+
+# uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --python "$$(command -v $(PYTHON))"
+	@touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/vaultra demo
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check shared functions tests bench
+	$(VENV)/bin/ruff format --check shared functions tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+check: lint test
+
+format: install
+	$(VENV)/bin/ruff format shared functions tests bench
+	$(VENV)/bin/ruff check --fix shared functions tests bench
+
+bench: install
+	$(VENV)/bin/python -m bench.ingest
+
+serve: install
+	$(VENV)/bin/vaultra serve
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache

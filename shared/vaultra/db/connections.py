@@ -1,0 +1,49 @@
+"""Queries on businesses and their Stripe connections."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    business_id: uuid.UUID
+    account_id: str
+    livemode: bool
+    credentials_encrypted: bytes | None = None
+
+
+def find_linked_account(conn: Connection, account_id: str, livemode: bool) -> LinkedAccount | None:
+    row = conn.execute(
+        text(
+            "SELECT business_id, account_id, livemode, credentials_encrypted "
+            "FROM stripe_connections WHERE account_id = :a AND livemode = :m "
+            "AND deauthorized_at IS NULL"
+        ),
+        {"a": account_id, "m": livemode},
+    ).first()
+    return LinkedAccount(*row) if row else None
+
+
+def find_account_any_mode(conn: Connection, account_id: str) -> list[LinkedAccount]:
+    rows = conn.execute(
+        text(
+            "SELECT business_id, account_id, livemode, credentials_encrypted "
+            "FROM stripe_connections WHERE account_id = :a ORDER BY livemode"
+        ),
+        {"a": account_id},
+    ).all()
+    return [LinkedAccount(*r) for r in rows]
+
+
+def mark_deauthorized(conn: Connection, account_id: str, livemode: bool, at_unix: int) -> None:
+    conn.execute(
+        text(
+            "UPDATE stripe_connections SET deauthorized_at = to_timestamp(:t) "
+            "WHERE account_id = :a AND livemode = :m AND deauthorized_at IS NULL"
+        ),
+        {"a": account_id, "m": livemode, "t": at_unix},
+    )

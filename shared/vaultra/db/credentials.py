@@ -1,0 +1,54 @@
+"""Encryption at rest of per-connection Stripe credentials (an OAuth access token or a restricted
+key), with Fernet (AES-128-CBC + HMAC-SHA256) from `cryptography`.
+
+The key is `VAULTRA_CREDENTIALS_KEY` (Secret Manager in production). Locally, when it is unset, a
+key is generated once into `$VAULTRA_HOME/credentials.key` (mode 0600) so the demo needs no set-up.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from vaultra.config import Settings
+
+
+class CredentialsKeyError(RuntimeError):
+    pass
+
+
+def _local_key(home: Path) -> bytes:
+    path = home / "credentials.key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
+    return path.read_bytes().strip()
+
+
+def fernet(settings: Settings) -> Fernet:
+    key = (
+        settings.credentials_key.get_secret_value().encode()
+        if settings.credentials_key is not None
+        else _local_key(settings.vaultra_home)
+    )
+    try:
+        return Fernet(key)
+    except ValueError as exc:
+        raise CredentialsKeyError(
+            "VAULTRA_CREDENTIALS_KEY must be 32 url-safe base64-encoded bytes"
+        ) from exc
+
+
+def encrypt(settings: Settings, secret: str) -> bytes:
+    return fernet(settings).encrypt(secret.encode())
+
+
+def decrypt(settings: Settings, token: bytes) -> str:
+    try:
+        return fernet(settings).decrypt(token).decode()
+    except InvalidToken as exc:
+        raise CredentialsKeyError("stored credentials cannot be decrypted with this key") from exc

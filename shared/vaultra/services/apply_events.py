@@ -1,0 +1,54 @@
+"""Apply parsed Stripe events of one linked account to its ledger (shared by the webhook, the
+linking of an account with pending events, and the backfill of the last 30 days of events)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from vaultra.db.connections import LinkedAccount, mark_deauthorized
+from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.stripe import mapping
+from vaultra.stripe.events import ParsedEvent
+
+DEAUTHORIZED = "account.application.deauthorized"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # applied | ignored | failed
+    error: str | None = None
+
+
+def outcome_of(event: ParsedEvent, batch: Batch) -> Outcome:
+    """Normalize one event into `batch` and say what became of it. Pure: no writes yet."""
+    if event.type == DEAUTHORIZED:
+        return Outcome("applied")
+    try:
+        rows = mapping.normalize(event.object, observed_at=event.created, source="event")
+    except mapping.UnsupportedObject as exc:
+        return Outcome("ignored", str(exc))
+    except mapping.MalformedObject as exc:
+        return Outcome("failed", str(exc))
+    batch.add(rows, event.created, event.id)
+    return Outcome("applied")
+
+
+def apply_events(
+    conn: Connection, account: LinkedAccount, events: Iterable[ParsedEvent]
+) -> dict[str, Outcome]:
+    """Normalize and write the events in one batch, inside the caller's transaction."""
+    batch = Batch()
+    outcomes: dict[str, Outcome] = {}
+    for event in events:
+        if event.livemode != account.livemode:
+            outcomes[event.id] = Outcome("ignored", "livemode does not match the linked account")
+            continue
+        outcomes[event.id] = outcome_of(event, batch)
+        if event.type == DEAUTHORIZED:
+            mark_deauthorized(conn, account.account_id, account.livemode, event.created)
+    if batch:
+        write_batch(conn, account.business_id, account.livemode, batch)
+    return outcomes
