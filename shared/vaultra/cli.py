@@ -1,0 +1,201 @@
+"""The `vaultra` command: the composition root of the command-line runtime."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from vaultra.bootstrap import get_engine
+from vaultra.config import Settings, get_settings
+from vaultra.db import credentials, migrate
+from vaultra.db.connections import LinkedAccount, find_account_any_mode
+from vaultra.logs import configure_logging
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+business_app = typer.Typer(no_args_is_help=True, help="Businesses and their Stripe accounts.")
+app.add_typer(business_app, name="business")
+console = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """The database, migrated to head (every command that touches it starts here)."""
+    engine = get_engine(settings)
+    migrate.upgrade(engine)
+    return engine
+
+
+def linked_account(engine: Engine, account_id: str, test_mode: bool | None) -> LinkedAccount:
+    with engine.connect() as conn:
+        links = find_account_any_mode(conn, account_id)
+    if test_mode is not None:
+        links = [link for link in links if link.livemode is not test_mode]
+    if not links:
+        raise fail(f"{account_id} is not linked to a business; run `vaultra business add` first")
+    if len(links) > 1:
+        raise fail(f"{account_id} is linked in live and test mode; pass --test-mode or --live-mode")
+    return links[0]
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level.")] = False,
+) -> None:
+    """Vaultra: funding readiness from a founder's Stripe history."""
+    configure_logging("INFO" if verbose else "WARNING")
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (every other command does this on start, too)."""
+    ready_engine(get_settings())
+    console.print("database is at the latest migration")
+
+
+@business_app.command("add")
+def business_add(
+    name: Annotated[str, typer.Option(help="The business's name.")],
+    stripe_account: Annotated[str, typer.Option(help="Its Stripe account id (acct_…).")],
+    test_mode: Annotated[bool, typer.Option(help="Link the account's test-mode data.")] = False,
+    restricted_key_stdin: Annotated[
+        bool, typer.Option(help="Read a restricted key for this account from standard input.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a business linked to a Stripe account; events already received for it apply now."""
+    from vaultra.services.businesses import AccountAlreadyLinked, InvalidAccountId, add_business
+
+    settings = get_settings()
+    engine = ready_engine(settings)
+    secret = None
+    if restricted_key_stdin:
+        key = sys.stdin.readline().strip()
+        if not key:
+            raise fail("--restricted-key-stdin given but standard input was empty")
+        secret = credentials.encrypt(settings, key)
+    try:
+        with engine.begin() as conn:
+            result = add_business(
+                conn, name, stripe_account, livemode=not test_mode, credentials_encrypted=secret
+            )
+    except (AccountAlreadyLinked, InvalidAccountId, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "id": str(result.business_id),
+                    "name": name.strip(),
+                    "stripe_account": stripe_account,
+                    "livemode": not test_mode,
+                    "pending_events_applied": result.pending_applied,
+                }
+            )
+        )
+        return
+    console.print(
+        f"business [bold]{result.business_id}[/] linked to {stripe_account} "
+        f"({'test' if test_mode else 'live'} mode); "
+        f"{result.pending_applied} pending event(s) applied"
+    )
+
+
+@app.command()
+def backfill(
+    account: Annotated[str, typer.Argument(help="The linked Stripe account id (acct_…).")],
+    test_mode: Annotated[
+        bool | None, typer.Option("--test-mode/--live-mode", help="Which link, if both.")
+    ] = None,
+) -> None:
+    """Import an account's Stripe history (resumes an interrupted run)."""
+    from vaultra.events.publisher import build_publisher
+    from vaultra.services.backfill import RESOURCES, Backfill, BackfillFailed
+    from vaultra.stripe.client import build_client
+
+    settings = get_settings()
+    engine = ready_engine(settings)
+    link = linked_account(engine, account, test_mode)
+    if link.credentials_encrypted is not None:
+        api_key, header_account = credentials.decrypt(settings, link.credentials_encrypted), None
+    elif settings.stripe_api_key is not None:
+        api_key, header_account = settings.stripe_api_key.get_secret_value(), account
+    else:
+        raise fail("STRIPE_API_KEY is not set (the platform key that reads connected accounts)")
+    client = build_client(
+        api_key,
+        settings.stripe_api_base,
+        account=header_account,
+        requests_per_s=settings.stripe_max_requests_per_s,
+    )
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[objects]:,} objects"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task(f"backfill {account}", total=None, objects=0)
+        seen: set[tuple[str, str]] = set()
+
+        def progress(window: str, resource: str, n: int) -> None:
+            seen.add((window, resource))
+            done = bar.tasks[task].fields["objects"] + n
+            bar.update(
+                task,
+                completed=len(seen) // len(RESOURCES),
+                objects=done,
+                description=f"backfill {account} · {window} · {resource}",
+            )
+
+        job = Backfill(engine, client, link, build_publisher(settings), progress=progress)
+        try:
+            report = job.run()
+        except BackfillFailed as exc:
+            raise fail(f"backfill stopped (run it again to resume): {exc}", 1) from None
+    console.print(
+        f"imported {report.objects:,} objects over {report.windows} months "
+        f"({report.windows_skipped} window(s) already done), {report.events} recent events, "
+        f"{report.states_rebuilt} subscription states rebuilt, {report.retries} retries"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Run the whole local stack in one process: webhook, API, MCP, dashboard."""
+    import uvicorn
+
+    from vaultra.web.app import create_app
+
+    settings = get_settings()
+    ready_engine(settings)
+    console.print(f"Vaultra on http://{host}:{port} — Stripe webhook at POST /stripe/webhook")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated histories.")] = 7,
+) -> None:
+    """Load the demo businesses (webhook and backfill paths) and show what Vaultra sees."""
+    from vaultra.demo.run import run_demo
+
+    run_demo(get_settings(), seed=seed, console=console)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,403 @@
+"""Import a linked account's Stripe history through the list API.
+
+- Calendar-month `created` windows, newest first, so the recent months — what a first score needs —
+  land first; after the first `FIRST_SCORE_WINDOWS` months a "stripe data changed" is published.
+- Every batch commits its rows together with its checkpoint (the last imported id of the window):
+  an interrupted run resumes where it stopped; a window done is never fetched again.
+- Pages come from the SDK's auto-pagination; the SDK retries 5xx and connection errors, the
+  throttled client keeps within Stripe's rate limits, and a 429 or a failure that outlasts the SDK's
+  retries backs off and resumes the window from its checkpoint.
+- Rows are written by the same normalization and upserts as the webhook, versioned by the moment
+  the page was read, so a backfill and live webhooks can interleave in any order.
+- Then the last 30 days of events (all Stripe keeps) are stored and applied, and the subscription
+  history before them is rebuilt (vaultra.db.subscription_history).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import stripe
+from sqlalchemy import Engine, text
+
+from vaultra.db.connections import LinkedAccount
+from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.db.subscription_history import rebuild_subscription_history
+from vaultra.events.messages import StripeDataChanged
+from vaultra.events.publisher import Publisher
+from vaultra.services.apply_events import apply_events
+from vaultra.stripe import mapping
+from vaultra.stripe.events import ParsedEvent, parse_event
+
+log = logging.getLogger(__name__)
+
+EVENTS_RETENTION = timedelta(days=30)
+FIRST_SCORE_WINDOWS = 3
+# With no account creation date, stop after this many empty months in a row.
+EMPTY_WINDOWS_TO_STOP = 12
+MAX_HISTORY_YEARS = 15
+RETRYABLE = (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError)
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # the list endpoint, also the checkpoint key
+    service: Callable[[stripe.StripeClient], Any]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Order within a window: customers and subscriptions first, the money movements after.
+RESOURCES: tuple[Resource, ...] = (
+    Resource("customers", lambda c: c.v1.customers),
+    Resource("subscriptions", lambda c: c.v1.subscriptions, {"status": "all"}),
+    Resource("invoices", lambda c: c.v1.invoices),
+    Resource("charges", lambda c: c.v1.charges),
+    Resource("refunds", lambda c: c.v1.refunds),
+    Resource("disputes", lambda c: c.v1.disputes),
+    Resource("payouts", lambda c: c.v1.payouts),
+    Resource("balance_transactions", lambda c: c.v1.balance_transactions),
+)
+
+
+class BackfillFailed(RuntimeError):
+    """A failure retrying cannot fix (bad key, no access to the account, bad request)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @property
+    def label(self) -> str:
+        return self.start.strftime("%Y-%m")
+
+
+@dataclass
+class BackfillReport:
+    objects: int = 0
+    windows: int = 0
+    windows_skipped: int = 0
+    events: int = 0
+    states_rebuilt: int = 0
+    retries: int = 0
+
+
+ProgressFn = Callable[[str, str, int], None]  # (window label, resource, objects imported)
+
+
+def month_windows(start: datetime, end: datetime) -> Iterator[Window]:
+    """Calendar months covering [start, end), newest first; the newest ends at `end`."""
+    cursor = datetime(end.year, end.month, 1, tzinfo=UTC)
+    upper = end
+    while upper > start:
+        yield Window(
+            max(cursor, start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)), upper
+        )
+        upper = cursor
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
+
+
+class Backfill:
+    def __init__(
+        self,
+        engine: Engine,
+        client: stripe.StripeClient,
+        account: LinkedAccount,
+        publisher: Publisher,
+        *,
+        batch_size: int = 1000,
+        max_attempts: int = 6,
+        backoff_s: float = 1.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.engine, self.client, self.account, self.publisher = engine, client, account, publisher
+        self.batch_size, self.max_attempts, self.backoff_s = batch_size, max_attempts, backoff_s
+        self.clock, self.sleep = clock, sleep
+        self.progress = progress or (lambda *_: None)
+        self.report = BackfillReport()
+
+    # --- the run ---------------------------------------------------------------------------
+
+    def run(self) -> BackfillReport:
+        started = self.clock()
+        account_created = self._account_created()
+        floor = account_created or started.replace(year=started.year - MAX_HISTORY_YEARS)
+        checkpoints = self._checkpoints()
+        empty_streak = 0
+        for index, window in enumerate(month_windows(floor, started)):
+            imported = sum(
+                self._import(resource, window, checkpoints.get((resource.name, window.start)))
+                for resource in RESOURCES
+            )
+            self.report.windows += 1
+            if index + 1 == FIRST_SCORE_WINDOWS:
+                self._publish()  # recent months are in: a first score can be computed now
+            empty_streak = empty_streak + 1 if imported == 0 else 0
+            if account_created is None and empty_streak >= EMPTY_WINDOWS_TO_STOP:
+                break
+        self.report.events = self._import_recent_events(started)
+        with self.engine.begin() as conn:
+            self.report.states_rebuilt = rebuild_subscription_history(
+                conn, self.account.business_id, started - EVENTS_RETENTION
+            )
+        self._publish()
+        return self.report
+
+    def _account_created(self) -> datetime | None:
+        try:
+            account = self._call(lambda: self.client.v1.accounts.retrieve_current())
+        except BackfillFailed:
+            log.info("account details unavailable; scanning back until empty months")
+            return None
+        created = account.get("created")
+        return datetime.fromtimestamp(created, UTC) if created else None
+
+    # --- one resource in one window --------------------------------------------------------
+
+    def _import(self, resource: Resource, window: Window, checkpoint: Any) -> int:
+        """Import one (resource, window), resuming from its checkpoint; returns objects seen."""
+        if checkpoint is not None and checkpoint.completed_at is not None:
+            if checkpoint.completed_at >= window.end:
+                self.report.windows_skipped += 1
+                return int(checkpoint.objects)
+            # Completed while it was the current month: newer objects may have arrived since.
+            self._reset_checkpoint(resource, window)
+            checkpoint = None
+        cursor = checkpoint.cursor if checkpoint is not None else None
+        count = int(checkpoint.objects) if checkpoint is not None else 0
+        attempt = 0
+        while True:
+            try:
+                for n in self._pages(resource, window, cursor):
+                    count += n
+                    self.progress(window.label, resource.name, n)
+                break
+            except RETRYABLE as exc:
+                attempt += 1
+                if attempt >= self.max_attempts:
+                    raise BackfillFailed(
+                        f"{resource.name} {window.label}: still failing after {attempt} attempts "
+                        f"({type(exc).__name__}: {exc.user_message or exc})"
+                    ) from exc
+                self.report.retries += 1
+                delay = self.backoff_s * 2 ** (attempt - 1)
+                log.warning(
+                    "%s %s: %s; retrying in %.1fs",
+                    resource.name,
+                    window.label,
+                    type(exc).__name__,
+                    delay,
+                )
+                self.sleep(delay)
+                cursor = self._checkpoint_cursor(resource, window)
+            except stripe.StripeError as exc:
+                raise BackfillFailed(
+                    f"{resource.name} {window.label}: {type(exc).__name__}: {exc.user_message or exc}"
+                ) from exc
+        self._save_checkpoint(resource, window, None, 0, completed=True)
+        return count
+
+    def _pages(self, resource: Resource, window: Window, cursor: str | None) -> Iterator[int]:
+        """Import the window page by page; yields the size of each committed batch."""
+        params: dict[str, Any] = {
+            "limit": 100,
+            "created": {"gte": int(window.start.timestamp()), "lt": _ceil_ts(window.end)},
+            **resource.params,
+        }
+        if cursor:
+            params["starting_after"] = cursor
+        listing = resource.service(self.client).list(params=params)
+        pending: list[dict[str, Any]] = []
+        for obj in listing.auto_paging_iter():
+            pending.append(obj.to_dict())
+            if len(pending) >= self.batch_size:
+                self._flush(resource, window, pending)
+                yield len(pending)
+                pending = []
+        if pending:
+            self._flush(resource, window, pending)
+            yield len(pending)
+
+    def _flush(self, resource: Resource, window: Window, objects: list[dict[str, Any]]) -> str:
+        """Normalize and write a batch and advance the checkpoint, in one transaction."""
+        read_at = self.clock().timestamp()
+        batch = Batch()
+        for obj in objects:
+            if obj.get("object") == "invoice":
+                self._complete_invoice_lines(obj)
+            try:
+                rows = mapping.normalize(obj, observed_at=int(read_at), source="snapshot")
+            except mapping.MalformedObject as exc:
+                log.warning("skipping a malformed %s: %s", resource.name, exc)
+                continue
+            batch.add(rows, read_at, "")
+        last_id = str(objects[-1]["id"])
+        with self.engine.begin() as conn:
+            write_batch(conn, self.account.business_id, self.account.livemode, batch)
+            self._save_checkpoint(resource, window, last_id, len(objects), conn=conn)
+        self.report.objects += len(objects)
+        return last_id
+
+    def _complete_invoice_lines(self, invoice: dict[str, Any]) -> None:
+        lines = invoice.get("lines") or {}
+        if not lines.get("has_more"):
+            return
+        listing = self._call(
+            lambda: self.client.v1.invoices.line_items.list(invoice["id"], params={"limit": 100})
+        )
+        lines["data"] = [line.to_dict() for line in listing.auto_paging_iter()]
+        lines["has_more"] = False
+
+    # --- the last 30 days of events --------------------------------------------------------
+
+    def _import_recent_events(self, started: datetime) -> int:
+        since = int((started - EVENTS_RETENTION).timestamp())
+        listing = self._call(
+            lambda: self.client.v1.events.list(params={"limit": 100, "created": {"gte": since}})
+        )
+        received = [
+            (parse_event(body), body)
+            for body in (json.dumps(e.to_dict()) for e in listing.auto_paging_iter())
+        ]
+        received = [(e, body) for e, body in received if e.livemode == self.account.livemode]
+        events: list[ParsedEvent] = [e for e, _ in received]
+        if not events:
+            return 0
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO stripe_events (id, account_id, livemode, type, api_version, created,"
+                    " source, body, status, business_id, processed_at, published_at) "
+                    "SELECT e.id, :account, :livemode, e.type, e.api_version, to_timestamp(e.created),"
+                    " 'backfill', e.body, 'applied', :business_id, now(), now() "
+                    "FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(id text, type text, "
+                    "api_version text, created bigint, body text) ON CONFLICT (id) DO NOTHING"
+                ),
+                {
+                    "account": self.account.account_id,
+                    "livemode": self.account.livemode,
+                    "business_id": self.account.business_id,
+                    "events": json.dumps(
+                        [
+                            {
+                                "id": e.id,
+                                "type": e.type,
+                                "api_version": e.api_version,
+                                "created": e.created,
+                                "body": body,
+                            }
+                            for e, body in received
+                        ]
+                    ),
+                },
+            )
+            apply_events(conn, self.account, events)
+        return len(events)
+
+    # --- checkpoints, retries, publishing --------------------------------------------------
+
+    def _checkpoints(self) -> dict[tuple[str, datetime], Any]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT resource, window_start, cursor, objects, completed_at "
+                    "FROM backfill_checkpoints WHERE business_id = :b"
+                ),
+                {"b": self.account.business_id},
+            ).all()
+        return {(r.resource, r.window_start): r for r in rows}
+
+    def _reset_checkpoint(self, resource: Resource, window: Window) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "DELETE FROM backfill_checkpoints WHERE business_id = :b "
+                    "AND resource = :r AND window_start = :w"
+                ),
+                {"b": self.account.business_id, "r": resource.name, "w": window.start},
+            )
+
+    def _checkpoint_cursor(self, resource: Resource, window: Window) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT cursor FROM backfill_checkpoints WHERE business_id = :b "
+                    "AND resource = :r AND window_start = :w"
+                ),
+                {"b": self.account.business_id, "r": resource.name, "w": window.start},
+            ).scalar()
+
+    def _save_checkpoint(
+        self,
+        resource: Resource,
+        window: Window,
+        cursor: str | None,
+        added: int,
+        *,
+        completed: bool = False,
+        conn: Any = None,
+    ) -> None:
+        statement = text(
+            "INSERT INTO backfill_checkpoints (business_id, resource, window_start, window_end, "
+            "cursor, objects, completed_at, updated_at) VALUES (:b, :r, :ws, :we, :c, :n, "
+            "CASE WHEN :done THEN now() END, now()) "
+            "ON CONFLICT (business_id, resource, window_start) DO UPDATE SET "
+            "window_end = excluded.window_end, cursor = coalesce(excluded.cursor, "
+            "backfill_checkpoints.cursor), objects = backfill_checkpoints.objects + :n, "
+            "completed_at = CASE WHEN :done THEN greatest(now(), excluded.window_end) "
+            "ELSE backfill_checkpoints.completed_at END, updated_at = now()"
+        )
+        params = {
+            "b": self.account.business_id,
+            "r": resource.name,
+            "ws": window.start,
+            "we": window.end,
+            "c": cursor,
+            "n": added,
+            "done": completed,
+        }
+        if conn is not None:
+            conn.execute(statement, params)
+            return
+        with self.engine.begin() as own:
+            own.execute(statement, params)
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return fn()
+            except RETRYABLE as exc:
+                if attempt == self.max_attempts:
+                    raise BackfillFailed(
+                        f"{type(exc).__name__}: {exc.user_message or exc}"
+                    ) from exc
+                self.report.retries += 1
+                self.sleep(self.backoff_s * 2 ** (attempt - 1))
+            except stripe.StripeError as exc:
+                raise BackfillFailed(f"{type(exc).__name__}: {exc.user_message or exc}") from exc
+        raise AssertionError("unreachable")
+
+    def _publish(self) -> None:
+        self.publisher.publish(
+            StripeDataChanged(
+                business_id=self.account.business_id,
+                account_id=self.account.account_id,
+                livemode=self.account.livemode,
+                reason="backfill",
+                changed_at=self.clock(),
+            )
+        )
+
+
+def _ceil_ts(moment: datetime) -> int:
+    ts = moment.timestamp()
+    return int(ts) if ts == int(ts) else int(ts) + 1
