@@ -158,7 +158,7 @@ class Backfill:
         except BackfillFailed:
             log.info("account details unavailable; scanning back until empty months")
             return None
-        created = account.get("created")
+        created = account.to_dict().get("created")
         return datetime.fromtimestamp(created, UTC) if created else None
 
     # --- one resource in one window --------------------------------------------------------
