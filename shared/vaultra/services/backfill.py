@@ -66,7 +66,12 @@ RESOURCES: tuple[Resource, ...] = (
 
 
 class BackfillFailed(RuntimeError):
-    """A failure retrying cannot fix (bad key, no access to the account, bad request)."""
+    """The backfill stopped. `retryable`: a later run may succeed (rate limits, Stripe outage);
+    otherwise only a change can fix it (bad key, no access to the account, bad request)."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,8 @@ class Backfill:
                 if attempt >= self.max_attempts:
                     raise BackfillFailed(
                         f"{resource.name} {window.label}: still failing after {attempt} attempts "
-                        f"({type(exc).__name__}: {exc.user_message or exc})"
+                        f"({type(exc).__name__}: {exc.user_message or exc})",
+                        retryable=True,
                     ) from exc
                 self.report.retries += 1
                 delay = self.backoff_s * 2 ** (attempt - 1)
@@ -201,7 +207,8 @@ class Backfill:
                 cursor = self._checkpoint_cursor(resource, window)
             except stripe.StripeError as exc:
                 raise BackfillFailed(
-                    f"{resource.name} {window.label}: {type(exc).__name__}: {exc.user_message or exc}"
+                    f"{resource.name} {window.label}: {type(exc).__name__}: {exc.user_message or exc}",
+                    retryable=False,
                 ) from exc
         self._save_checkpoint(resource, window, None, 0, completed=True)
         return count
@@ -378,12 +385,14 @@ class Backfill:
             except RETRYABLE as exc:
                 if attempt == self.max_attempts:
                     raise BackfillFailed(
-                        f"{type(exc).__name__}: {exc.user_message or exc}"
+                        f"{type(exc).__name__}: {exc.user_message or exc}", retryable=True
                     ) from exc
                 self.report.retries += 1
                 self.sleep(self.backoff_s * 2 ** (attempt - 1))
             except stripe.StripeError as exc:
-                raise BackfillFailed(f"{type(exc).__name__}: {exc.user_message or exc}") from exc
+                raise BackfillFailed(
+                    f"{type(exc).__name__}: {exc.user_message or exc}", retryable=False
+                ) from exc
         raise AssertionError("unreachable")
 
     def _publish(self) -> None:

@@ -1,0 +1,244 @@
+"""`vaultra demo`: four generated businesses loaded the two ways real data arrives.
+
+- Webhook path: the histories' events, signed with the endpoint secret, are POSTed to the local
+  server (`vaultra serve`'s app, on a loopback port) — shuffled and with duplicates, as Stripe
+  delivers them.
+- Backfill path: the histories' objects are served by a loopback server of Stripe's list API and
+  imported through the stripe SDK, exactly as a newly linked account is.
+
+Everything is deterministic for a seed and a day, and running the demo again is harmless: linked
+businesses are reused, redelivered events are no-ops, finished backfill windows are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import stripe
+import uvicorn
+from pydantic import SecretStr
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import Engine, text
+
+from vaultra.bootstrap import get_engine
+from vaultra.config import Settings
+from vaultra.db import migrate
+from vaultra.db.connections import LinkedAccount, find_linked_account
+from vaultra.demo.generator import StripeHistory, generate
+from vaultra.demo.stripe_api_server import StripeApiServer
+from vaultra.events.publisher import build_publisher
+from vaultra.services.backfill import Backfill
+from vaultra.services.businesses import add_business
+from vaultra.stripe.client import build_client
+from vaultra.web.app import create_app
+
+DEMO_WEBHOOK_SECRET = "whsec_vaultra_local_demo"
+
+
+@dataclass(frozen=True)
+class DemoBusiness:
+    name: str
+    archetype: str
+    path: str  # webhook | backfill
+    account: str
+
+
+DEMO_BUSINESSES = (
+    DemoBusiness("Northwind Analytics", "steady_saas", "webhook", "acct_1DemoSteadySaaS0"),
+    DemoBusiness("Harbor & Pine Goods", "seasonal_ecommerce", "backfill", "acct_1DemoSeasonal00"),
+    DemoBusiness("Quickfix Gadgets", "risky_merchant", "backfill", "acct_1DemoRiskyMerch0"),
+    DemoBusiness("Seedling Labs", "early_stage", "webhook", "acct_1DemoEarlyStage0"),
+)
+
+
+def run_demo(settings: Settings, *, seed: int, console: Console) -> None:
+    if not settings.webhook_secrets():
+        settings = settings.model_copy(
+            update={"stripe_webhook_secret": SecretStr(DEMO_WEBHOOK_SECRET)}
+        )
+    engine = get_engine(settings)
+    migrate.upgrade(engine)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = int(today.timestamp())
+    histories = {
+        b.account: generate(b.archetype, seed=seed, now=now, account=b.account)
+        for b in DEMO_BUSINESSES
+    }
+    accounts = {b.account: _link(engine, b) for b in DEMO_BUSINESSES}
+
+    with _local_server(settings) as base_url:
+        for b in (b for b in DEMO_BUSINESSES if b.path == "webhook"):
+            _deliver(
+                base_url, histories[b.account], settings.webhook_secrets()[0], seed, console, b
+            )
+    with StripeApiServer() as stripe_api:
+        for b in (b for b in DEMO_BUSINESSES if b.path == "backfill"):
+            stripe_api.add_history(histories[b.account])
+        for b in (b for b in DEMO_BUSINESSES if b.path == "backfill"):
+            _backfill(engine, settings, stripe_api, accounts[b.account], console, b)
+    console.print(summary(engine, accounts))
+
+
+def _link(engine: Engine, business: DemoBusiness) -> LinkedAccount:
+    with engine.begin() as conn:
+        existing = find_linked_account(conn, business.account, livemode=False)
+        if existing is not None:
+            return existing
+        result = add_business(conn, business.name, business.account, livemode=False)
+    return LinkedAccount(result.business_id, business.account, False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _local_server(settings: Settings) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the local server did not start")
+        threading.Event().wait(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _deliver(
+    base_url: str,
+    history: StripeHistory,
+    secret: str,
+    seed: int,
+    console: Console,
+    business: DemoBusiness,
+) -> None:
+    """POST every event, signed, in a shuffled order with ~5 % delivered twice."""
+    rng = random.Random(seed)
+    deliveries = list(history.events) + rng.sample(history.events, len(history.events) // 20)
+    rng.shuffle(deliveries)
+    url = f"{base_url}/stripe/webhook"
+    with httpx.Client(timeout=30) as http, Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"webhooks → {business.name}", total=len(deliveries))
+
+        def post(event: dict) -> int:
+            body = json.dumps(event)
+            header = stripe.WebhookSignature.generate_signature_header(body, secret)
+            response = http.post(
+                url,
+                content=body,
+                headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+            )
+            bar.advance(task)
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(post, deliveries))
+    failures = [s for s in statuses if s != 200]
+    if failures:
+        raise RuntimeError(f"{len(failures)} webhook deliveries failed (HTTP {failures[0]})")
+    console.print(
+        f"[green]✓[/] {business.name}: {len(deliveries):,} webhook deliveries "
+        f"({len(history.events):,} events, shuffled, with duplicates)"
+    )
+
+
+def _backfill(
+    engine: Engine,
+    settings: Settings,
+    stripe_api: StripeApiServer,
+    account: LinkedAccount,
+    console: Console,
+    business: DemoBusiness,
+) -> None:
+    client = build_client(
+        stripe_api.api_key,
+        stripe_api.base_url,
+        account=account.account_id,
+        requests_per_s=settings.stripe_max_requests_per_s * 10,
+    )
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"backfill → {business.name}", total=None)
+        job = Backfill(
+            engine,
+            client,
+            account,
+            build_publisher(settings),
+            progress=lambda _w, _r, n: bar.advance(task, n),
+        )
+        report = job.run()
+    console.print(
+        f"[green]✓[/] {business.name}: backfilled {report.objects:,} objects over "
+        f"{report.windows} months, {report.events:,} recent events"
+    )
+
+
+_SUMMARY = text(
+    """
+    SELECT
+      (SELECT count(*) FROM customers WHERE business_id = :b) AS customers,
+      (SELECT count(*) FROM subscriptions WHERE business_id = :b) AS subscriptions,
+      (SELECT count(*) FROM charges WHERE business_id = :b AND status = 'succeeded') AS charges,
+      (SELECT coalesce(sum(amount), 0) FROM charges
+        WHERE business_id = :b AND status = 'succeeded') AS gross,
+      (SELECT count(*) FROM refunds WHERE business_id = :b) AS refunds,
+      (SELECT count(*) FROM disputes WHERE business_id = :b) AS disputes,
+      (SELECT count(*) FROM payouts WHERE business_id = :b AND status = 'failed') AS failed_payouts,
+      (SELECT count(*) FROM subscription_states WHERE business_id = :b) AS states,
+      (SELECT max(created) FROM charges WHERE business_id = :b) AS data_through
+    """
+)
+
+
+def summary(engine: Engine, accounts: dict[str, LinkedAccount]) -> Table:
+    table = Table(title="Vaultra demo — what the ledger holds")
+    for column in (
+        "business",
+        "path",
+        "customers",
+        "subscriptions",
+        "charges",
+        "gross volume",
+        "refunds",
+        "disputes",
+        "failed payouts",
+        "sub. states",
+        "data through",
+    ):
+        table.add_column(column, justify="left" if column in ("business", "path") else "right")
+    with engine.connect() as conn:
+        for b in DEMO_BUSINESSES:
+            r = conn.execute(_SUMMARY, {"b": accounts[b.account].business_id}).one()
+            table.add_row(
+                b.name,
+                b.path,
+                f"{r.customers:,}",
+                f"{r.subscriptions:,}",
+                f"{r.charges:,}",
+                f"${r.gross / 100:,.2f}",
+                f"{r.refunds:,}",
+                f"{r.disputes:,}",
+                f"{r.failed_payouts:,}",
+                f"{r.states:,}",
+                r.data_through.strftime("%Y-%m-%d") if r.data_through else "—",
+            )
+    return table
