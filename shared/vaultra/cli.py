@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -190,11 +191,17 @@ def serve(
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated histories.")] = 7,
+    screenshot: Annotated[
+        Path | None, typer.Option(help="Also save the demo's output as an SVG picture.")
+    ] = None,
 ) -> None:
     """Load the demo businesses (webhook and backfill paths) and show what Vaultra sees."""
     from vaultra.demo.run import run_demo
 
-    run_demo(get_settings(), seed=seed, console=console)
+    out = Console(record=True) if screenshot else console
+    run_demo(get_settings(), seed=seed, console=out)
+    if screenshot:
+        out.save_svg(str(screenshot), title="make demo")
 
 
 def main() -> None:

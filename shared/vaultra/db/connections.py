@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from vaultra.db.prepared import run_prepared
+
 
 @dataclass(frozen=True)
 class LinkedAccount:
@@ -16,16 +18,19 @@ class LinkedAccount:
     credentials_encrypted: bytes | None = None
 
 
+_FIND_LINKED = (
+    "SELECT business_id, account_id, livemode, credentials_encrypted FROM stripe_connections "
+    "WHERE account_id = :a AND livemode = :m AND deauthorized_at IS NULL"
+)
+
+
 def find_linked_account(conn: Connection, account_id: str, livemode: bool) -> LinkedAccount | None:
-    row = conn.execute(
-        text(
-            "SELECT business_id, account_id, livemode, credentials_encrypted "
-            "FROM stripe_connections WHERE account_id = :a AND livemode = :m "
-            "AND deauthorized_at IS NULL"
-        ),
-        {"a": account_id, "m": livemode},
-    ).first()
-    return LinkedAccount(*row) if row else None
+    """The live link of (account, mode); prepared, as every webhook delivery asks it."""
+    rows = run_prepared(conn, _FIND_LINKED, a=account_id, m=livemode)
+    if not rows:
+        return None
+    business_id, account, mode, secret = rows[0]
+    return LinkedAccount(uuid.UUID(str(business_id)), account, mode, secret)
 
 
 def find_account_any_mode(conn: Connection, account_id: str) -> list[LinkedAccount]:

@@ -1,7 +1,7 @@
 """Set-based upserts of normalized Stripe rows into the ledger.
 
-One statement per table per batch: rows travel as one JSON array, are expanded by
-`jsonb_to_recordset`, reduced to the newest version per key (`DISTINCT ON`), and merged with
+One statement per table per batch: rows travel as one JSON array, are expanded into the table's
+own row type by `jsonb_populate_recordset`, reduced to the newest version per key (`DISTINCT ON`), and merged with
 `INSERT … ON CONFLICT DO UPDATE`. A stored row is replaced only by a strictly newer version
 `(version_at, version_key)`, so applying the same rows in any order, any number of times, gives
 the same ledger. A few columns merge regardless of version because they only ever become known:
@@ -15,27 +15,40 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Connection, DateTime, Integer, Numeric, Table, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Connection, DateTime, Table, text
 
 from vaultra.db.models import LEDGER_TABLES, Base
+from vaultra.db.prepared import run_prepared
 
 STATES_TABLE = "subscription_states"
 
-# Columns filled by the writer, not by the mappers.
-_TENANT_COLUMNS = ("business_id", "livemode")
+# Tables with columns that merge regardless of version (every other table is newer-wins whole).
 _MERGED_COLUMNS: dict[str, dict[str, str]] = {
-    "*": {"created": "LEAST(t.created, excluded.created)"},
+    "customers": {"created": "LEAST(t.created, excluded.created)"},
     "disputes": {"closed_at": "LEAST(t.closed_at, excluded.closed_at)"},
 }
 
 
+@cache
+def _time_columns(table_name: str) -> tuple[str, ...]:
+    table = Base.metadata.tables[table_name]
+    return tuple(c.name for c in table.columns if isinstance(c.type, DateTime))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
 @dataclass
 class Batch:
-    """Rows for one business, gathered from any number of objects, each with its version."""
+    """Rows for one business, gathered from any number of objects, each with its version.
+
+    Rows are kept as the JSON-ready dicts `jsonb_populate_recordset` reads: times as ISO 8601.
+    """
 
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     objects: int = 0
@@ -45,83 +58,57 @@ class Batch:
     ) -> None:
         self.objects += 1
         for table, table_rows in mapped.items():
+            times = _time_columns(table)
             for row in table_rows:
-                row["version_at"] = version_at
                 row["version_key"] = version_key
+                if table in LEDGER_TABLES:
+                    row["version_at"] = version_at
+                    # A deleted customer's event carries no `created`: the earliest time known
+                    # stands in until an older state tells the real one (see the LEAST merge).
+                    if row.get("created") is None:
+                        row["created"] = version_at
+                for name in times:
+                    value = row.get(name)
+                    if value is not None:
+                        row[name] = _iso(value)
                 self.rows[table].append(row)
 
     def __bool__(self) -> bool:
         return any(self.rows.values())
 
 
-def _recordset_type(column: Any) -> str:
-    """How a column travels inside the JSON batch: times as unix seconds."""
-    col_type = column.type
-    if isinstance(col_type, DateTime):
-        return "double precision"
-    if isinstance(col_type, JSONB):
-        return "jsonb"
-    if isinstance(col_type, BigInteger | Integer):
-        return "bigint"
-    if isinstance(col_type, Boolean):
-        return "boolean"
-    if isinstance(col_type, Numeric):
-        return "numeric"
-    return "text"
-
-
-def _select_expr(column: Any) -> str:
-    if column.name == "created" and "version_at" in column.table.columns:
-        # A deleted customer's event carries no `created`: the earliest known time stands in
-        # until an older state tells the real one (see the LEAST merge).
-        return "to_timestamp(COALESCE(r.created, r.version_at))"
-    if isinstance(column.type, DateTime):
-        return f"to_timestamp(r.{column.name})"
-    return f"r.{column.name}"
-
-
 @cache
 def _upsert_sql(table_name: str) -> str:
+    """Short on purpose: the driver scans a statement's whole text at every execution."""
     table: Table = Base.metadata.tables[table_name]
-    data_cols = [c for c in table.columns if c.name not in _TENANT_COLUMNS]
-    recordset = ", ".join(f"{c.name} {_recordset_type(c)}" for c in data_cols)
-    insert_cols = ", ".join(c.name for c in table.columns)
     pk = [c.name for c in table.primary_key.columns]
-    key_cols = [c for c in pk if c != "business_id"]
-    select = ", ".join(
-        ":business_id"
-        if c.name == "business_id"
-        else ":livemode"
-        if c.name == "livemode"
-        else _select_expr(c)
-        for c in table.columns
-    )
-    distinct = ", ".join(f"r.{c}" for c in key_cols)
+    keys = ", ".join(f"r.{c}" for c in pk if c != "business_id")
     newest_first = (
         ", r.version_at DESC, r.version_key DESC" if "version_at" in table.columns else ""
     )
     head = (
-        f"INSERT INTO {table_name} AS t ({insert_cols}) "
-        f"SELECT DISTINCT ON ({distinct}) {select} "
-        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({recordset}) "
-        f"ORDER BY {distinct}{newest_first} "
-        f"ON CONFLICT ({', '.join(pk)}) DO "
+        f"INSERT INTO {table_name} AS t SELECT DISTINCT ON ({keys}) r.* "
+        f"FROM jsonb_populate_recordset(NULL::{table_name}, CAST(:rows AS jsonb)) r "
+        f"ORDER BY {keys}{newest_first} ON CONFLICT ({', '.join(pk)}) DO "
     )
     if table_name == STATES_TABLE:
-        return head + "NOTHING"  # history is insert-only
+        return head + "NOTHING RETURNING 1"  # history is insert-only
 
     newer = "(t.version_at, t.version_key) < (excluded.version_at, excluded.version_key)"
-    merged = {**_MERGED_COLUMNS["*"], **_MERGED_COLUMNS.get(table_name, {})}
-    sets = []
-    for c in table.columns:
-        if c.name in pk or c.name in _TENANT_COLUMNS:
-            continue
-        if c.name in merged:
-            sets.append(f"{c.name} = {merged[c.name]}")
-        else:
-            sets.append(f"{c.name} = CASE WHEN {newer} THEN excluded.{c.name} ELSE t.{c.name} END")
+    columns = [c.name for c in table.columns if c.name not in pk and c.name != "livemode"]
+    merged = _MERGED_COLUMNS.get(table_name)
+    if merged is None:
+        targets = ", ".join(columns)
+        values = ", ".join(f"excluded.{c}" for c in columns)
+        return head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {newer} RETURNING 1"
+    sets = ", ".join(
+        f"{c} = {merged[c]}"
+        if c in merged
+        else f"{c} = CASE WHEN {newer} THEN excluded.{c} ELSE t.{c} END"
+        for c in columns
+    )
     changed = " OR ".join(f"{expr} IS DISTINCT FROM t.{name}" for name, expr in merged.items())
-    return head + f"UPDATE SET {', '.join(sets)} WHERE {newer} OR {changed}"
+    return head + f"UPDATE SET {sets} WHERE {newer} OR {changed} RETURNING 1"
 
 
 # Items no longer in their subscription's newest snapshot were removed from it.
@@ -144,11 +131,9 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
         rows = batch.rows.get(table_name)
         if not rows:
             continue
-        result = conn.execute(
-            text(_upsert_sql(table_name)),
-            {"business_id": business_id, "livemode": livemode, "rows": json.dumps(rows)},
-        )
-        changed += result.rowcount or 0
+        tenant = {"business_id": str(business_id), "livemode": livemode}
+        payload = json.dumps([{**row, **tenant} for row in rows])
+        changed += len(run_prepared(conn, _upsert_sql(table_name), rows=payload))
     sub_ids = sorted({r["id"] for r in batch.rows.get("subscriptions", [])})
     if sub_ids:
         conn.execute(_DELETE_STALE_ITEMS, {"business_id": business_id, "ids": sub_ids})

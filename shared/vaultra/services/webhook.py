@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, text
 
 from vaultra.db.connections import find_linked_account
+from vaultra.db.prepared import run_prepared
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_events
@@ -34,18 +35,20 @@ class WebhookResponse:
     body: dict[str, object] = field(default_factory=dict)
 
 
-_INSERT_EVENT = text(
+_INSERT_EVENT = (
     "INSERT INTO stripe_events (id, account_id, livemode, type, api_version, created, source, "
-    "body, status, error, business_id, processed_at) VALUES (:id, :account, :livemode, :type, "
-    ":api_version, to_timestamp(:created), 'webhook', :body, :status, :error, :business_id, "
-    "CASE WHEN :status = 'pending_link' THEN NULL ELSE now() END) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
+    "body, status, error, business_id, processed_at, published_at) VALUES (:id, :account, "
+    ":livemode, :type, :api_version, to_timestamp(:created), 'webhook', :body, CAST(:status AS varchar), :error, "
+    ":business_id, CASE WHEN CAST(:status AS varchar) = 'pending_link' THEN NULL ELSE now() END, "
+    "CASE WHEN CAST(:status AS varchar) = 'applied' THEN now() END) ON CONFLICT (id) DO NOTHING RETURNING id"
 )
 _REDELIVERED = text(
     "UPDATE stripe_events SET attempts = attempts + 1 WHERE id = :id "
     "RETURNING status, business_id, published_at, account_id, livemode"
 )
-_MARK_PUBLISHED = text("UPDATE stripe_events SET published_at = now() WHERE id = :id")
+# `published_at` is set with the event, in its one transaction (one commit per delivery); a
+# publish that then fails clears it, so that Stripe's redelivery publishes again.
+_PUBLISH_FAILED = text("UPDATE stripe_events SET published_at = NULL WHERE id = :id")
 
 
 class WebhookReceiver:
@@ -95,9 +98,10 @@ class WebhookReceiver:
             status = "pending_link"
         else:
             status = "applied"  # refined below once the row is known to be new
-        inserted = conn.execute(
+        inserted = run_prepared(
+            conn,
             _INSERT_EVENT,
-            {
+            **{
                 "id": event.id,
                 "account": event.account,
                 "livemode": event.livemode,
@@ -109,15 +113,18 @@ class WebhookReceiver:
                 "error": error,
                 "business_id": account.business_id if account else None,
             },
-        ).first()
-        if inserted is None:
+        )
+        if not inserted:
             return self._redelivered(conn, event)
         if account is None:
             return status, None, False
         outcome = apply_events(conn, account, [event])[event.id]
         if outcome.status != "applied":
             conn.execute(
-                text("UPDATE stripe_events SET status = :s, error = :e WHERE id = :id"),
+                text(
+                    "UPDATE stripe_events SET status = :s, error = :e, published_at = NULL "
+                    "WHERE id = :id"
+                ),
                 {"s": outcome.status, "e": outcome.error, "id": event.id},
             )
         return outcome.status, account.business_id, outcome.status == "applied"
@@ -128,21 +135,29 @@ class WebhookReceiver:
         row = conn.execute(_REDELIVERED, {"id": event.id}).one()
         # Publish again only if the first delivery stored the data but its publish failed.
         republish = row.status == "applied" and row.published_at is None
+        if republish:
+            conn.execute(
+                text("UPDATE stripe_events SET published_at = now() WHERE id = :id"),
+                {"id": event.id},
+            )
         return "duplicate", row.business_id, republish
 
     def _publish(self, event: ParsedEvent, business_id: uuid.UUID) -> None:
         assert event.account is not None
-        self._publisher.publish(
-            StripeDataChanged(
-                business_id=business_id,
-                account_id=event.account,
-                livemode=event.livemode,
-                reason="webhook",
-                changed_at=self._clock(),
+        try:
+            self._publisher.publish(
+                StripeDataChanged(
+                    business_id=business_id,
+                    account_id=event.account,
+                    livemode=event.livemode,
+                    reason="webhook",
+                    changed_at=self._clock(),
+                )
             )
-        )
-        with self._engine.begin() as conn:
-            conn.execute(_MARK_PUBLISHED, {"id": event.id})
+        except Exception:
+            with self._engine.begin() as conn:
+                conn.execute(_PUBLISH_FAILED, {"id": event.id})
+            raise
 
     def _store_malformed(self, body: bytes, error: str) -> None:
         with self._engine.begin() as conn:
