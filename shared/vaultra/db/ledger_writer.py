@@ -124,6 +124,26 @@ _DELETE_STALE_ITEMS = text(
 _ORDER = [*LEDGER_TABLES, STATES_TABLE]
 
 
+def _merge_within_batch(table_name: str, rows: list[dict[str, Any]]) -> None:
+    """Apply the version-independent merges among the batch's own rows: `DISTINCT ON` keeps only
+    the newest version of a key, which must already carry the earliest merged values."""
+    merged = _MERGED_COLUMNS.get(table_name)
+    if not merged:
+        return
+    earliest: dict[tuple[str, str], str] = {}
+    for row in rows:
+        for column in merged:
+            value = row.get(column)
+            key = (row["id"], column)
+            # ISO 8601 strings of one UTC format order like the instants they name.
+            if value is not None and (key not in earliest or value < earliest[key]):
+                earliest[key] = value
+    for row in rows:
+        for column in merged:
+            if (row["id"], column) in earliest:
+                row[column] = earliest[(row["id"], column)]
+
+
 def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch: Batch) -> int:
     """Upsert every row of the batch; returns how many rows were inserted or changed."""
     changed = 0
@@ -131,6 +151,7 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
         rows = batch.rows.get(table_name)
         if not rows:
             continue
+        _merge_within_batch(table_name, rows)
         tenant = {"business_id": str(business_id), "livemode": livemode}
         payload = json.dumps([{**row, **tenant} for row in rows])
         changed += len(run_prepared(conn, _upsert_sql(table_name), rows=payload))

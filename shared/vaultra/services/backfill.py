@@ -163,7 +163,7 @@ class Backfill:
         except BackfillFailed:
             log.info("account details unavailable; scanning back until empty months")
             return None
-        created = account.to_dict().get("created")
+        created = account.to_dict(for_json=True).get("created")
         return datetime.fromtimestamp(created, UTC) if created else None
 
     # --- one resource in one window --------------------------------------------------------
@@ -225,7 +225,7 @@ class Backfill:
         listing = resource.service(self.client).list(params=params)
         pending: list[dict[str, Any]] = []
         for obj in listing.auto_paging_iter():
-            pending.append(obj.to_dict())
+            pending.append(obj.to_dict(for_json=True))
             if len(pending) >= self.batch_size:
                 self._flush(resource, window, pending)
                 yield len(pending)
@@ -261,7 +261,7 @@ class Backfill:
         listing = self._call(
             lambda: self.client.v1.invoices.line_items.list(invoice["id"], params={"limit": 100})
         )
-        lines["data"] = [line.to_dict() for line in listing.auto_paging_iter()]
+        lines["data"] = [line.to_dict(for_json=True) for line in listing.auto_paging_iter()]
         lines["has_more"] = False
 
     # --- the last 30 days of events --------------------------------------------------------
@@ -273,7 +273,7 @@ class Backfill:
         )
         received = [
             (parse_event(body), body)
-            for body in (json.dumps(e.to_dict()) for e in listing.auto_paging_iter())
+            for body in (json.dumps(e.to_dict(for_json=True)) for e in listing.auto_paging_iter())
         ]
         received = [(e, body) for e, body in received if e.livemode == self.account.livemode]
         events: list[ParsedEvent] = [e for e, _ in received]
