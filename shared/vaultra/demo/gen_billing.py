@@ -12,6 +12,12 @@ from vaultra.demo import gen_shapes as shapes
 from vaultra.demo.gen_core import DAY, HOUR, MINUTE, Obj, add_interval, clone
 from vaultra.demo.gen_money import Card, Payments, World
 
+# What Stripe writes on the payment intent (and so the charge) of an invoice, by billing reason.
+_PAYMENT_DESCRIPTIONS = {
+    "subscription_create": "Subscription creation",
+    "subscription_cycle": "Subscription update",
+    "subscription_update": "Subscription update",
+}
 RENEWAL_RETRY_DAYS = (0, 3, 8, 15)  # Smart Retries: four attempts over about two weeks
 INCOMPLETE_WINDOW = 23 * HOUR  # a first invoice unpaid this long expires the subscription
 
@@ -37,6 +43,7 @@ class Live:
     pending_prorations: list[Obj] = field(default_factory=list)
     discounted_invoices: int = 0
     usage_mean: float = 0.0
+    busy_until: int = 0  # when the latest collection (with its retries) finished
 
     @property
     def licensed(self) -> Obj:
@@ -170,7 +177,7 @@ class Billing:
             customer=account.obj,
             card=account.card,
             invoice_id=inv["id"],
-            description="Subscription creation" if first_invoice else "Subscription update",
+            description=_PAYMENT_DESCRIPTIONS.get(inv["billing_reason"]),
         )
         inv["payment_intent"] = pi["id"]
         for attempt, when in enumerate(self._attempt_times(at, first_invoice)):

@@ -180,6 +180,7 @@ class Payments:
             livemode=w.livemode,
             statement_descriptor=w.statement_descriptor,
         )
+        ch["metadata"] = clone(pi["metadata"])  # a payment intent's charges inherit its metadata
         w.rec.add("charges", ch)
         risk_score = w.rng.randint(2, 45) if succeed else w.rng.randint(20, 90)
         pi["latest_charge"] = ch["id"]
@@ -195,7 +196,9 @@ class Payments:
             code = pick(w.rng, {c: weight for c, (weight, _) in DECLINES.items()})
             message = DECLINES[code][1]
             ch.update(status="failed", failure_code=code, failure_message=message)
-            ch["outcome"] = shapes.outcome(succeeded=False, risk_score=risk_score, decline_reason=code)
+            ch["outcome"] = shapes.outcome(
+                succeeded=False, risk_score=risk_score, decline_reason=code
+            )
             pi["status"] = "requires_payment_method"
             pi["last_payment_error"] = {
                 "charge": ch["id"],
@@ -281,7 +284,8 @@ class Payments:
             partial = chance(rng, self.risk.partial_refund_share)
             amount = round(ch["amount"] * rng.uniform(0.2, 0.7)) if partial else ch["amount"]
             reason = pick(
-                rng, {"requested_by_customer": 0.85, "duplicate": 0.07, "fraudulent": 0.03, None: 0.05}
+                rng,
+                {"requested_by_customer": 0.85, "duplicate": 0.07, "fraudulent": 0.03, None: 0.05},
             )
             self.refund(ch, ch["created"] + delay, amount, reason)
 
@@ -366,7 +370,9 @@ class Payments:
             if not w.fits(answered):
                 return dp
             dp["status"] = "warning_under_review" if inquiry else "under_review"
-            dp["evidence"]["uncategorized_text"] = "Customer signed for the delivery; logs attached."
+            dp["evidence"]["uncategorized_text"] = (
+                "Customer signed for the delivery; logs attached."
+            )
             dp["evidence"]["receipt"] = f"file_{w.ids.token(24)}"
             dp["evidence_details"].update(has_evidence=True, submission_count=1)
             w.rec.emit("charge.dispute.updated", dp, answered)

@@ -9,6 +9,7 @@ a proration...).
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field, replace
 
 from vaultra.demo import gen_shapes as shapes
@@ -23,7 +24,6 @@ from vaultra.demo.gen_core import (
     chance,
     clone,
     pick,
-    poisson,
     weekday_of,
 )
 from vaultra.demo.gen_money import Payments, World
@@ -45,7 +45,6 @@ class SaasProfile:
     plans: tuple[PlanSpec, ...]
     tiers: tuple[tuple[str, float], ...]  # licensed tiers, cheapest first, with signup weights
     intervals: tuple[tuple[str, float], ...]
-    months: float
     initial_customers: float  # customers who join in the first three weeks
     monthly_signups: float  # new customers in the first month; grows by `signup_growth`
     signup_growth: float
@@ -109,6 +108,7 @@ class SaasBusiness:
         self.billing = Billing(world, payments, profile.refund_rate)
         self.pay = payments
         self.catalog = self._build_catalog()
+        self.customer_count = 0
 
     # --- Catalog --------------------------------------------------------------------------------
 
@@ -150,7 +150,11 @@ class SaasBusiness:
     def _build_coupons(self, at: int) -> dict[str, Obj]:
         w = self.w
         specs = {
-            "forever": {"name": "Early adopter 20% off", "duration": "forever", "percent_off": 20.0},
+            "forever": {
+                "name": "Early adopter 20% off",
+                "duration": "forever",
+                "percent_off": 20.0,
+            },
             "once": {"name": "50% off your first month", "duration": "once", "percent_off": 50.0},
             "repeating": {
                 "name": "25% off for 3 months",
@@ -165,8 +169,16 @@ class SaasBusiness:
                 "currency": w.currency,
             },
         }
+        wanted = set()
+        if self.p.early_adopter_coupon_share > 0:
+            wanted.add("forever")
+        if self.p.coupon_share > 0:
+            wanted |= {"once", "repeating", "amount_once"}
+        wanted |= {persona_coupon(p) for p in self.p.personas if p.endswith("_coupon")}
         coupons = {}
         for kind, spec in specs.items():
+            if kind not in wanted:
+                continue
             code = w.ids.token(8).upper()
             coupon = shapes.coupon(code, at, livemode=w.livemode, **spec)  # type: ignore[arg-type]
             coupons[kind] = w.rec.add("coupons", coupon)
@@ -194,19 +206,18 @@ class SaasBusiness:
         w, rng, p = self.w, self.w.rng, self.p
         times: list[int] = []
         first = w.start + rng.randrange(HOUR, 2 * HOUR)
-        if p.founding_customer:
-            times.append(first)
-        for _ in range(poisson(rng, p.initial_customers * scale)):
+        for _ in range(steady_count(rng, p.initial_customers * scale)):
             times.append(w.start + int(rng.uniform(0.05, 21) * DAY))
         month = 0
         while w.start + month * MONTH < w.now:
             mean = p.monthly_signups * scale * p.signup_growth**month
-            for _ in range(poisson(rng, mean)):
+            for _ in range(steady_count(rng, mean)):
                 times.append(w.start + int((month + rng.random()) * MONTH))
             month += 1
         # B2B buyers sign up on weekdays in US office hours.
-        placed = [_office_hours(rng, t) for t in times]
-        return sorted(t for t in placed if t >= first and w.fits(t, 3 * HOUR))
+        placed = sorted(_office_hours(rng, t) for t in times)
+        kept = [t for t in placed if t > first and w.fits(t, 3 * HOUR)]
+        return [first, *kept] if p.founding_customer else kept
 
     def _persona_slots(self, arrivals: list[int]) -> dict[int, str]:
         """Gives each persona to a distinct customer who signed up early enough for the behaviour
@@ -214,9 +225,13 @@ class SaasBusiness:
         w = self.w
         window_end = w.start + (w.now - w.start) * 0.45
         eligible = [
-            i for i, t in enumerate(arrivals) if t <= window_end and not (i == 0 and self.p.founding_customer)
+            i
+            for i, t in enumerate(arrivals)
+            if t <= window_end and not (i == 0 and self.p.founding_customer)
         ]
-        eligible = eligible[len(eligible) // 8 :] if len(eligible) > 3 * len(self.p.personas) else eligible
+        eligible = (
+            eligible[len(eligible) // 8 :] if len(eligible) > 3 * len(self.p.personas) else eligible
+        )
         chosen = w.rng.sample(eligible, min(len(eligible), len(self.p.personas)))
         return dict(zip(sorted(chosen), self.p.personas, strict=False))
 
@@ -262,12 +277,13 @@ class SaasBusiness:
             cid,
             at,
             name=name,
-            email=contact_email(w.rng, len(rec._resources.get("customers", []))),
+            email=contact_email(w.rng, self.customer_count),
             livemode=w.livemode,
             prefix=w.ids.token(8).upper(),
             pm=card.payment_method,
         )
         rec.add("customers", obj)
+        self.customer_count += 1
         request = rec.api_request()
         rec.emit("customer.created", obj, at, request)
         account = Account(obj, card)
@@ -287,7 +303,10 @@ class SaasBusiness:
                     first_payment_fails=False,
                     forced_changes={},
                 )
-                back.tier, back.interval = choices.tier, "month" if choices.interval == "week" else choices.interval
+                back.tier, back.interval = (
+                    choices.tier,
+                    "month" if choices.interval == "week" else choices.interval,
+                )
                 ended = self._subscription(account, _office_hours(w.rng, again), back)
                 if ended is None:
                     return
@@ -299,13 +318,14 @@ class SaasBusiness:
     def _subscription(self, account: Account, at: int, ch: Choices) -> int | None:
         """Runs one subscription from creation until it ends (returns when) or until `now`."""
         live = self._create(account, at, ch)
-        if live is None or live.sub["ended_at"] is not None:
-            return live.sub["ended_at"] if live else None
+        if live.sub["ended_at"] is not None:
+            return int(live.sub["ended_at"])
+        if live.sub["status"] == "incomplete":  # its first payment is still being retried at `now`
+            return None
         period = 1
-        busy_until = at + HOUR
         while True:
             period_end = live.sub["current_period_end"]
-            ended = self._during_period(live, ch, period, busy_until, period_end)
+            ended = self._during_period(live, ch, period, period_end)
             if ended is not None:
                 return ended if ended > 0 else None
             if not self.w.fits(period_end, 10):
@@ -315,7 +335,6 @@ class SaasBusiness:
             outcome = self._renew(live, ch, period, period_end)
             if outcome is not None:
                 return outcome if outcome > 0 else None
-            busy_until = period_end + 16 * DAY if live.interval != "week" else period_end + HOUR
             period += 1
 
     # --- Creation -----------------------------------------------------------------------------
@@ -380,6 +399,7 @@ class SaasBusiness:
         outcome, last = billing.collect(
             live, account, inv, at + 4, Dunning(fails), request, first_invoice=True
         )
+        live.busy_until = last
         if outcome == "exhausted":
             expires = at + 23 * HOUR
             if w.fits(expires, 10):
@@ -415,7 +435,9 @@ class SaasBusiness:
         price = self.catalog.prices[("Onboarding", None, "licensed")]
         inv_id = self.w.ids.new("in")
         line = billing.line(inv_id, price, 1, at, at, sub=None, item_id=None, invoice_item=True)
-        inv = billing.new_invoice(account, at, sub=None, reason="manual", lines=[line], period=(at, at))
+        inv = billing.new_invoice(
+            account, at, sub=None, reason="manual", lines=[line], period=(at, at)
+        )
         request = rec.api_request()
         rec.emit("invoice.created", inv, at, request)
         billing.finalize(account, inv, at + 1, request)
@@ -423,9 +445,7 @@ class SaasBusiness:
 
     # --- Within a period ------------------------------------------------------------------------
 
-    def _during_period(
-        self, live: Live, ch: Choices, period: int, busy_until: int, period_end: int
-    ) -> int | None:
+    def _during_period(self, live: Live, ch: Choices, period: int, period_end: int) -> int | None:
         """Plays the customer's actions between renewals. Returns the end time if the
         subscription was canceled immediately, -1 if `now` came first, None otherwise."""
         w, rec, sub = self.w, self.w.rec, live.sub
@@ -433,7 +453,8 @@ class SaasBusiness:
             return self._trial(live, ch, period_end)
         if sub["status"] not in ("active", "past_due"):
             return None
-        start = max(busy_until, sub["current_period_start"] + HOUR)
+        # Nothing happens while a renewal is still being collected.
+        start = max(live.busy_until, sub["current_period_start"]) + HOUR
         if start >= period_end - DAY:
             return None
         actions = self._actions_for_period(live, ch, period, start, period_end)
@@ -446,7 +467,8 @@ class SaasBusiness:
                     return self.billing.end(live, when, "cancellation_requested", request)
                 sub.update(cancel_at_period_end=True, canceled_at=when, cancel_at=period_end)
                 sub["cancellation_details"]["feedback"] = pick(
-                    w.rng, {"too_expensive": 0.35, "switched_service": 0.25, "unused": 0.25, None: 0.15}
+                    w.rng,
+                    {"too_expensive": 0.35, "switched_service": 0.25, "unused": 0.25, None: 0.15},
                 )
                 rec.emit("customer.subscription.updated", sub, when, request)
                 return None
@@ -475,6 +497,7 @@ class SaasBusiness:
         if period in ch.forced_changes:
             actions.append((at_random(), ch.forced_changes[period]))
         churn = p.yearly_churn if live.interval == "year" else p.monthly_churn * min(months, 1.0)
+        churn *= self._stickiness(live)
         if ch.churn_in_period == period or (ch.churn_in_period is None and chance(rng, churn)):
             # Annual customers decide in the last two months before renewal.
             earliest = max(start, end - 60 * DAY) if live.interval == "year" else start
@@ -499,60 +522,81 @@ class SaasBusiness:
         """A seat or plan change at `at`, prorated: credits for the unused time on the old item and
         a charge for the remaining time on the new one, invoiced now (annual plans, and some
         monthly upgrades) or swept into the next renewal invoice."""
-        w, rec, sub = self.w, self.w.rec, live.sub
+        w, rec, sub, billing = self.w, self.w.rec, live.sub, self.billing
         item = live.licensed
         old_price, old_qty = item["price"], item["quantity"]
         new_price, new_qty = self._changed_plan(old_price, old_qty, kind)
         if new_price is None:
             return
-        start = sub["current_period_start"]
-        remaining = (period_end - at) / (period_end - start)
+        remaining = (period_end - at) / (period_end - sub["current_period_start"])
         credit = -round(old_price["unit_amount"] * old_qty * remaining)
         debit = round(new_price["unit_amount"] * new_qty * remaining)
         upgrade = credit + debit > 0
         prorate = upgrade or self._credit_fits_next_invoice(live, new_price, new_qty, credit + debit)
+        # An immediate invoice sweeps up pending prorations too, so a large pending credit (from
+        # an earlier downgrade) keeps this change pending as well rather than invoice a credit.
+        pending = sum(line["amount"] for line in live.pending_prorations)
+        invoice_now = (
+            prorate
+            and upgrade
+            and pending + credit + debit > 0
+            and (live.interval == "year" or chance(w.rng, 0.5))
+        )
         request = rec.api_request()
         item.update(price=clone(new_price), plan=shapes.plan_of(new_price), quantity=new_qty)
         shapes.sync_subscription_items(sub)
-        rec.emit("customer.subscription.updated", sub, at, request)
-        if not prorate:
-            return
-        billing = self.billing
-        name_old = billing.product_names[old_price["product"]]
-        name_new = billing.product_names[new_price["product"]]
-        invoice_now = upgrade and (live.interval == "year" or chance(w.rng, 0.5))
         inv_id = w.ids.new("in") if invoice_now else "pending"
-        lines = [
-            billing.line(
-                inv_id, old_price, old_qty, at, period_end, sub=sub, item_id=item["id"],
-                amount=credit, proration=True,
-                description=shapes.proration_description(True, old_qty, name_old, at),
-            ),
-            billing.line(
-                inv_id, new_price, new_qty, at, period_end, sub=sub, item_id=item["id"],
-                amount=debit, proration=True,
-                description=shapes.proration_description(False, new_qty, name_new, at),
-            ),
-        ]
+        lines = []
+        if prorate:
+            lines = [
+                self._proration_line(inv_id, sub, item, old_price, old_qty, credit, at, period_end),
+                self._proration_line(inv_id, sub, item, new_price, new_qty, debit, at, period_end),
+            ]
         if not invoice_now:
             live.pending_prorations.extend(lines)
+            rec.emit("customer.subscription.updated", sub, at, request)
             return
         lines += self._sweep_pending(live, inv_id)
         inv = billing.new_invoice(
-            live.account, at + 1, sub=sub, reason="subscription_update", lines=lines, period=(at, at)
+            live.account, at, sub=sub, reason="subscription_update", lines=lines, period=(at, at)
         )
         sub["latest_invoice"] = inv["id"]
-        rec.emit("customer.subscription.updated", sub, at + 1, request)
-        rec.emit("invoice.created", inv, at + 2, request)
-        billing.finalize(live.account, inv, at + 3, request)
-        billing.collect(live, live.account, inv, at + 4, Dunning(), request)
+        rec.emit("customer.subscription.updated", sub, at, request)
+        rec.emit("invoice.created", inv, at + 1, request)
+        billing.finalize(live.account, inv, at + 2, request)
+        billing.collect(live, live.account, inv, at + 3, Dunning(), request)
+
+    def _proration_line(
+        self,
+        inv_id: str,
+        sub: Obj,
+        item: Obj,
+        price: Obj,
+        quantity: int,
+        amount: int,
+        at: int,
+        period_end: int,
+    ) -> Obj:
+        name = self.billing.product_names[price["product"]]
+        return self.billing.line(
+            inv_id,
+            price,
+            quantity,
+            at,
+            period_end,
+            sub=sub,
+            item_id=item["id"],
+            amount=amount,
+            proration=True,
+            description=shapes.proration_description(amount < 0, quantity, name, at),
+        )
 
     def _changed_plan(self, price: Obj, quantity: int, kind: str) -> tuple[Obj | None, int]:
         tiers = [t for t, _ in self.p.tiers]
         interval = price["recurring"]["interval"]
         tier = self.billing.product_names[price["product"]]
         if kind == "seats_up":
-            return price, quantity + max(1, round(quantity * self.w.rng.uniform(0.1, 0.5)))
+            return price, quantity + max(1, round(quantity * self.w.rng.uniform(0.05, 0.3)))
         if kind == "seats_down":
             if quantity < 2:
                 return None, quantity
@@ -595,7 +639,9 @@ class SaasBusiness:
         inv_id = w.ids.new("in")
         item = live.licensed
         lines = [
-            billing.line(inv_id, item["price"], item["quantity"], at, new_end, sub=sub, item_id=item["id"])
+            billing.line(
+                inv_id, item["price"], item["quantity"], at, new_end, sub=sub, item_id=item["id"]
+            )
         ]
         metered = live.metered
         if metered is not None and previous_start < at and sub["trial_start"] != previous_start:
@@ -603,12 +649,23 @@ class SaasBusiness:
             live.usage_mean *= w.rng.uniform(1.0, 1.08)
             lines.append(
                 billing.line(
-                    inv_id, metered["price"], usage, previous_start, at, sub=sub, item_id=metered["id"]
+                    inv_id,
+                    metered["price"],
+                    usage,
+                    previous_start,
+                    at,
+                    sub=sub,
+                    item_id=metered["id"],
                 )
             )
         lines += self._sweep_pending(live, inv_id)
         inv = billing.new_invoice(
-            live.account, at, sub=sub, reason="subscription_cycle", lines=lines, period=(previous_start, at)
+            live.account,
+            at,
+            sub=sub,
+            reason="subscription_cycle",
+            lines=lines,
+            period=(previous_start, at),
         )
         if inv["total_discount_amounts"]:
             live.discounted_invoices += 1
@@ -620,8 +677,9 @@ class SaasBusiness:
         if not w.fits(finalize_at, 20):
             return -1
         billing.finalize(live.account, inv, finalize_at, None)
-        dunning = self._dunning_for(ch, period)
+        dunning = self._dunning_for(live, ch, period)
         outcome, last = billing.collect(live, live.account, inv, finalize_at + 1, dunning, None)
+        live.busy_until = last
         if outcome == "open":
             return -1
         if outcome == "exhausted":
@@ -640,21 +698,39 @@ class SaasBusiness:
         if used_up or expired:
             live.sub["discount"] = None
 
-    def _dunning_for(self, ch: Choices, period: int) -> Dunning:
+    def _stickiness(self, live: Live) -> float:
+        """Bigger accounts churn less (voluntarily or through failed payments): a 25-seat team about
+        half as often as a 6-seat one. It also keeps one account's loss from denting the MRR."""
+        quantity = max(live.licensed["quantity"], 1)
+        return min(1.0, math.sqrt(max(self.p.seats_median, 1) / quantity))
+
+    def _dunning_for(self, live: Live, ch: Choices, period: int) -> Dunning:
         rng, p = self.w.rng, self.p
         if ch.forced_dunning is not None and ch.dunning_period in (period, 0):
             return ch.forced_dunning
         if ch.interval == "week" or not chance(rng, p.renewal_failure_rate):
             return Dunning()
-        if chance(rng, p.recovery_share):
+        if chance(rng, 1 - (1 - p.recovery_share) * self._stickiness(live)):
             return Dunning(failures=rng.randint(1, 3))
         return Dunning(failures=4, unpaid_instead_of_cancel=chance(rng, p.unpaid_share))
+
+
+_CHURN_PERSONAS = (
+    "period_end_cancel",
+    "immediate_cancel",
+    "reactivates",
+    "dunning_cancels",
+    "dunning_unpaid",
+    "trial_lapses",
+)
 
 
 def apply_persona(ch: Choices, persona: str) -> None:
     """Forces the behaviour a persona stands for on top of the random draw."""
     ch.first_payment_fails = False
     monthly_tier = ch.tier
+    if persona in _CHURN_PERSONAS:  # a churning whale would dent the MRR curve a demo shows
+        ch.quantity = min(ch.quantity, 6)
     if persona == "trial_converts":
         ch.trial, ch.converts, ch.interval = True, True, "month"
     elif persona == "trial_lapses":
@@ -668,19 +744,27 @@ def apply_persona(ch: Choices, persona: str) -> None:
     elif persona == "immediate_cancel":
         ch.interval, ch.churn_in_period, ch.immediate_cancel = "month", 3, True
     elif persona == "reactivates":
-        ch.interval, ch.churn_in_period, ch.immediate_cancel, ch.reactivates = "month", 3, False, True
+        ch.interval, ch.churn_in_period, ch.immediate_cancel, ch.reactivates = (
+            "month",
+            3,
+            False,
+            True,
+        )
     elif persona == "seat_upgrade":
         ch.interval, ch.quantity = "month", max(ch.quantity, 3)
         ch.forced_changes = {2: "seats_up", 5: "seats_up"}
     elif persona == "seat_downgrade":
-        ch.interval, ch.quantity, ch.forced_changes = "month", max(ch.quantity, 8), {3: "seats_down"}
+        ch.interval, ch.quantity, ch.forced_changes = (
+            "month",
+            max(ch.quantity, 8),
+            {3: "seats_down"},
+        )
     elif persona == "tier_upgrade":
         ch.tier, ch.forced_changes = "Starter", {2: "tier_up"}
     elif persona == "metered":
         ch.metered, ch.interval, ch.tier = True, "month", "Pro"
-    elif persona in ("forever_coupon", "once_coupon", "repeating_coupon", "amount_coupon"):
-        ch.coupon = persona.removesuffix("_coupon").replace("amount", "amount_once")
-        ch.trial = False
+    elif persona.endswith("_coupon"):
+        ch.coupon, ch.trial = persona_coupon(persona), False
     elif persona == "dunning_recovers":
         ch.interval, ch.forced_dunning, ch.dunning_period = "month", Dunning(failures=2), 3
     elif persona == "dunning_cancels":
@@ -696,7 +780,20 @@ def apply_persona(ch: Choices, persona: str) -> None:
         ch.trial = False
 
 
-def _office_hours(rng, at: int) -> int:  # type: ignore[no-untyped-def]
+def steady_count(rng: random.Random, mean: float) -> int:
+    """`mean` rounded up or down at random: signups of a steadily growing business are much less
+    bursty than Poisson arrivals, whose noise would swamp a few percent of monthly growth."""
+    whole = int(mean)
+    return whole + (1 if rng.random() < mean - whole else 0)
+
+
+def persona_coupon(persona: str) -> str:
+    """The coupon kind a "<kind>_coupon" persona redeems ("amount_coupon": a fixed amount off)."""
+    kind = persona.removesuffix("_coupon")
+    return "amount_once" if kind == "amount" else kind
+
+
+def _office_hours(rng: random.Random, at: int) -> int:
     """Moves a moment onto a weekday between about 9:00 and 18:00 US time (13:00-23:00 UTC)."""
     day = at - at % DAY
     while weekday_of(day) >= 5:

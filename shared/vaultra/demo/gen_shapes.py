@@ -179,7 +179,13 @@ def coupon(
 
 
 def discount(
-    did: str, coupon_obj: Obj, *, customer_id: str, subscription_id: str, start: int, end: int | None
+    did: str,
+    coupon_obj: Obj,
+    *,
+    customer_id: str,
+    subscription_id: str,
+    start: int,
+    end: int | None,
 ) -> Obj:
     return {
         "id": did,
@@ -468,9 +474,7 @@ def invoice(
     }
 
 
-def card(
-    brand: str, last4: str, exp_month: int, exp_year: int, country: str, funding: str
-) -> Obj:
+def card(brand: str, last4: str, exp_month: int, exp_year: int, country: str, funding: str) -> Obj:
     return {
         "brand": brand,
         "checks": {
@@ -669,8 +673,11 @@ def refund(
         "created": created,
         "currency": charge_obj["currency"],
         "destination_details": {
-            "card": {"reference_status": "pending", "reference_type": "acquirer_reference_number",
-                     "type": "refund"},
+            "card": {
+                "reference_status": "pending",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
             "type": "card",
         },
         "livemode": livemode,
