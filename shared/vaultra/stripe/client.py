@@ -11,6 +11,11 @@ from typing import Any
 
 import stripe
 
+# The API version whose object shapes vaultra.stripe.mapping reads. Pinned per request so that a
+# backfill sees the same shapes as the webhook endpoint (created with this `api_version`), whatever
+# the account's default version or the SDK's own pin.
+STRIPE_API_VERSION = "2024-06-20"
+
 # Retries the SDK makes by itself on connection errors, 409 and 5xx (with its own backoff).
 SDK_NETWORK_RETRIES = 3
 
@@ -69,6 +74,7 @@ def build_client(
     return stripe.StripeClient(
         api_key,
         stripe_account=account,
+        stripe_version=STRIPE_API_VERSION,
         base_addresses={"api": api_base},
         max_network_retries=SDK_NETWORK_RETRIES,
         http_client=ThrottledHTTPClient(RateLimiter(requests_per_s)),
