@@ -21,7 +21,8 @@ from vaultra.logs import configure_logging
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 business_app = typer.Typer(no_args_is_help=True, help="Businesses and their Stripe accounts.")
 app.add_typer(business_app, name="business")
-console = Console()
+# Tables stay readable when the output is a pipe or a file, not only in a wide terminal.
+console = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
 
 
@@ -198,7 +199,7 @@ def demo(
     """Load the demo businesses (webhook and backfill paths) and show what Vaultra sees."""
     from vaultra.demo.run import run_demo
 
-    out = Console(record=True) if screenshot else console
+    out = Console(record=True, width=140) if screenshot else console
     run_demo(get_settings(), seed=seed, console=out)
     if screenshot:
         out.save_svg(str(screenshot), title="make demo")

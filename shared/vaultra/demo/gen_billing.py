@@ -1,7 +1,7 @@
 """Stripe Billing mechanics: invoices, their finalization and collection (with dunning), and the
 subscription state changes that collection drives (past_due, unpaid, incomplete, cancellation).
 
-`gen_saas` decides *what* customers do; this module makes Stripe react the way Stripe does.
+`gen_subscriptions` decides *what* customers do; this module makes Stripe react the way it does.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import hashlib
 import math
 import random
 from calendar import monthrange
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -109,7 +109,9 @@ def next_business_day(ts: int) -> int:
 
 
 def iso_date(ts: int) -> str:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=ts)).strftime("%b %-d, %Y")
+    """The date as Stripe's line descriptions write it ("Sep 4, 2024")."""
+    day = datetime.fromtimestamp(ts, UTC)
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 # --- Randomness ---------------------------------------------------------------------------------
@@ -226,9 +228,6 @@ class Recorder:
         self._last_at[object_id] = at
         self._last_snapshot[object_id] = payload
         return at
-
-    def last_event_at(self, object_id: str) -> int | None:
-        return self._last_at.get(object_id)
 
     def api_request(self) -> Obj:
         """The `request` of events caused by one API call made by the merchant's backend."""

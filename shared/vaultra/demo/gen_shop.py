@@ -108,7 +108,7 @@ class Shop:
         return [time_in_day(rng, day, p.peak_hour_utc, 5.0) for _ in range(count)]
 
     def _order(self, at: int) -> None:
-        w, p, rng = self.w, self.p, self.w.rng
+        p, rng = self.p, self.w.rng
         shopper = self._shopper_for(at)
         currency = shopper.currency if shopper else pick(rng, self._currency_mix())
         card = shopper.card if shopper else self.pay.new_card(rng.choice(_CARD_COUNTRIES[currency]))
