@@ -52,3 +52,14 @@ def mark_deauthorized(conn: Connection, account_id: str, livemode: bool, at_unix
         ),
         {"a": account_id, "m": livemode, "t": at_unix},
     )
+
+
+def lock_account_routing(conn: Connection, account_id: str, *, exclusive: bool) -> None:
+    """Serialize linking an account with routing its events, for this transaction.
+
+    A delivery takes the lock shared before it looks the account up; linking takes it exclusive
+    before it creates the link and applies pending events. So an event is either seen pending by
+    the link, or sees the link itself — never stored pending after the link has looked.
+    """
+    kind = "" if exclusive else "_shared"
+    run_prepared(conn, f"SELECT pg_advisory_xact_lock{kind}(hashtext(:a))", a=account_id)

@@ -280,14 +280,16 @@ class Backfill:
         if not events:
             return 0
         with self.engine.begin() as conn:
+            outcomes = apply_events(conn, self.account, events)
             conn.execute(
                 text(
                     "INSERT INTO stripe_events (id, account_id, livemode, type, api_version, created,"
-                    " source, body, status, business_id, processed_at, published_at) "
+                    " source, body, status, error, business_id, processed_at, published_at) "
                     "SELECT e.id, :account, :livemode, e.type, e.api_version, to_timestamp(e.created),"
-                    " 'backfill', e.body, 'applied', :business_id, now(), now() "
+                    " 'backfill', e.body, e.status, e.error, :business_id, now(), now() "
                     "FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(id text, type text, "
-                    "api_version text, created bigint, body text) ON CONFLICT (id) DO NOTHING"
+                    "api_version text, created bigint, body text, status text, error text) "
+                    "ON CONFLICT (id) DO NOTHING"
                 ),
                 {
                     "account": self.account.account_id,
@@ -301,13 +303,14 @@ class Backfill:
                                 "api_version": e.api_version,
                                 "created": e.created,
                                 "body": body,
+                                "status": outcomes[e.id].status,
+                                "error": outcomes[e.id].error,
                             }
                             for e, body in received
                         ]
                     ),
                 },
             )
-            apply_events(conn, self.account, events)
         return len(events)
 
     # --- checkpoints, retries, publishing --------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from vaultra.db.connections import LinkedAccount, find_linked_account
+from vaultra.db.connections import LinkedAccount, find_linked_account, lock_account_routing
 from vaultra.services.apply_events import apply_events
 from vaultra.stripe.events import parse_event
 
@@ -51,6 +51,7 @@ def add_business(
     if not name:
         raise ValueError("business name must not be empty")
     account_id = validate_account_id(account_id)
+    lock_account_routing(conn, account_id, exclusive=True)
     if find_linked_account(conn, account_id, livemode) is not None:
         mode = "live" if livemode else "test"
         raise AccountAlreadyLinked(f"{account_id} is already linked to a business in {mode} mode")

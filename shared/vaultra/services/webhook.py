@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, text
 
-from vaultra.db.connections import find_linked_account
+from vaultra.db.connections import find_linked_account, lock_account_routing
 from vaultra.db.prepared import run_prepared
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
@@ -88,9 +88,10 @@ class WebhookReceiver:
         self, conn: Connection, event: ParsedEvent, body: bytes
     ) -> tuple[str, uuid.UUID | None, bool]:
         """Returns (status, business, whether to publish), all in the caller's transaction."""
-        account = (
-            find_linked_account(conn, event.account, event.livemode) if event.account else None
-        )
+        account = None
+        if event.account:
+            lock_account_routing(conn, event.account, exclusive=False)
+            account = find_linked_account(conn, event.account, event.livemode)
         error = None
         if event.account is None:
             status, error = "ignored", "event has no `account`: only Connect events are routed"

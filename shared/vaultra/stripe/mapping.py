@@ -116,18 +116,25 @@ CLOSED_DISPUTE_STATUSES = frozenset({"won", "lost", "warning_closed"})
 
 def dispute(obj: Obj, *, observed_at: int | None = None) -> Rows:
     """`observed_at`: when this state was true (an event's `created`). A dispute has no "closed at"
-    field; it is the earliest time a closed state was seen, or — for a backfilled dispute — the
-    latest of its balance transactions (the reinstatement of a won dispute)."""
+    field; it is the earliest time a closed state was seen. A backfilled dispute (read now, seen
+    closed at no known moment) is dated by what the list API keeps: a won dispute by the
+    reinstatement of its funds (its latest balance transaction), any other closed dispute by its
+    evidence due date, after which the network decides."""
     status = _req(obj, "status")
     closed_at = None
     if status in CLOSED_DISPUTE_STATUSES:
         txn_times = [
-            t.get("created") for t in obj.get("balance_transactions") or [] if isinstance(t, dict)
+            t["created"]
+            for t in obj.get("balance_transactions") or []
+            if isinstance(t, dict) and t.get("created") is not None
         ]
-        txn_times = [t for t in txn_times if t is not None]
-        closed_at = (
-            observed_at if observed_at is not None else (max(txn_times) if txn_times else None)
-        )
+        due_by = (obj.get("evidence_details") or {}).get("due_by")
+        if observed_at is not None:
+            closed_at = observed_at
+        elif status == "won" and txn_times:
+            closed_at = max(txn_times)
+        else:
+            closed_at = due_by or (max(txn_times) if txn_times else None)
     rows: Rows = {
         "disputes": [
             {
