@@ -1,4 +1,4 @@
-"""Pub/Sub emulator → push subscription → functions-framework server → the fixture function."""
+"""Pub/Sub emulator → push subscription → functions-framework server → a Cloud Function."""
 
 from __future__ import annotations
 
@@ -76,3 +76,72 @@ def test_a_message_published_to_the_emulator_reaches_the_cloud_function_by_push(
     assert line["event_type"] == "google.cloud.pubsub.topic.v1.messagePublished"
     assert line["attributes"] == {"type": "StripeDataChanged", "business_id": str(sent.business_id)}
     assert StripeDataChanged.model_validate(line["message"]) == sent
+
+
+@pytest.mark.integration
+def test_a_backfill_request_through_the_emulator_imports_the_account(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """The production path end to end: publish → push → the real `backfill_account` function →
+    the stripe SDK against a loopback Stripe API → the ledger."""
+    reason = emulator_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from sqlalchemy import text
+    from vaultra.db.engine import engine_for_url
+    from vaultra.demo.stripe_api_server import StripeApiServer
+    from vaultra.events.messages import BackfillRequested
+    from vaultra.services.businesses import add_business
+
+    from tests.support import histories
+
+    engine = engine_for_url(database_url)
+    with engine.begin() as conn:
+        business_id = add_business(conn, "Hand-made Co", histories.ACCOUNT, False).business_id
+    source = Path(__file__).parents[2] / "functions" / "backfill_account" / "main.py"
+
+    with StripeApiServer() as stripe_api:
+        stripe_api.add_account(
+            histories.ACCOUNT,
+            histories.objects(),
+            histories.events(),
+            now=histories.NOW,
+            created=histories.NOW - 120 * histories.DAY,
+        )
+        env = {
+            "DATABASE_URL": database_url,
+            "STRIPE_API_KEY": stripe_api.api_key,
+            "STRIPE_API_BASE": stripe_api.base_url,
+            "VAULTRA_EVENT_BUS": "local",
+        }
+        with (
+            run_pubsub_emulator() as emulator_host,
+            run_functions_framework("backfill_account", source, env) as url,
+        ):
+            monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator_host)
+            ensure_topics_and_push_subscriptions(
+                PROJECT, list(topics.TOPICS.values()), {topics.BACKFILL_REQUESTED: f"{url}/"}
+            )
+            publisher = PubSubPublisher(PROJECT, {})
+            try:
+                publisher.publish(
+                    BackfillRequested(
+                        business_id=business_id,
+                        account_id=histories.ACCOUNT,
+                        requested_at=datetime.now(UTC),
+                    )
+                )
+            finally:
+                publisher.close()
+            deadline = time.monotonic() + 60
+            status = None
+            while time.monotonic() < deadline and status != "succeeded":
+                time.sleep(0.5)
+                with engine.connect() as conn:
+                    status = conn.execute(text("SELECT status FROM job_runs")).scalar()
+
+    with engine.connect() as conn:
+        charges = conn.execute(text("SELECT count(*) FROM charges")).scalar_one()
+    engine.dispose()
+    assert status == "succeeded"
+    assert charges == 3
