@@ -56,7 +56,7 @@ def _cloud_sql_engine(settings: Settings, **kwargs: Any) -> Engine:
     if not settings.db_iam_user:
         raise ValueError("INSTANCE_CONNECTION_NAME is set but DB_IAM_USER is not")
     connector = Connector(refresh_strategy="LAZY")
-    instance = settings.instance_connection_name
+    instance = str(settings.instance_connection_name)
 
     def connect() -> Any:
         return connector.connect(

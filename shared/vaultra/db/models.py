@@ -392,7 +392,7 @@ class JobRun(Base):
 
 
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {
-    m.__tablename__: m  # type: ignore[attr-defined]
+    m.__tablename__: m
     for m in (
         Customer,
         Charge,

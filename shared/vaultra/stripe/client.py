@@ -56,7 +56,8 @@ class ThrottledHTTPClient(stripe.RequestsClient):
         super().__init__(**kwargs)
         self._limiter = limiter
 
-    def request(
+    # The SDK's own RequestsClient.request already differs from its HTTPClient base's signature.
+    def request(  # type: ignore[override]
         self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
     ) -> tuple[bytes, int, Mapping[str, str]]:
         self._limiter.acquire()
