@@ -192,6 +192,9 @@ def serve(
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated histories.")] = 7,
+    scale: Annotated[
+        float, typer.Option(min=0.01, max=20, help="Size of the histories (1 = realistic).")
+    ] = 1.0,
     screenshot: Annotated[
         Path | None, typer.Option(help="Also save the demo's output as an SVG picture.")
     ] = None,
@@ -200,7 +203,7 @@ def demo(
     from vaultra.demo.run import run_demo
 
     out = Console(record=True, width=140) if screenshot else console
-    run_demo(get_settings(), seed=seed, console=out)
+    run_demo(get_settings(), seed=seed, console=out, scale=scale)
     if screenshot:
         out.save_svg(str(screenshot), title="make demo")
 

@@ -38,7 +38,7 @@ from vaultra.db.connections import LinkedAccount, find_linked_account
 from vaultra.demo.generator import StripeHistory, generate
 from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.events.publisher import build_publisher
-from vaultra.services.backfill import Backfill
+from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import add_business
 from vaultra.stripe.client import build_client
 from vaultra.web.app import create_app
@@ -62,7 +62,7 @@ DEMO_BUSINESSES = (
 )
 
 
-def run_demo(settings: Settings, *, seed: int, console: Console) -> None:
+def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 1.0) -> None:
     if not settings.webhook_secrets():
         settings = settings.model_copy(
             update={"stripe_webhook_secret": SecretStr(DEMO_WEBHOOK_SECRET)}
@@ -72,7 +72,7 @@ def run_demo(settings: Settings, *, seed: int, console: Console) -> None:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     now = int(today.timestamp())
     histories = {
-        b.account: generate(b.archetype, seed=seed, now=now, account=b.account)
+        b.account: generate(b.archetype, seed=seed, now=now, account=b.account, scale=scale)
         for b in DEMO_BUSINESSES
     }
     accounts = {b.account: _link(engine, b) for b in DEMO_BUSINESSES}
@@ -186,9 +186,11 @@ def _backfill(
             progress=lambda _w, _r, n: bar.advance(task, n),
         )
         report = job.run()
+    done_before = report.windows_skipped // len(RESOURCES)
+    resumed = f" ({done_before} already imported)" if done_before else ""
     console.print(
         f"[green]✓[/] {business.name}: backfilled {report.objects:,} objects over "
-        f"{report.windows} months, {report.events:,} recent events"
+        f"{report.windows} months{resumed}, {report.events:,} recent events"
     )
 
 

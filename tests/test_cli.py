@@ -1,0 +1,154 @@
+"""The `vaultra` command, run as a user runs it (in-process through Typer's runner)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+from vaultra.bootstrap import dispose_engines
+from vaultra.cli import app
+from vaultra.config import get_settings
+from vaultra.demo.stripe_api_server import StripeApiServer
+
+from tests.support import histories
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) -> Iterator[None]:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("VAULTRA_HOME", str(tmp_path))
+    monkeypatch.setenv("VAULTRA_EVENT_BUS", "local")
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
+    get_settings.cache_clear()
+    yield
+    dispose_engines()
+    get_settings.cache_clear()
+
+
+def test_business_add_prints_the_new_business_as_json(engine: Engine) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "business",
+            "add",
+            "--name",
+            "Acme",
+            "--stripe-account",
+            "acct_1Acme000000001",
+            "--test-mode",
+            "--json",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.stdout)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT b.name, c.account_id, c.livemode FROM businesses b "
+                "JOIN stripe_connections c ON c.business_id = b.id"
+            )
+        ).one()
+    assert created["id"] and tuple(row) == ("Acme", "acct_1Acme000000001", False)
+
+
+def test_business_add_rejects_a_bad_account_id_and_creates_nothing(engine: Engine) -> None:
+    result = runner.invoke(app, ["business", "add", "--name", "Acme", "--stripe-account", "cus_1"])
+
+    assert result.exit_code == 2
+    assert "acct_" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM businesses")).scalar_one() == 0
+
+
+def test_linking_an_account_twice_in_one_mode_is_refused() -> None:
+    args = ["business", "add", "--name", "Acme", "--stripe-account", "acct_1Acme000000001"]
+    assert runner.invoke(app, args).exit_code == 0
+
+    again = runner.invoke(app, args)
+
+    assert again.exit_code == 2 and "already linked" in again.output
+
+
+def test_restricted_key_is_stored_encrypted(engine: Engine) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "business",
+            "add",
+            "--name",
+            "Acme",
+            "--stripe-account",
+            "acct_1Acme000000001",
+            "--restricted-key-stdin",
+        ],
+        input="rk_test_secret_value\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT credentials_encrypted FROM stripe_connections")).scalar()
+    assert stored and b"rk_test_secret_value" not in bytes(stored)
+
+
+def test_backfill_needs_a_linked_account() -> None:
+    result = runner.invoke(app, ["backfill", "acct_1NotLinked00000"])
+
+    assert result.exit_code == 2 and "not linked" in result.output
+
+
+def test_backfill_imports_the_account_through_the_configured_api(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(
+        app,
+        [
+            "business",
+            "add",
+            "--name",
+            "Hand-made",
+            "--stripe-account",
+            histories.ACCOUNT,
+            "--test-mode",
+        ],
+    )
+    with StripeApiServer() as server:
+        server.add_account(
+            histories.ACCOUNT,
+            histories.objects(),
+            histories.events(),
+            now=histories.NOW,
+            created=histories.NOW - 120 * histories.DAY,
+        )
+        monkeypatch.setenv("STRIPE_API_KEY", server.api_key)
+        monkeypatch.setenv("STRIPE_API_BASE", server.base_url)
+        monkeypatch.setenv("STRIPE_MAX_REQUESTS_PER_S", "500")
+        get_settings.cache_clear()
+
+        result = runner.invoke(app, ["backfill", histories.ACCOUNT])
+
+    assert result.exit_code == 0, result.output
+    assert "imported 18 objects" in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM charges")).scalar_one() == 3
+
+
+def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
+    result = runner.invoke(app, ["demo", "--scale", "0.05"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("webhook deliveries") == 2
+    assert result.stdout.count("backfilled") == 2
+    with engine.connect() as conn:
+        per_business = conn.execute(
+            text(
+                "SELECT b.name, (SELECT count(*) FROM charges c WHERE c.business_id = b.id) "
+                "FROM businesses b ORDER BY b.name"
+            )
+        ).all()
+    assert len(per_business) == 4 and all(n > 0 for _, n in per_business)
