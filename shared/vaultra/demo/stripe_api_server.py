@@ -58,6 +58,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from vaultra.demo.generator import RESOURCES as GENERATED_RESOURCES
+
 __all__ = ["EVENT_RETENTION_S", "RESOURCES", "StripeApiServer"]
 
 # Stripe keeps events for 30 days; older ones are neither listed nor retrievable.
@@ -68,20 +70,9 @@ MAX_LIMIT = 100
 INLINE_INVOICE_LINES = 10
 MAX_EVENT_TYPES = 20
 
-# The list endpoints a backfill reads; others passed to add_account() are served too.
-RESOURCES = (
-    "customers",
-    "products",
-    "prices",
-    "coupons",
-    "subscriptions",
-    "invoices",
-    "charges",
-    "refunds",
-    "disputes",
-    "payouts",
-    "balance_transactions",
-)
+# The list endpoints a backfill reads (the generator's resources); others passed to
+# add_account() are served too.
+RESOURCES = GENERATED_RESOURCES
 
 _OBJECT_NAMES = {
     "balance_transactions": "balance_transaction",
