@@ -492,9 +492,10 @@ def run_backfill_parallel(
     console: Console,
     writers: int,
 ) -> ParallelBackfillResult:
-    """What-if, not what the backfill does today: the same batches (all prepared first, untimed),
-    each normalized and written in its own transaction by one of `writers` threads with their
-    own pooled connections, so that PostgreSQL works on one batch while Python prepares another."""
+    """The backfill's shape (`Backfill(writers=2)`): the same batches (all prepared first,
+    untimed), each normalized and written in its own transaction by one of `writers` threads with
+    their own pooled connections, so that PostgreSQL works on one batch while Python prepares
+    another. The backfill's one-row checkpoint upsert per batch is left out here too."""
     businesses = _backfill_businesses(db, len(templates))
     with console.status("preparing backfill batches…"):
         work = list(_data.backfill_batches(templates, plan.backfill_objects, plan.batch_size))
@@ -584,8 +585,8 @@ def results_table(
         )
     if bfp is not None:
         lines.append(
-            f"| What-if: the same backfill batches on {bfp.writers} concurrent connections "
-            f"(not today's code) · {bfp.objects:,} objects | {bfp.rate:,.0f} objects/s "
+            f"| Backfill as it runs: {bfp.writers} writer connections (`Backfill(writers=2)`) "
+            f"· {bfp.objects:,} objects | {bfp.rate:,.0f} objects/s "
             f"({bfp.seconds:.1f} s) | ≥ {TARGET_BACKFILL:,.0f} objects/s "
             f"| {_mark(bfp.rate >= TARGET_BACKFILL)} |"
         )
@@ -691,7 +692,7 @@ def print_report(
         )
     if bfp is not None:
         console.print(
-            f"[bold]backfill what-if · {bfp.writers} writers[/]: {bfp.objects:,} objects in "
+            f"[bold]backfill · {bfp.writers} writers[/]: {bfp.objects:,} objects in "
             f"{bfp.seconds:.2f} s = {bfp.rate:,.0f} objects/s; CPU-s: this process "
             f"{bfp.cpu.client:.1f}, PostgreSQL {bfp.cpu.postgres:.1f}, other programs "
             f"{bfp.cpu.other:.1f}"
@@ -740,10 +741,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--backfill-writers",
         type=int,
-        default=1,
+        default=2,
         metavar="N",
-        help="also run a what-if backfill with N concurrent writer connections (not what the "
-        "backfill does today)",
+        help="also run the backfill with N concurrent writer connections (the backfill's "
+        "default is 2; 1 skips this part)",
     )
     parser.add_argument(
         "--profile",

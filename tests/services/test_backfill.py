@@ -55,7 +55,7 @@ def run_backfill(
 ) -> Any:
     client = build_client(srv.api_key, srv.base_url, account=ACCOUNT, requests_per_s=requests_per_s)
     return Backfill(
-        engine, client, account, bus, clock=lambda: CLOCK, backoff_s=0.01, **kwargs
+        engine, client, account, bus, clock=lambda: CLOCK, **{"backoff_s": 0.01, **kwargs}
     ).run()
 
 
@@ -216,10 +216,12 @@ def test_an_interrupted_backfill_resumes_without_refetching_done_windows(
         resumed_requests = len(healthy.requests)
 
     assert report.windows_skipped > 0
-    assert first_run_requests == 20
-    # A whole run takes 42 requests (account, 5 months × 8 lists, events); the resumed run
-    # fetches only what the first did not finish: the failed list and what came after it.
-    assert resumed_requests <= 42 - 20 + 2
+    # A whole run takes 42 requests (account, 5 months × 8 lists, events). The first run stopped
+    # at its 20th (the other writer finished the list it was on); the resumed run fetches only
+    # what the first did not finish, so together they fetch hardly more than one whole run: the
+    # account again and the list that failed.
+    assert 20 <= first_run_requests < 42
+    assert first_run_requests + resumed_requests <= 42 + 2
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM charges")).scalar_one() == 3
         assert conn.execute(text("SELECT count(*) FROM balance_transactions")).scalar_one() == 6
@@ -232,7 +234,7 @@ def test_rate_limited_requests_back_off_and_complete(
         limited.add_account(
             ACCOUNT, histories.objects(), histories.events(), now=NOW, created=NOW - 120 * DAY
         )
-        report = run_backfill(engine, limited, account, bus)
+        report = run_backfill(engine, limited, account, bus, backoff_s=0.05)
         rate_limited = limited.rate_limited
 
     assert rate_limited > 0 and report.retries > 0

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -123,12 +125,22 @@ class Backfill:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
         progress: ProgressFn | None = None,
+        writers: int = 2,
     ) -> None:
         self.engine, self.client, self.account, self.publisher = engine, client, account, publisher
         self.batch_size, self.max_attempts, self.backoff_s = batch_size, max_attempts, backoff_s
         self.clock, self.sleep = clock, sleep
         self.progress = progress or (lambda *_: None)
+        # Resources of a window are imported by `writers` threads, each on its own connection:
+        # PostgreSQL works on one batch while Python prepares the next (docs/BENCHMARKS.md).
+        # Each (resource, window) stays on one thread, so its checkpoint advances in order.
+        self.writers = writers
         self.report = BackfillReport()
+        self._report_lock = threading.Lock()
+
+    def _count(self, field_name: str, n: int = 1) -> None:
+        with self._report_lock:
+            setattr(self.report, field_name, getattr(self.report, field_name) + n)
 
     # --- the run ---------------------------------------------------------------------------
 
@@ -138,17 +150,15 @@ class Backfill:
         floor = account_created or started.replace(year=started.year - MAX_HISTORY_YEARS)
         checkpoints = self._checkpoints()
         empty_streak = 0
-        for index, window in enumerate(month_windows(floor, started)):
-            imported = sum(
-                self._import(resource, window, checkpoints.get((resource.name, window.start)))
-                for resource in RESOURCES
-            )
-            self.report.windows += 1
-            if index + 1 == FIRST_SCORE_WINDOWS:
-                self._publish()  # recent months are in: a first score can be computed now
-            empty_streak = empty_streak + 1 if imported == 0 else 0
-            if account_created is None and empty_streak >= EMPTY_WINDOWS_TO_STOP:
-                break
+        with ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="backfill") as pool:
+            for index, window in enumerate(month_windows(floor, started)):
+                imported = self._import_window(pool, window, checkpoints)
+                self.report.windows += 1
+                if index + 1 == FIRST_SCORE_WINDOWS:
+                    self._publish()  # recent months are in: a first score can be computed now
+                empty_streak = empty_streak + 1 if imported == 0 else 0
+                if account_created is None and empty_streak >= EMPTY_WINDOWS_TO_STOP:
+                    break
         self.report.events = self._import_recent_events(started)
         with self.engine.begin() as conn:
             self.report.states_rebuilt = rebuild_subscription_history(
@@ -156,6 +166,18 @@ class Backfill:
             )
         self._publish()
         return self.report
+
+    def _import_window(
+        self, pool: ThreadPoolExecutor, window: Window, checkpoints: dict[Any, Any]
+    ) -> int:
+        """All resources of one window; returns the objects seen. The first failure is raised
+        once the other resources of the window have stopped."""
+        futures = [
+            pool.submit(self._import, r, window, checkpoints.get((r.name, window.start)))
+            for r in RESOURCES
+        ]
+        wait(futures)
+        return sum(f.result() for f in futures)
 
     def _account_created(self) -> datetime | None:
         try:
@@ -172,7 +194,7 @@ class Backfill:
         """Import one (resource, window), resuming from its checkpoint; returns objects seen."""
         if checkpoint is not None and checkpoint.completed_at is not None:
             if checkpoint.completed_at >= window.end:
-                self.report.windows_skipped += 1
+                self._count("windows_skipped")
                 return int(checkpoint.objects)
             # Completed while it was the current month: newer objects may have arrived since.
             self._reset_checkpoint(resource, window)
@@ -194,7 +216,7 @@ class Backfill:
                         f"({type(exc).__name__}: {exc.user_message or exc})",
                         retryable=True,
                     ) from exc
-                self.report.retries += 1
+                self._count("retries")
                 delay = self.backoff_s * 2 ** (attempt - 1)
                 log.warning(
                     "%s %s: %s; retrying in %.1fs",
@@ -251,7 +273,7 @@ class Backfill:
         with self.engine.begin() as conn:
             write_batch(conn, self.account.business_id, self.account.livemode, batch)
             self._save_checkpoint(resource, window, last_id, len(objects), conn=conn)
-        self.report.objects += len(objects)
+        self._count("objects", len(objects))
         return last_id
 
     def _complete_invoice_lines(self, invoice: dict[str, Any]) -> None:
@@ -390,7 +412,7 @@ class Backfill:
                     raise BackfillFailed(
                         f"{type(exc).__name__}: {exc.user_message or exc}", retryable=True
                     ) from exc
-                self.report.retries += 1
+                self._count("retries")
                 self.sleep(self.backoff_s * 2 ** (attempt - 1))
             except stripe.StripeError as exc:
                 raise BackfillFailed(
