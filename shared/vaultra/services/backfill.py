@@ -3,7 +3,8 @@
 - Calendar-month `created` windows, newest first, so the recent months — what a first score needs —
   land first; after the first `FIRST_SCORE_WINDOWS` months a "stripe data changed" is published.
 - Every batch commits its rows together with its checkpoint (the last imported id of the window):
-  an interrupted run resumes where it stopped; a window done is never fetched again.
+  an interrupted run resumes where it stopped; a window done is never fetched again. A window's
+  resources are imported by two writer threads, each (resource, window) on one of them.
 - Pages come from the SDK's auto-pagination; the SDK retries 5xx and connection errors, the
   throttled client keeps within Stripe's rate limits, and a 429 or a failure that outlasts the SDK's
   retries backs off and resumes the window from its checkpoint.
