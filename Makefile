@@ -13,10 +13,18 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: install demo test check lint format bench serve clean
 
-# uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly.
+# uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
+# (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@if $(PYTHON) -m venv $(TOOLS) >/dev/null 2>&1; then \
+	  $(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; \
+	else \
+	  echo "python3 -m venv is unavailable here; installing uv with pip --target instead"; \
+	  rm -rf $(TOOLS) && $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	    --target $(TOOLS)/pkg "uv==$(UV_VERSION)" && mkdir -p $(TOOLS)/bin && \
+	    ln -sf ../pkg/bin/uv $(UV); \
+	fi
+	@test -x $(UV) || { echo "could not install uv: needs Python >= 3.11 with venv or pip"; exit 1; }
 
 $(STAMP): $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --python "$$(command -v $(PYTHON))"
