@@ -236,3 +236,33 @@ def test_database_failure_is_5xx_with_nothing_partial_and_redelivery_recovers(
 
 def test_only_post_is_allowed(webhook_client: Any) -> None:
     assert webhook_client.get("/").status_code == 405
+
+
+def test_the_ledger_keeps_no_personal_data(webhook_client: Any, engine: Engine) -> None:
+    link(engine)
+    body = body_of(
+        event("charge.succeeded", charge("ch_1"), event_id="evt_1", created=1_700_000_100)
+    )
+
+    post(webhook_client, body)
+
+    ledger_tables = (
+        "customers",
+        "charges",
+        "refunds",
+        "disputes",
+        "payouts",
+        "invoices",
+        "invoice_lines",
+        "subscriptions",
+        "subscription_items",
+        "subscription_states",
+    )
+    with engine.connect() as conn:
+        dumped = " ".join(
+            str(row)
+            for table in ledger_tables
+            for row in conn.execute(text(f"SELECT * FROM {table}")).all()
+        )
+    assert "ch_1" in dumped
+    assert "jane@example.com" not in dumped and "Jane Founder" not in dumped
