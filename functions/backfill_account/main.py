@@ -14,7 +14,6 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from vaultra.bootstrap import get_engine
 from vaultra.config import get_settings
-from vaultra.db import credentials
 from vaultra.db.connections import find_account_any_mode
 from vaultra.db.job_runs import finish_job, start_job
 from vaultra.events.cloudevent import decode_cloud_event
@@ -22,7 +21,7 @@ from vaultra.events.messages import BackfillRequested, InvalidMessage
 from vaultra.events.publisher import build_publisher
 from vaultra.logs import configure_logging
 from vaultra.services.backfill import Backfill, BackfillFailed
-from vaultra.stripe.client import build_client
+from vaultra.services.stripe_access import NoStripeCredentials, client_for_account
 
 log = logging.getLogger("vaultra.functions.backfill_account")
 
@@ -52,19 +51,11 @@ def backfill_account(cloud_event: CloudEvent) -> None:
         log.info("message %s already processed; nothing to do", received.message_id)
         return
     link = links[0]
-    if link.credentials_encrypted is not None:
-        api_key, header = credentials.decrypt(settings, link.credentials_encrypted), None
-    elif settings.stripe_api_key is not None:
-        api_key, header = settings.stripe_api_key.get_secret_value(), link.account_id
-    else:
-        finish_job(engine, run_id, error="STRIPE_API_KEY is not configured")
-        raise RuntimeError("STRIPE_API_KEY is not configured")  # a deploy fix, then redelivery
-    client = build_client(
-        api_key,
-        settings.stripe_api_base,
-        account=header,
-        requests_per_s=settings.stripe_max_requests_per_s,
-    )
+    try:
+        client = client_for_account(settings, link)
+    except NoStripeCredentials as exc:
+        finish_job(engine, run_id, error=str(exc))
+        raise  # a deployment fix, then Pub/Sub's redelivery
     try:
         report = Backfill(engine, client, link, build_publisher(settings)).run()
     except BackfillFailed as exc:

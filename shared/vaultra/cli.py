@@ -123,23 +123,15 @@ def backfill(
     """Import an account's Stripe history (resumes an interrupted run)."""
     from vaultra.events.publisher import build_publisher
     from vaultra.services.backfill import RESOURCES, Backfill, BackfillFailed
-    from vaultra.stripe.client import build_client
+    from vaultra.services.stripe_access import NoStripeCredentials, client_for_account
 
     settings = get_settings()
     engine = ready_engine(settings)
     link = linked_account(engine, account, test_mode)
-    if link.credentials_encrypted is not None:
-        api_key, header_account = credentials.decrypt(settings, link.credentials_encrypted), None
-    elif settings.stripe_api_key is not None:
-        api_key, header_account = settings.stripe_api_key.get_secret_value(), account
-    else:
-        raise fail("STRIPE_API_KEY is not set (the platform key that reads connected accounts)")
-    client = build_client(
-        api_key,
-        settings.stripe_api_base,
-        account=header_account,
-        requests_per_s=settings.stripe_max_requests_per_s,
-    )
+    try:
+        client = client_for_account(settings, link)
+    except NoStripeCredentials as exc:
+        raise fail(str(exc)) from None
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
+
+from vaultra.loopback import free_port, stop_process_group
 
 EMULATOR_JAR_GLOB = "platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar"
 DEFAULT_SDK_ROOT = Path("/usr/lib/google-cloud-sdk")
@@ -70,28 +71,6 @@ def emulator_missing_reason() -> str | None:
     return "Pub/Sub emulator not installed: " + "; ".join(missing)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
-    """Stop the process group led by `proc` (SIGTERM, then SIGKILL while the leader still runs).
-
-    SIGTERM makes gunicorn's master stop its workers before it exits; the JVM is one process.
-    """
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(grace_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(grace_s)
-
-
 def _tail(log: IO[bytes], limit: int = 4000) -> str:
     log.flush()
     log.seek(0)
@@ -114,7 +93,7 @@ def _started(
         try:
             yield proc, log
         finally:
-            _stop(proc)
+            stop_process_group(proc)
 
 
 def _wait_until(

@@ -13,6 +13,7 @@ import pytest
 import stripe
 from sqlalchemy import Engine, text
 from vaultra.db.connections import LinkedAccount
+from vaultra.db.models import LEDGER_TABLES
 from vaultra.demo.generator import StripeHistory, generate
 from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.events.local_bus import LocalBus
@@ -23,19 +24,7 @@ from vaultra.stripe.client import build_client
 
 SECRET = "whsec_equivalence"
 NOW = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
-LEDGER = (
-    "customers",
-    "charges",
-    "refunds",
-    "disputes",
-    "payouts",
-    "invoices",
-    "invoice_lines",
-    "subscriptions",
-    "subscription_items",
-    "subscription_states",
-    "balance_transactions",
-)
+LEDGER = (*LEDGER_TABLES, "subscription_states")
 
 
 @pytest.fixture(scope="module")

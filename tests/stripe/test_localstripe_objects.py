@@ -8,7 +8,6 @@ auto-pagination, mapping and set-based writer import what localstripe serves.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 import stripe
 from sqlalchemy import Engine, text
 from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.loopback import free_port
 from vaultra.services.businesses import add_business
 from vaultra.stripe import mapping
 from vaultra.stripe.client import build_client
@@ -28,12 +28,6 @@ SERVE = (
     "import sys, aiohttp.web, localstripe.server as s; "
     "aiohttp.web.run_app(s.app, host='127.0.0.1', port=int(sys.argv[1]), print=None)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

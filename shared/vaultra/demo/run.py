@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +37,7 @@ from vaultra.db.connections import LinkedAccount, find_linked_account
 from vaultra.demo.generator import StripeHistory, generate
 from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.events.publisher import build_publisher
+from vaultra.loopback import free_port
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import add_business
 from vaultra.stripe.client import build_client
@@ -99,15 +99,9 @@ def _link(engine: Engine, business: DemoBusiness) -> LinkedAccount:
     return LinkedAccount(result.business_id, business.account, False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _local_server(settings: Settings) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
