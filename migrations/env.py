@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from alembic import context
-
 from vaultra.db.models import Base
 
 target_metadata = Base.metadata

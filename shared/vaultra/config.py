@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     topic_metrics_computed: str = Field(topics.METRICS_COMPUTED, alias="TOPIC_METRICS_COMPUTED")
     topic_daily_refresh: str = Field(topics.DAILY_REFRESH, alias="TOPIC_DAILY_REFRESH")
+    topic_metrics_refresh_requested: str = Field(
+        topics.METRICS_REFRESH_REQUESTED, alias="TOPIC_METRICS_REFRESH_REQUESTED"
+    )
 
     @field_validator("stripe_api_base")
     @classmethod

@@ -14,12 +14,13 @@ Conventions:
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -389,6 +390,44 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(TZ)
     error: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+# --- Metrics ------------------------------------------------------------------------------------
+
+
+class MetricRun(Base):
+    """The latest computation of a business's metrics as of a day, under one policy version.
+
+    `read_snapshot` is the PostgreSQL snapshot (`pg_snapshot` as text) the computation read: a "data
+    changed" message whose transaction is visible in it brings nothing new, so it is a no-op.
+    """
+
+    __tablename__ = "metric_runs"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    policy_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    read_snapshot: Mapped[str] = mapped_column(Text)
+    notes: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = _now()
+
+
+class MetricSnapshot(Base):
+    """One metric's value for a business as of a day (null value: see the run's notes)."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (Index(None, "business_id", "metric", "as_of"),)
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    policy_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    computed_at: Mapped[datetime] = _now()
 
 
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {

@@ -57,6 +57,10 @@ class StripeDataChanged(Message):
     livemode: bool
     reason: Literal["webhook", "backfill", "link"]
     changed_at: AwareDatetime
+    # The PostgreSQL transaction id (xid8, as text) of a transaction that committed after the
+    # change: a computation whose read snapshot sees it has seen the change (see
+    # `vaultra.db.data_version`). None: the consumer cannot tell, so it recomputes.
+    data_version: str | None = Field(None, pattern=r"^[0-9]{1,20}$")
 
 
 class BackfillRequested(Message):
@@ -79,6 +83,17 @@ class MetricsComputed(Message):
     computed_at: AwareDatetime
 
 
+class MetricsRefreshRequested(Message):
+    """Recompute a business's metrics as of a day (the daily refresh fans out one per business)."""
+
+    TOPIC: ClassVar[str] = topics.METRICS_REFRESH_REQUESTED
+
+    business_id: UUID
+    as_of: date
+    requested_at: AwareDatetime
+    data_version: str | None = Field(None, pattern=r"^[0-9]{1,20}$")
+
+
 class DailyRefresh(Message):
     """The scheduler's daily tick (Cloud Scheduler publishes it); `as_of` defaults to today."""
 
@@ -89,7 +104,13 @@ class DailyRefresh(Message):
 
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.__name__: cls
-    for cls in (StripeDataChanged, BackfillRequested, MetricsComputed, DailyRefresh)
+    for cls in (
+        StripeDataChanged,
+        BackfillRequested,
+        MetricsComputed,
+        DailyRefresh,
+        MetricsRefreshRequested,
+    )
 }
 """Message classes by name; the name travels as the Pub/Sub attribute `type`."""
 

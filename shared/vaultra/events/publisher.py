@@ -52,6 +52,7 @@ def topic_names_from_settings(settings: Settings) -> dict[str, str]:
         topics.BACKFILL_REQUESTED: settings.topic_backfill_requested,
         topics.METRICS_COMPUTED: settings.topic_metrics_computed,
         topics.DAILY_REFRESH: settings.topic_daily_refresh,
+        topics.METRICS_REFRESH_REQUESTED: settings.topic_metrics_refresh_requested,
     }
 
 

@@ -30,6 +30,7 @@ import stripe
 from sqlalchemy import Engine, text
 
 from vaultra.db.connections import LinkedAccount
+from vaultra.db.data_version import committed_transaction_id
 from vaultra.db.ledger_writer import Batch, write_batch
 from vaultra.db.subscription_history import rebuild_subscription_history
 from vaultra.events.messages import StripeDataChanged
@@ -429,6 +430,7 @@ class Backfill:
                 livemode=self.account.livemode,
                 reason="backfill",
                 changed_at=self.clock(),
+                data_version=committed_transaction_id(self.engine),
             )
         )
 

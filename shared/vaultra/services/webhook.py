@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, text
 
 from vaultra.db.connections import find_linked_account, lock_account_routing
+from vaultra.db.data_version import current_transaction_id
 from vaultra.db.prepared import run_prepared
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
@@ -80,8 +81,11 @@ class WebhookReceiver:
 
         with self._engine.begin() as conn:
             status, business_id, publish = self._store(conn, event, body)
+            # This transaction commits after the change: its id tells the consumer whether a
+            # computation has already seen it.
+            version = current_transaction_id(conn) if publish else None
         if publish and business_id is not None:
-            self._publish(event, business_id)
+            self._publish(event, business_id, version)
         return WebhookResponse(200, {"id": event.id, "status": status})
 
     def _store(
@@ -143,7 +147,7 @@ class WebhookReceiver:
             )
         return "duplicate", row.business_id, republish
 
-    def _publish(self, event: ParsedEvent, business_id: uuid.UUID) -> None:
+    def _publish(self, event: ParsedEvent, business_id: uuid.UUID, version: str | None) -> None:
         assert event.account is not None
         try:
             self._publisher.publish(
@@ -153,6 +157,7 @@ class WebhookReceiver:
                     livemode=event.livemode,
                     reason="webhook",
                     changed_at=self._clock(),
+                    data_version=version,
                 )
             )
         except Exception:

@@ -1,0 +1,81 @@
+"""The sums and counts every metric is derived from.
+
+The ledger query computes these in PostgreSQL; the reference implementation computes them from
+in-memory records. Both must agree exactly: this is the seam the property tests check. Money is in
+minor units of `currency`; a charge, refund or dispute in another currency counts with its settled
+amount, or is left out and counted in an `unconverted_*` field when it has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MrrMovements:
+    new: int = 0
+    expansion: int = 0
+    contraction: int = 0
+    churn: int = 0
+    reactivation: int = 0
+
+
+@dataclass(frozen=True)
+class MrrAggregates:
+    """Customer-level MRR at the instants the metrics need (sums over customers)."""
+
+    mrr_end: int = 0  # end of D
+    mrr_month_start: int = 0  # end of the previous month
+    paying_end: int = 0
+    paying_month_start: int = 0
+    movements: MrrMovements = field(default_factory=MrrMovements)
+    # Customers paying at the start of each of the last three months (oldest first) and how many
+    # of them pay nothing at that month's end (the current month ends at D).
+    starting_3m: tuple[int, int, int] = (0, 0, 0)
+    churned_3m: tuple[int, int, int] = (0, 0, 0)
+    # Twelve months earlier: total MRR, and what the customers paying then pay at the end of D
+    # (uncapped for NRR, capped at their old MRR for GRR).
+    mrr_year_earlier: int = 0
+    retained_mrr: int = 0
+    retained_mrr_capped: int = 0
+    # Native-currency MRR at the end of D of every currency, including those not in `mrr_end`.
+    mrr_by_currency: dict[str, int] = field(default_factory=dict)
+    # Subscriptions contributing at the end of D with an item that has no unit price (tiered).
+    unpriced_subscriptions: int = 0
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    gross: int = 0  # succeeded, captured charges created in the month (settled amounts)
+    charges: int = 0  # their count, whatever their currency
+    unconverted: int = 0  # charges without a settled amount in the account currency
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    currency: str | None
+    months: tuple[MonthTotals, ...]  # the 12 months ending with D's month, oldest first
+    gross_90d: int = 0
+    charges_90d: int = 0
+    refunded_month: int = 0
+    refunded_90d: int = 0
+    unconverted_refunds: int = 0
+    disputes_month: int = 0
+    disputed_amount_month: int = 0
+    disputes_won_month_amount: int = 0  # disputes closed as won in the month
+    disputes_90d: int = 0
+    inquiries_month: int = 0
+    unconverted_disputes: int = 0
+    payouts_paid_90d: int = 0
+    payouts_failed_90d: int = 0
+    payout_paid_streak: int = 0  # paid payouts arrived since the last failed one (≤ D)
+    last_payout_failure: datetime | None = None
+    customers_12m: int = 0  # paying parties in the 12 months (a charge without a customer is one)
+    top1_12m: int = 0
+    top5_12m: int = 0
+    sum_squares_12m: int = 0  # Σ over parties of volume²
+    volume_by_currency_12m: dict[str, int] = field(default_factory=dict)
+    first_charge: datetime | None = None
+    data_through: datetime | None = None
+    mrr: MrrAggregates = field(default_factory=MrrAggregates)

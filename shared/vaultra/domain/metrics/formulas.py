@@ -1,0 +1,280 @@
+"""From aggregates to the published metric set (docs/METRICS.md is the contract).
+
+Everything here works on a handful of sums, never on records. Arithmetic is exact (fractions) until
+each value is rounded once: money to a minor unit half up, ratios to 6 decimal places half up, HHI
+to 2. A ratio whose denominator is 0 is `None` and `notes` says why; it is never 0 or NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+
+from vaultra.domain.metrics.aggregates import Aggregates
+from vaultra.domain.metrics.periods import Periods
+from vaultra.domain.mrr import round_half_up
+
+POLICY_VERSION = "metrics-1"
+
+RATIO_PLACES = Decimal("0.000001")
+HHI_PLACES = Decimal("0.01")
+
+MetricValue = int | Decimal | str | dict[str, int] | None
+
+
+@dataclass
+class MetricSet:
+    as_of_periods: Periods
+    currency: str | None
+    values: dict[str, MetricValue] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def null(self, key: str, reason: str) -> None:
+        self.values[key] = None
+        self.notes[key] = reason
+
+
+def to_decimal(value: Fraction, places: Decimal = RATIO_PLACES) -> Decimal:
+    """Exact fraction → decimal rounded half up to `places`."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+            places, rounding=ROUND_HALF_UP
+        )
+
+
+def _ratio(out: MetricSet, key: str, num: int | Fraction, den: int | Fraction, why: str) -> None:
+    if den == 0:
+        out.null(key, why)
+    else:
+        out.values[key] = to_decimal(Fraction(num) / Fraction(den))
+
+
+def _sixth_root_growth(end: int, start: int) -> Decimal:
+    """(end ÷ start)^(1/6) − 1, to 6 places (start > 0)."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        if end == 0:
+            return Decimal(-1).quantize(RATIO_PLACES)
+        growth = (Decimal(end) / Decimal(start)).ln() / 6
+        return (growth.exp() - 1).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _coefficient_of_variation(series: list[int]) -> Decimal | None:
+    """Population standard deviation ÷ mean; None when the mean is 0."""
+    total = sum(series)
+    if total == 0:
+        return None
+    n = len(series)
+    mean = Fraction(total, n)
+    variance = sum(((Fraction(v) - mean) * (Fraction(v) - mean) for v in series), Fraction(0)) / n
+    with localcontext() as ctx:
+        ctx.prec = 50
+        std = (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
+        return (std / (Decimal(mean.numerator) / Decimal(mean.denominator))).quantize(
+            RATIO_PLACES, rounding=ROUND_HALF_UP
+        )
+
+
+def compute_metrics(agg: Aggregates, periods: Periods) -> MetricSet:
+    out = MetricSet(periods, agg.currency)
+    v = out.values
+    _mrr_metrics(out, agg)
+    _revenue_metrics(out, agg, periods)
+    _risk_metrics(out, agg)
+    _concentration_metrics(out, agg)
+    first = agg.first_charge
+    if first is None:
+        v["months_of_history"] = 0
+        out.notes["months_of_history"] = "no succeeded charge up to the end of D"
+    else:
+        first = first.astimezone(UTC)
+        d = periods.as_of
+        v["months_of_history"] = (d.year * 12 + d.month) - (first.year * 12 + first.month) + 1
+    through = agg.data_through
+    v["data_through"] = (
+        through.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if through is not None else None
+    )
+    if through is None:
+        out.notes["data_through"] = "no Stripe event or object up to the end of D"
+    if agg.currency is None:
+        out.notes["currency"] = (
+            "the account's currency is unknown: no balance transaction, charge or subscription yet"
+        )
+    return out
+
+
+def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
+    v, m, mv = out.values, agg.mrr, agg.mrr.movements
+    v["mrr"] = m.mrr_end
+    v["arr"] = m.mrr_end * 12
+    v["paying_customers"] = m.paying_end
+    if m.paying_end == 0:
+        out.null("arpa", "no paying customers at the end of D")
+    else:
+        v["arpa"] = round_half_up(Fraction(m.mrr_end, m.paying_end))
+    v["mrr_new"] = mv.new
+    v["mrr_expansion"] = mv.expansion
+    v["mrr_contraction"] = mv.contraction
+    v["mrr_churn"] = mv.churn
+    v["mrr_reactivation"] = mv.reactivation
+    v["mrr_previous_month_end"] = m.mrr_month_start
+    no_start = "no MRR at the end of the previous month"
+    _ratio(out, "mrr_growth_mom", m.mrr_end - m.mrr_month_start, m.mrr_month_start, no_start)
+    churned = m.churned_3m[-1]
+    v["customers_churned_month"] = churned
+    _ratio(
+        out,
+        "customer_churn_rate",
+        churned,
+        m.paying_month_start,
+        "no paying customers at the end of the previous month",
+    )
+    _ratio(out, "gross_mrr_churn_rate", mv.churn + mv.contraction, m.mrr_month_start, no_start)
+    _ratio(
+        out,
+        "net_mrr_churn_rate",
+        mv.churn + mv.contraction - mv.expansion - mv.reactivation,
+        m.mrr_month_start,
+        no_start,
+    )
+    _ratio(
+        out,
+        "quick_ratio",
+        mv.new + mv.expansion + mv.reactivation,
+        mv.churn + mv.contraction,
+        "no churn or contraction in the month",
+    )
+    no_base = "no MRR twelve months before D"
+    _ratio(out, "nrr_12m", m.retained_mrr, m.mrr_year_earlier, no_base)
+    _ratio(out, "grr_12m", m.retained_mrr_capped, m.mrr_year_earlier, no_base)
+    starting, churned_3m = sum(m.starting_3m), sum(m.churned_3m)
+    if starting == 0:
+        out.null("customer_churn_rate_3m", "no paying customers at the start of the last 3 months")
+    else:
+        v["customer_churn_rate_3m"] = to_decimal(Fraction(churned_3m, starting))
+    if m.paying_end == 0:
+        out.null("ltv", "no paying customers at the end of D")
+    elif churned_3m == 0:
+        out.null("ltv", "no customer churned in the last 3 months: lifetime is unbounded")
+    else:
+        arpa = round_half_up(Fraction(m.mrr_end, m.paying_end))
+        v["ltv"] = round_half_up(arpa / Fraction(churned_3m, starting))
+    v["mrr_by_currency"] = dict(sorted(m.mrr_by_currency.items()))
+    others = sorted(c for c, amount in m.mrr_by_currency.items() if c != agg.currency and amount)
+    if others:
+        out.notes["mrr"] = (
+            f"subscriptions billed in {', '.join(others)} are not converted and not in mrr; "
+            "see mrr_by_currency"
+        )
+    if m.unpriced_subscriptions:
+        out.notes["mrr"] = (
+            out.notes.get("mrr", "")
+            + ("; " if "mrr" in out.notes else "")
+            + f"{m.unpriced_subscriptions} subscription(s) have items without a unit price "
+            "(tiered pricing), counted as 0"
+        )
+
+
+def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
+    v = out.values
+    gross = [month.gross for month in agg.months]
+    this, previous, six_before = gross[-1], gross[-2], gross[-7]
+    v["gross_volume_month"] = this
+    v["gross_volume_12m"] = sum(gross)
+    v["gross_volume_90d"] = agg.gross_90d
+    v["gross_volume_by_month_12m"] = {
+        f"{m.year:04d}-{m.month:02d}": g for m, g in zip(periods.series_months, gross, strict=True)
+    }
+    v["gross_volume_by_currency_12m"] = dict(sorted(agg.volume_by_currency_12m.items()))
+    v["refunded_amount_month"] = agg.refunded_month
+    v["disputed_amount_month"] = agg.disputed_amount_month
+    v["net_volume_month"] = (
+        this - agg.refunded_month - agg.disputed_amount_month + agg.disputes_won_month_amount
+    )
+    _ratio(out, "revenue_growth_mom", this - previous, previous, "no gross volume last month")
+    if six_before == 0:
+        out.null("cmgr_6m", "no gross volume in the month six months before D's month")
+    else:
+        v["cmgr_6m"] = _sixth_root_growth(this, six_before)
+    cv = _coefficient_of_variation(gross)
+    if cv is None:
+        out.null("revenue_volatility_cv_12m", "no gross volume in the last 12 months")
+    else:
+        v["revenue_volatility_cv_12m"] = cv
+    unconverted = sum(m.unconverted for m in agg.months)
+    if unconverted:
+        out.notes["gross_volume_12m"] = (
+            f"{unconverted} charge(s) in another currency have no settled amount yet and are left out"
+        )
+
+
+def _risk_metrics(out: MetricSet, agg: Aggregates) -> None:
+    v = out.values
+    this_month, last_month = agg.months[-1], agg.months[-2]
+    _ratio(
+        out,
+        "refund_rate_90d",
+        agg.refunded_90d,
+        agg.gross_90d,
+        "no gross volume in the 90 days ending at D",
+    )
+    v["disputes_count_month"] = agg.disputes_month
+    v["inquiries_count_month"] = agg.inquiries_month
+    v["charges_count_month"] = this_month.charges
+    _ratio(
+        out,
+        "dispute_activity_ratio_month",
+        agg.disputes_month,
+        this_month.charges,
+        "no succeeded charges in the month",
+    )
+    _ratio(
+        out,
+        "dispute_activity_ratio_mastercard_month",
+        agg.disputes_month,
+        last_month.charges,
+        "no succeeded charges in the previous month",
+    )
+    _ratio(
+        out,
+        "dispute_activity_ratio_90d",
+        agg.disputes_90d,
+        agg.charges_90d,
+        "no succeeded charges in the 90 days ending at D",
+    )
+    settled = agg.payouts_paid_90d + agg.payouts_failed_90d
+    v["payouts_failed_90d"] = agg.payouts_failed_90d
+    _ratio(
+        out,
+        "payout_failure_rate_90d",
+        agg.payouts_failed_90d,
+        settled,
+        "no paid or failed payout arriving in the 90 days ending at D",
+    )
+    v["payout_paid_streak"] = agg.payout_paid_streak
+    failure = agg.last_payout_failure
+    v["last_payout_failure_at"] = (
+        failure.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if failure is not None else None
+    )
+    if agg.unconverted_refunds or agg.unconverted_disputes:
+        out.notes["refunded_amount_month"] = (
+            f"{agg.unconverted_refunds} refund(s) and {agg.unconverted_disputes} dispute(s) in "
+            "another currency have no settled amount and are left out"
+        )
+
+
+def _concentration_metrics(out: MetricSet, agg: Aggregates) -> None:
+    total = sum(m.gross for m in agg.months)
+    v = out.values
+    v["customers_12m"] = agg.customers_12m
+    if total == 0:
+        why = "no gross volume in the last 12 months"
+        for key in ("top_customer_share_12m", "top5_customer_share_12m", "hhi_12m"):
+            out.null(key, why)
+        return
+    v["top_customer_share_12m"] = to_decimal(Fraction(agg.top1_12m, total))
+    v["top5_customer_share_12m"] = to_decimal(Fraction(agg.top5_12m, total))
+    v["hhi_12m"] = to_decimal(Fraction(10_000 * agg.sum_squares_12m, total * total), HHI_PLACES)

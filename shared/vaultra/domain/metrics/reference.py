@@ -1,0 +1,310 @@
+"""Reference implementation: aggregates from in-memory records, one record at a time.
+
+It is written for clarity, not speed, and exists to cross-check the set-based SQL of
+`vaultra.db.metrics_query` (the property tests feed both the same ledger). Every rule here is the
+policy of docs/METRICS.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from vaultra.domain.metrics.aggregates import (
+    Aggregates,
+    MonthTotals,
+    MrrAggregates,
+    MrrMovements,
+)
+from vaultra.domain.metrics.periods import MONTHS_IN_SERIES, Periods, month_index
+from vaultra.domain.metrics.records import (
+    ChargeRecord,
+    DisputeRecord,
+    Ledger,
+    RefundRecord,
+    StateRecord,
+)
+from vaultra.domain.mrr import CONTRIBUTING_STATUSES, subscription_mrr
+
+INQUIRY_STATUSES = frozenset({"warning_needs_response", "warning_under_review", "warning_closed"})
+VOID_REFUND_STATUSES = frozenset({"failed", "canceled"})
+
+
+def counts_as_sale(charge: ChargeRecord) -> bool:
+    return charge.status == "succeeded" and charge.captured
+
+
+def settled(
+    amount: int, currency: str, settled_amount: int | None, settled_currency: str | None, to: str
+) -> int | None:
+    """The amount in `to`: as is in that currency, else Stripe's settled amount, else unknown."""
+    if currency == to:
+        return amount
+    if settled_currency == to and settled_amount is not None:
+        return settled_amount
+    return None
+
+
+def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None) -> Aggregates:
+    cur = currency or ""
+    end, month_start, trailing = periods.end, periods.month_start, periods.trailing_start
+    months = [[0, 0, 0] for _ in range(MONTHS_IN_SERIES)]
+    gross_90d = charges_90d = 0
+    per_party: dict[str, int] = defaultdict(int)
+    by_currency: dict[str, int] = defaultdict(int)
+    first_charge: datetime | None = None
+    for c in ledger.charges:
+        if not counts_as_sale(c) or c.created >= end:
+            continue
+        first_charge = c.created if first_charge is None else min(first_charge, c.created)
+        idx = month_index(c.created, periods)
+        if not 0 <= idx < MONTHS_IN_SERIES and c.created < trailing:
+            continue
+        amount = settled(c.amount_captured, c.currency, c.settled_amount, c.settled_currency, cur)
+        if c.created >= trailing:
+            charges_90d += 1
+            gross_90d += amount or 0
+        if 0 <= idx < MONTHS_IN_SERIES:
+            by_currency[c.currency] += c.amount_captured
+            months[idx][1] += 1
+            if amount is None:
+                months[idx][2] += 1
+            else:
+                months[idx][0] += amount
+                per_party[c.customer_id or f"charge:{c.id}"] += amount
+
+    refunded_month = refunded_90d = unconverted_refunds = 0
+    for r in ledger.refunds:
+        if r.status in VOID_REFUND_STATUSES or not (min(month_start, trailing) <= r.created < end):
+            continue
+        amount = _settled_refund(r, cur)
+        if amount is None:
+            unconverted_refunds += 1
+            continue
+        if r.created >= month_start:
+            refunded_month += amount
+        if r.created >= trailing:
+            refunded_90d += amount
+
+    disputes_month = disputed_month = won_month = disputes_90d = inquiries = unconverted_d = 0
+    for d in ledger.disputes:
+        amount = _settled_dispute(d, cur)
+        if d.status in INQUIRY_STATUSES:
+            if month_start <= d.created < end:
+                inquiries += 1
+            continue
+        if month_start <= d.created < end:
+            disputes_month += 1
+            if amount is None:
+                unconverted_d += 1
+            else:
+                disputed_month += amount
+        if trailing <= d.created < end:
+            disputes_90d += 1
+        if d.status == "won" and d.closed_at is not None and month_start <= d.closed_at < end:
+            won_month += amount or 0
+
+    paid_90d = failed_90d = 0
+    arrived = sorted(
+        (p for p in ledger.payouts if p.arrival_date < end), key=lambda p: p.arrival_date
+    )
+    last_failure = max((p.arrival_date for p in arrived if p.status == "failed"), default=None)
+    streak = sum(
+        1
+        for p in arrived
+        if p.status == "paid" and (last_failure is None or p.arrival_date > last_failure)
+    )
+    for p in arrived:
+        if p.arrival_date >= trailing:
+            paid_90d += p.status == "paid"
+            failed_90d += p.status == "failed"
+
+    volumes = sorted(per_party.values(), reverse=True)
+    times = [c.created for c in ledger.charges] + [r.created for r in ledger.refunds]
+    times += [d.created for d in ledger.disputes] + list(ledger.other_times)
+    times += [p.created for p in ledger.payouts if p.created is not None]
+    return Aggregates(
+        currency=currency,
+        months=tuple(MonthTotals(g, n, u) for g, n, u in months),
+        gross_90d=gross_90d,
+        charges_90d=charges_90d,
+        refunded_month=refunded_month,
+        refunded_90d=refunded_90d,
+        unconverted_refunds=unconverted_refunds,
+        disputes_month=disputes_month,
+        disputed_amount_month=disputed_month,
+        disputes_won_month_amount=won_month,
+        disputes_90d=disputes_90d,
+        inquiries_month=inquiries,
+        unconverted_disputes=unconverted_d,
+        payouts_paid_90d=paid_90d,
+        payouts_failed_90d=failed_90d,
+        payout_paid_streak=streak,
+        last_payout_failure=last_failure,
+        customers_12m=len(volumes),
+        top1_12m=sum(volumes[:1]),
+        top5_12m=sum(volumes[:5]),
+        sum_squares_12m=sum(v * v for v in volumes),
+        volume_by_currency_12m=dict(by_currency),
+        first_charge=first_charge,
+        data_through=max((t for t in times if t < end), default=None),
+        mrr=reference_mrr(ledger.states, periods, cur),
+    )
+
+
+def _settled_refund(r: RefundRecord, cur: str) -> int | None:
+    return settled(r.amount, r.currency, r.settled_amount, r.settled_currency, cur)
+
+
+def _settled_dispute(d: DisputeRecord, cur: str) -> int | None:
+    return settled(d.amount, d.currency, d.settled_amount, d.settled_currency, cur)
+
+
+# --- MRR ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A customer's MRR changing at one instant."""
+
+    customer_id: str
+    at: datetime
+    before: int
+    after: int
+    had_mrr_before: bool
+
+
+def chosen_states(states: Iterable[StateRecord], end: datetime) -> dict[str, list[StateRecord]]:
+    """Each subscription's states before `end`, by the reading rules of docs/DATA_MODEL.md:
+    rebuilt states only before the first event state; of several states at one instant, the one
+    with the greatest version key."""
+    by_sub: dict[str, list[StateRecord]] = defaultdict(list)
+    for s in states:
+        if s.valid_from < end:
+            by_sub[s.subscription_id].append(s)
+    chosen: dict[str, list[StateRecord]] = {}
+    for sub, rows in by_sub.items():
+        first_event = min((r.valid_from for r in rows if r.source == "event"), default=None)
+        kept = [
+            r
+            for r in rows
+            if r.source != "reconstructed" or first_event is None or r.valid_from < first_event
+        ]
+        last_at: dict[datetime, StateRecord] = {}
+        for r in sorted(kept, key=lambda r: (r.valid_from, r.version_key)):
+            last_at[r.valid_from] = r
+        chosen[sub] = [last_at[t] for t in sorted(last_at)]
+    return chosen
+
+
+def customer_changes(
+    chosen: dict[str, list[StateRecord]], currency: str
+) -> dict[str, list[Change]]:
+    """Each customer's MRR changes in time order (instants where the total does not move are
+    dropped). Only subscriptions billed in `currency` (or without one) count."""
+    deltas: dict[tuple[str, datetime], int] = defaultdict(int)
+    for rows in chosen.values():
+        previous = 0
+        for r in rows:
+            mrr = state_mrr(r, currency)
+            deltas[(r.customer_id, r.valid_from)] += mrr - previous
+            previous = mrr
+    per_customer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for (customer, at), delta in deltas.items():
+        if delta:
+            per_customer[customer].append((at, delta))
+    changes: dict[str, list[Change]] = {}
+    for customer, points in per_customer.items():
+        running, ever, out = 0, False, []
+        for at, delta in sorted(points):
+            out.append(Change(customer, at, running, running + delta, ever))
+            running += delta
+            ever = ever or running > 0
+        changes[customer] = out
+    return changes
+
+
+def state_mrr(state: StateRecord, currency: str) -> int:
+    if state.currency is not None and state.currency != currency:
+        return 0
+    return subscription_mrr(state.status, state.items, state.discount)
+
+
+def mrr_at(changes: list[Change], instant: datetime) -> int:
+    """A customer's MRR just before `instant`."""
+    value = 0
+    for change in changes:
+        if change.at >= instant:
+            break
+        value = change.after
+    return value
+
+
+def classify(movements: dict[str, int], change: Change) -> None:
+    before, after = change.before, change.after
+    if before == 0 and after > 0:
+        movements["reactivation" if change.had_mrr_before else "new"] += after
+    elif before > 0 and after == 0:
+        movements["churn"] += before
+    elif after > before:
+        movements["expansion"] += after - before
+    else:
+        movements["contraction"] += before - after
+
+
+def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str) -> MrrAggregates:
+    states = list(states)
+    end, month_start = periods.end, periods.month_start
+    chosen = chosen_states(states, end)
+    changes = customer_changes(chosen, currency)
+    starts = [periods.month_start_back(k) for k in (2, 1, 0)]
+    boundaries = [*starts, end]
+    movements = {"new": 0, "expansion": 0, "contraction": 0, "churn": 0, "reactivation": 0}
+    mrr_end = mrr_start = paying_end = paying_start = base = retained = capped = 0
+    starting = [0, 0, 0]
+    churned = [0, 0, 0]
+    for customer_changes_ in changes.values():
+        for change in customer_changes_:
+            if month_start <= change.at < end:
+                classify(movements, change)
+        at_end = mrr_at(customer_changes_, end)
+        at_start = mrr_at(customer_changes_, month_start)
+        mrr_end += at_end
+        mrr_start += at_start
+        paying_end += at_end > 0
+        paying_start += at_start > 0
+        for k in range(3):
+            if mrr_at(customer_changes_, boundaries[k]) > 0:
+                starting[k] += 1
+                churned[k] += mrr_at(customer_changes_, boundaries[k + 1]) == 0
+        then = mrr_at(customer_changes_, periods.year_earlier_end)
+        base += then
+        if then > 0:
+            retained += at_end
+            capped += min(at_end, then)
+    by_currency: dict[str, int] = defaultdict(int)
+    unpriced = 0
+    for rows in chosen.values():
+        last = rows[-1]
+        native = subscription_mrr(last.status, last.items, last.discount)
+        by_currency[last.currency or currency] += native
+        if last.status in CONTRIBUTING_STATUSES and any(
+            i.unit_amount is None and i.usage_type != "metered" for i in last.items
+        ):
+            unpriced += 1
+    return MrrAggregates(
+        mrr_end=mrr_end,
+        mrr_month_start=mrr_start,
+        paying_end=paying_end,
+        paying_month_start=paying_start,
+        movements=MrrMovements(**movements),
+        starting_3m=(starting[0], starting[1], starting[2]),
+        churned_3m=(churned[0], churned[1], churned[2]),
+        mrr_year_earlier=base,
+        retained_mrr=retained,
+        retained_mrr_capped=capped,
+        mrr_by_currency={c: a for c, a in by_currency.items() if a},
+        unpriced_subscriptions=unpriced,
+    )

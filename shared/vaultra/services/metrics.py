@@ -1,0 +1,155 @@
+"""Compute a business's metrics as of a day, save them as snapshots, say so on the bus.
+
+A computation reads one consistent snapshot of the ledger (REPEATABLE READ) and replaces the
+business's snapshot rows for that day and policy version in the same transaction, so a recompute of
+an unchanged ledger writes the same rows and a failed one leaves the previous ones.
+
+Bursts and redeliveries: each "data changed" message carries the id of a transaction that committed
+after its change (`vaultra.db.data_version`). Computations of one business are serialized by an
+advisory lock; a message whose transaction the latest computation for that day already saw is a
+no-op, and a message that finds a computation running asks to be retried — by then, that
+computation has usually seen its change, and the retry is a no-op too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, text
+
+from vaultra.db.data_version import read_snapshot, seen_in
+from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
+from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, compute_metrics
+from vaultra.domain.metrics.periods import Periods
+from vaultra.events.messages import MetricsComputed
+from vaultra.events.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["computed", "already_seen", "busy"]
+
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtext('vaultra.metrics'), hashtext(:b))")
+_UNLOCK = text("SELECT pg_advisory_unlock(hashtext('vaultra.metrics'), hashtext(:b))")
+_LAST_SNAPSHOT = text(
+    "SELECT read_snapshot FROM metric_runs "
+    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+_SAVE_RUN = text(
+    """
+    INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot, notes,
+                             duration_ms, computed_at)
+    VALUES (:b, :d, :v, :currency, :snapshot, CAST(:notes AS jsonb), :ms, now())
+    ON CONFLICT (business_id, as_of, policy_version) DO UPDATE SET
+      currency = EXCLUDED.currency, read_snapshot = EXCLUDED.read_snapshot,
+      notes = EXCLUDED.notes, duration_ms = EXCLUDED.duration_ms, computed_at = now()
+    """
+)
+_DELETE_VALUES = text(
+    "DELETE FROM metric_snapshots WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+_INSERT_VALUES = text(
+    """
+    INSERT INTO metric_snapshots (business_id, as_of, policy_version, metric, value, computed_at)
+    SELECT :b, :d, :v, key, CASE WHEN jsonb_typeof(value) = 'null' THEN NULL ELSE value END, now()
+    FROM jsonb_each(CAST(:values AS jsonb))
+    """
+)
+
+
+@dataclass(frozen=True)
+class MetricsRun:
+    business_id: uuid.UUID
+    as_of: date
+    outcome: Outcome
+    metrics: MetricSet | None = None
+
+
+def compute_metric_set(conn: Connection, business_id: uuid.UUID, as_of: date) -> MetricSet:
+    """The metric set from the ledger as `conn` sees it (read-only)."""
+    periods = Periods(as_of)
+    currency = resolve_currency(conn, business_id)
+    return compute_metrics(ledger_aggregates(conn, business_id, periods, currency), periods)
+
+
+def json_value(value: Any) -> Any:
+    """A metric value as JSON: decimals as numbers, everything else as is."""
+    if isinstance(value, Decimal):
+        return float(value)  # 6 decimal places survive float's shortest round-trip repr
+    return value
+
+
+def metrics_json(metrics: MetricSet) -> dict[str, Any]:
+    return {key: json_value(value) for key, value in metrics.values.items()}
+
+
+def refresh_metrics(
+    engine: Engine,
+    business_id: uuid.UUID,
+    as_of: date,
+    *,
+    data_version: str | None = None,
+    publisher: Publisher | None = None,
+    debounce_s: float = 0.0,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> MetricsRun:
+    """Compute and save the metrics as of `as_of` unless the latest run already saw
+    `data_version`; publish "metrics computed" after a computation commits.
+
+    `debounce_s` waits, holding the business's lock, before reading: messages of a burst that
+    arrive meanwhile find the lock taken, are retried, and are then already seen.
+    """
+    key = {"b": str(business_id)}
+    with engine.connect() as conn:
+        locked = conn.execute(_TRY_LOCK, key).scalar_one()
+        conn.commit()
+        if not locked:
+            return MetricsRun(business_id, as_of, "busy")
+        try:
+            if debounce_s > 0:
+                time.sleep(debounce_s)
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                run = _compute_and_save(conn, business_id, as_of, data_version)
+        finally:
+            conn.execute(_UNLOCK, key)
+            conn.commit()
+    if run.outcome == "computed" and publisher is not None:
+        publisher.publish(
+            MetricsComputed(business_id=business_id, as_of=as_of, computed_at=clock())
+        )
+    return run
+
+
+def _compute_and_save(
+    conn: Connection, business_id: uuid.UUID, as_of: date, data_version: str | None
+) -> MetricsRun:
+    params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
+    previous = conn.execute(_LAST_SNAPSHOT, params).scalar()
+    if data_version is not None and previous is not None and seen_in(conn, data_version, previous):
+        return MetricsRun(business_id, as_of, "already_seen")
+    snapshot = read_snapshot(conn)
+    started = time.perf_counter()
+    metrics = compute_metric_set(conn, business_id, as_of)
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    conn.execute(
+        _SAVE_RUN,
+        {
+            **params,
+            "currency": metrics.currency,
+            "snapshot": snapshot,
+            "notes": json.dumps(metrics.notes),
+            "ms": elapsed_ms,
+        },
+    )
+    conn.execute(_DELETE_VALUES, params)
+    conn.execute(_INSERT_VALUES, {**params, "values": json.dumps(metrics_json(metrics))})
+    log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
+    return MetricsRun(business_id, as_of, "computed", metrics)

@@ -1,0 +1,342 @@
+"""Move metric records between the reference implementation and a real database.
+
+`load_ledger` writes a hand-made or generated `Ledger` into the ledger tables (with balance
+transactions for settled amounts), so the SQL engine reads exactly what the reference reads.
+`read_ledger` goes the other way, for histories that came in through the real ingestion paths.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, text
+from vaultra.domain.metrics.records import (
+    ChargeRecord,
+    DisputeRecord,
+    Ledger,
+    PayoutRecord,
+    RefundRecord,
+    StateRecord,
+)
+from vaultra.domain.mrr import Discount, Item
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def new_business(
+    conn: Connection, name: str = "Test business", currency: str | None = None
+) -> uuid.UUID:
+    return conn.execute(
+        text("INSERT INTO businesses (name, default_currency) VALUES (:n, :c) RETURNING id"),
+        {"n": name, "c": currency},
+    ).scalar_one()
+
+
+def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    conn.execute(
+        text(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+        ),
+        rows,
+    )
+
+
+def _common(business_id: uuid.UUID, object_id: str, created: datetime) -> dict[str, Any]:
+    return {
+        "business_id": business_id,
+        "id": object_id,
+        "livemode": False,
+        "created": created,
+        "version_at": created,
+        "version_key": "",
+    }
+
+
+def _bt(
+    business_id: uuid.UUID,
+    bt_id: str,
+    created: datetime,
+    amount: int,
+    currency: str,
+    kind: str,
+    source: str,
+) -> dict[str, Any]:
+    return {
+        **_common(business_id, bt_id, created),
+        "amount": amount,
+        "fee": 0,
+        "net": amount,
+        "currency": currency,
+        "type": kind,
+        "reporting_category": kind,
+        "source_id": source,
+    }
+
+
+def load_ledger(conn: Connection, business_id: uuid.UUID, ledger: Ledger) -> None:
+    b = business_id
+    bts: list[dict[str, Any]] = []
+    charges = []
+    for c in ledger.charges:
+        bt_id = None
+        if c.settled_amount is not None:
+            bt_id = f"txn_{c.id}"
+            bts.append(
+                _bt(b, bt_id, c.created, c.settled_amount, c.settled_currency or "", "charge", c.id)
+            )
+        charges.append(
+            {
+                **_common(b, c.id, c.created),
+                "customer_id": c.customer_id,
+                "amount": c.amount_captured,
+                "amount_captured": c.amount_captured,
+                "amount_refunded": 0,
+                "currency": c.currency,
+                "status": c.status,
+                "paid": c.status == "succeeded",
+                "captured": c.captured,
+                "refunded": False,
+                "disputed": False,
+                "balance_transaction_id": bt_id,
+            }
+        )
+    refunds = []
+    for r in ledger.refunds:
+        bt_id = None
+        if r.settled_amount is not None:
+            bt_id = f"txn_{r.id}"
+            bts.append(
+                _bt(
+                    b, bt_id, r.created, -r.settled_amount, r.settled_currency or "", "refund", r.id
+                )
+            )
+        refunds.append(
+            {
+                **_common(b, r.id, r.created),
+                "amount": r.amount,
+                "currency": r.currency,
+                "status": r.status,
+                "balance_transaction_id": bt_id,
+            }
+        )
+    disputes = []
+    for d in ledger.disputes:
+        if d.settled_amount is not None:
+            bts.append(
+                _bt(
+                    b,
+                    f"txn_{d.id}",
+                    d.created,
+                    -d.settled_amount,
+                    d.settled_currency or "",
+                    "adjustment",
+                    d.id,
+                )
+            )
+        disputes.append(
+            {
+                **_common(b, d.id, d.created),
+                "amount": d.amount,
+                "currency": d.currency,
+                "status": d.status,
+                "closed_at": d.closed_at,
+            }
+        )
+    payouts = [
+        {
+            # A payout without `created` must not move `data_through`: date it before anything.
+            **_common(b, p.id, p.created or LONG_AGO),
+            "amount": 1000,
+            "currency": "usd",
+            "status": p.status,
+            "arrival_date": p.arrival_date,
+        }
+        for p in ledger.payouts
+    ]
+    customers = [
+        {**_common(b, f"cus_other_{i}", t), "deleted": False}
+        for i, t in enumerate(ledger.other_times)
+    ]
+    states = [
+        {
+            "business_id": b,
+            "subscription_id": s.subscription_id,
+            "valid_from": s.valid_from,
+            "version_key": s.version_key,
+            "source": s.source,
+            "livemode": False,
+            "customer_id": s.customer_id,
+            "status": s.status,
+            "currency": s.currency,
+            "items": json.dumps([_item_json(i) for i in s.items]),
+            "discount": json.dumps(_discount_json(s.discount)) if s.discount else None,
+            "cancel_at_period_end": False,
+            "ended_at": None,
+        }
+        for s in ledger.states
+    ]
+    _insert(conn, "balance_transactions", bts)
+    _insert(conn, "charges", charges)
+    _insert(conn, "refunds", refunds)
+    _insert(conn, "disputes", disputes)
+    _insert(conn, "payouts", payouts)
+    _insert(conn, "customers", customers)
+    if states:
+        conn.execute(
+            text(
+                "INSERT INTO subscription_states (business_id, subscription_id, valid_from, "
+                "version_key, source, livemode, customer_id, status, currency, items, discount, "
+                "cancel_at_period_end, ended_at) VALUES (:business_id, :subscription_id, "
+                ":valid_from, :version_key, :source, :livemode, :customer_id, :status, :currency, "
+                "CAST(:items AS jsonb), CAST(:discount AS jsonb), :cancel_at_period_end, :ended_at)"
+            ),
+            states,
+        )
+
+
+def _item_json(item: Item) -> dict[str, Any]:
+    return {
+        "unit_amount": item.unit_amount,
+        "quantity": item.quantity,
+        "interval": item.interval,
+        "interval_count": item.interval_count,
+        "usage_type": item.usage_type,
+    }
+
+
+def _discount_json(discount: Discount) -> dict[str, Any]:
+    return {
+        "duration": discount.duration,
+        "percent_off": float(discount.percent_off) if discount.percent_off is not None else None,
+        "amount_off": discount.amount_off,
+    }
+
+
+def _items(raw: list[dict[str, Any]]) -> tuple[Item, ...]:
+    return tuple(
+        Item(
+            i.get("unit_amount"),
+            i.get("quantity"),
+            i.get("interval"),
+            i.get("interval_count"),
+            i.get("usage_type"),
+        )
+        for i in raw
+    )
+
+
+def _discount(raw: dict[str, Any] | None) -> Discount | None:
+    if not raw:
+        return None
+    percent = raw.get("percent_off")
+    return Discount(
+        raw.get("duration") or "",
+        Decimal(str(percent)) if percent is not None else None,
+        raw.get("amount_off"),
+    )
+
+
+def read_ledger(conn: Connection, business_id: uuid.UUID, currency: str) -> Ledger:
+    """The records of a business as the reference implementation reads them."""
+    p = {"b": business_id, "cur": currency}
+    charges = tuple(
+        ChargeRecord(
+            r.id,
+            r.created,
+            r.amount_captured,
+            r.currency,
+            r.customer_id,
+            r.status,
+            r.captured,
+            r.bt_amount,
+            r.bt_currency,
+        )
+        for r in conn.execute(
+            text(
+                "SELECT c.*, bt.amount AS bt_amount, bt.currency AS bt_currency FROM charges c "
+                "LEFT JOIN balance_transactions bt ON bt.business_id = c.business_id "
+                "AND bt.id = c.balance_transaction_id WHERE c.business_id = :b"
+            ),
+            p,
+        )
+    )
+    refunds = tuple(
+        RefundRecord(
+            r.id,
+            r.created,
+            r.amount,
+            r.currency,
+            r.status,
+            abs(r.bt_amount) if r.bt_amount is not None else None,
+            r.bt_currency,
+        )
+        for r in conn.execute(
+            text(
+                "SELECT r.*, bt.amount AS bt_amount, bt.currency AS bt_currency FROM refunds r "
+                "LEFT JOIN balance_transactions bt ON bt.business_id = r.business_id "
+                "AND bt.id = r.balance_transaction_id WHERE r.business_id = :b"
+            ),
+            p,
+        )
+    )
+    disputes = tuple(
+        DisputeRecord(
+            r.id,
+            r.created,
+            r.amount,
+            r.currency,
+            r.status,
+            r.closed_at,
+            abs(r.bt_amount) if r.bt_amount is not None else None,
+            currency if r.bt_amount is not None else None,
+        )
+        for r in conn.execute(
+            text(
+                "SELECT d.*, (SELECT bt.amount FROM balance_transactions bt WHERE bt.business_id = d.business_id "
+                "AND bt.source_id = d.id AND bt.currency = :cur AND bt.amount < 0 "
+                'ORDER BY bt.created, bt.id COLLATE "C" LIMIT 1) AS bt_amount '
+                "FROM disputes d WHERE d.business_id = :b"
+            ),
+            p,
+        )
+    )
+    payouts = tuple(
+        PayoutRecord(r.id, r.arrival_date, r.status)
+        for r in conn.execute(text("SELECT * FROM payouts WHERE business_id = :b"), p)
+    )
+    states = tuple(
+        StateRecord(
+            r.subscription_id,
+            r.customer_id,
+            r.valid_from,
+            r.status,
+            _items(r.items),
+            _discount(r.discount),
+            r.currency,
+            r.source,
+            r.version_key,
+        )
+        for r in conn.execute(text("SELECT * FROM subscription_states WHERE business_id = :b"), p)
+    )
+    other_times = tuple(
+        t
+        for (t,) in conn.execute(
+            text(
+                "SELECT created FROM stripe_events WHERE business_id = :b AND created IS NOT NULL "
+                "UNION ALL SELECT created FROM payouts WHERE business_id = :b "
+                "UNION ALL SELECT created FROM balance_transactions WHERE business_id = :b "
+                "UNION ALL SELECT created FROM customers WHERE business_id = :b "
+                "UNION ALL SELECT created FROM invoices WHERE business_id = :b "
+                "UNION ALL SELECT created FROM subscriptions WHERE business_id = :b"
+            ),
+            p,
+        )
+    )
+    return Ledger(charges, refunds, disputes, payouts, states, other_times)
