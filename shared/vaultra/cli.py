@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -163,6 +164,55 @@ def backfill(
         f"({report.windows_skipped} window(s) already done), {report.events} recent events, "
         f"{report.states_rebuilt} subscription states rebuilt, {report.retries} retries"
     )
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@app.command()
+def metrics(
+    account: Annotated[str, typer.Argument(help="The linked Stripe account id (acct_…).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The day (YYYY-MM-DD, UTC); default today.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    test_mode: Annotated[
+        bool | None, typer.Option("--test-mode/--live-mode", help="Which link, if both.")
+    ] = None,
+) -> None:
+    """Compute every metric as of a day from the current ledger, save it and print it."""
+    from vaultra.cli_metrics import print_metrics
+    from vaultra.events.publisher import build_publisher
+    from vaultra.services.metrics import compute_metric_set, metrics_json, refresh_metrics
+
+    day = parse_as_of(as_of)
+    settings = get_settings()
+    engine = ready_engine(settings)
+    link = linked_account(engine, account, test_mode)
+    run = refresh_metrics(engine, link.business_id, day, publisher=build_publisher(settings))
+    result = run.metrics
+    if result is None:  # another computation holds the business: read without saving
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                result = compute_metric_set(conn, link.business_id, day)
+    if as_json:
+        payload = {
+            "account": account,
+            "as_of": day.isoformat(),
+            "currency": result.currency,
+            "metrics": metrics_json(result),
+            "notes": result.notes,
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print_metrics(console, account, result)
 
 
 @app.command()

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     gcp_project: str | None = Field(None, alias="GCP_PROJECT")
     event_bus: Literal["local", "pubsub"] = Field("local", alias="VAULTRA_EVENT_BUS")
 
+    # How long a metrics computation waits, holding its business, before reading the ledger: the
+    # rest of a burst of "data changed" messages arrives meanwhile and is then already seen.
+    metrics_debounce_s: float = Field(2.0, ge=0, le=60, alias="METRICS_DEBOUNCE_S")
+
     # Pub/Sub topic names; defaults from vaultra.events.topics, the names Terraform creates.
     topic_stripe_data_changed: str = Field(
         topics.STRIPE_DATA_CHANGED, alias="TOPIC_STRIPE_DATA_CHANGED"

@@ -23,6 +23,7 @@ def function_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", f"{SECRET},whsec_old_secret_being_rolled")
     monkeypatch.setenv("VAULTRA_EVENT_BUS", "local")
+    monkeypatch.setenv("METRICS_DEBOUNCE_S", "0")
     get_settings.cache_clear()
     reset_local_bus()
     yield

@@ -123,3 +123,29 @@ def decode_cloud_event(event: Any, model_cls: type[M]) -> ReceivedMessage[M]:
 def message_from_cloud_event(event: Any, model_cls: type[M]) -> M:
     """Just the message model of `event` (see `decode_cloud_event` for the id and metadata)."""
     return decode_cloud_event(event, model_cls).message
+
+
+def decode_cloud_event_as_one_of(
+    event: Any, model_classes: tuple[type[Message], ...]
+) -> ReceivedMessage[Message]:
+    """Decode a message that may be any of `model_classes` (a function fed by several topics).
+
+    The `type` attribute picks the model; without one, each model is tried in order. Raises the
+    last model's `InvalidMessage` when none fits.
+    """
+    message, _ = _pubsub_message(event, model_classes[0])
+    declared = (message.get("attributes") or {}).get("type")
+    candidates = [m for m in model_classes if m.__name__ == declared] if declared else []
+    if declared and not candidates:
+        names = ", ".join(m.__name__ for m in model_classes)
+        raise _envelope_error(
+            model_classes[0], f"message type {str(declared)[:64]!r} is not {names}"
+        )
+    error: InvalidMessage | None = None
+    for model_cls in candidates or list(model_classes):
+        try:
+            return decode_cloud_event(event, model_cls)
+        except InvalidMessage as exc:
+            error = exc
+    assert error is not None
+    raise error
