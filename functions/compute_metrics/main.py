@@ -22,7 +22,7 @@ from vaultra.events.cloudevent import decode_cloud_event_as_one_of
 from vaultra.events.messages import InvalidMessage, MetricsRefreshRequested, StripeDataChanged
 from vaultra.events.publisher import build_publisher
 from vaultra.logs import configure_logging
-from vaultra.services.metrics import refresh_metrics
+from vaultra.services.metrics import refresh_history, refresh_metrics
 
 log = logging.getLogger("vaultra.functions.compute_metrics")
 
@@ -65,4 +65,7 @@ def compute_metrics(cloud_event: CloudEvent) -> None:
     )
     if run.outcome == "busy":
         raise BusinessBusy(f"metrics of {message.business_id} are being computed; retry later")
+    if isinstance(message, StripeDataChanged) and message.reason == "backfill":
+        # An imported history has a past: give it its month-end trend at once.
+        refresh_history(engine, message.business_id, as_of, data_version=message.data_version)
     log.info("metrics of %s as of %s: %s", message.business_id, as_of, run.outcome)

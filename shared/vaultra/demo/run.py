@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import stripe
@@ -31,15 +31,19 @@ from rich.table import Table
 from sqlalchemy import Engine, text
 
 from vaultra.bootstrap import get_engine
+from vaultra.cli_metrics import format_value
 from vaultra.config import Settings
 from vaultra.db import migrate
 from vaultra.db.connections import LinkedAccount, find_linked_account
 from vaultra.demo.generator import StripeHistory, generate
 from vaultra.demo.stripe_api_server import StripeApiServer
+from vaultra.domain.metrics.catalog import BY_KEY, MetricDefinition
+from vaultra.domain.money import minor_units_per_unit
 from vaultra.events.publisher import build_publisher
 from vaultra.loopback import free_port
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import add_business
+from vaultra.services.metrics import refresh_history, refresh_metrics
 from vaultra.stripe.client import build_client
 from vaultra.web.app import create_app
 
@@ -88,6 +92,7 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
         for b in (b for b in DEMO_BUSINESSES if b.path == "backfill"):
             _backfill(engine, settings, stripe_api, accounts[b.account], console, b)
     console.print(summary(engine, accounts))
+    console.print(metrics_summary(engine, accounts, today.date(), console))
 
 
 def _link(engine: Engine, business: DemoBusiness) -> LinkedAccount:
@@ -238,3 +243,52 @@ def summary(engine: Engine, accounts: dict[str, LinkedAccount]) -> Table:
                 r.data_through.strftime("%Y-%m-%d") if r.data_through else "—",
             )
     return table
+
+
+def metrics_summary(
+    engine: Engine, accounts: dict[str, LinkedAccount], as_of: date, console: Console
+) -> Table:
+    """Each business's headline metrics as of today; also saves them and the last 12 month ends
+    (the snapshot history trends are read from)."""
+    table = Table(
+        title=f"Metrics as of {as_of.isoformat()} (end of day, UTC) — `vaultra metrics ACCT` shows all"
+    )
+    columns = (
+        ("MRR", "mrr"),
+        ("ARR", "arr"),
+        ("paying", "paying_customers"),
+        ("NRR 12m", "nrr_12m"),
+        ("churn", "customer_churn_rate"),
+        ("gross 12m", "gross_volume_12m"),
+        ("CMGR 6m", "cmgr_6m"),
+        ("volatility", "revenue_volatility_cv_12m"),
+        ("refunds 90d", "refund_rate_90d"),
+        ("disputes", "dispute_activity_ratio_month"),
+        ("payout fails", "payout_failure_rate_90d"),
+        ("top cust.", "top_customer_share_12m"),
+        ("months", "months_of_history"),
+    )
+    table.add_column("business", no_wrap=True)
+    for title, _ in columns:
+        table.add_column(title, justify="right")
+    with console.status("computing metrics…"):
+        for b in DEMO_BUSINESSES:
+            business_id = accounts[b.account].business_id
+            refresh_history(engine, business_id, as_of)
+            run = refresh_metrics(engine, business_id, as_of)
+            if run.metrics is None:
+                continue
+            values = run.metrics.values
+            table.add_row(
+                b.name,
+                *(_short(BY_KEY[key], values.get(key), run.metrics.currency) for _, key in columns),
+            )
+    return table
+
+
+def _short(definition: MetricDefinition, value: object, currency: str | None) -> str:
+    if value is None:
+        return "—"
+    if definition.kind == "money":
+        return f"{int(value) / minor_units_per_unit(currency or 'usd'):,.0f}"  # type: ignore[call-overload]
+    return format_value(definition, value, currency)

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, text
 from vaultra.db.data_version import read_snapshot, seen_in
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
 from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, compute_metrics
-from vaultra.domain.metrics.periods import Periods
+from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
 from vaultra.events.messages import MetricsComputed
 from vaultra.events.publisher import Publisher
 
@@ -153,3 +153,26 @@ def _compute_and_save(
     conn.execute(_INSERT_VALUES, {**params, "values": json.dumps(metrics_json(metrics))})
     log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
     return MetricsRun(business_id, as_of, "computed", metrics)
+
+
+def month_ends_before(day: date, months: int) -> list[date]:
+    """The last days of the `months` calendar months before `day`'s month, oldest first."""
+    first = day.replace(day=1)
+    return [last_day_of_month(add_months(first, -k)) for k in range(months, 0, -1)]
+
+
+def refresh_history(
+    engine: Engine,
+    business_id: uuid.UUID,
+    through: date,
+    *,
+    months: int = 12,
+    data_version: str | None = None,
+) -> list[MetricsRun]:
+    """Metrics as of each of the last `months` month ends: the trend a newly imported history
+    has at once (the daily refresh only adds days from now on). Busy days are left to the next
+    refresh."""
+    return [
+        refresh_metrics(engine, business_id, day, data_version=data_version)
+        for day in month_ends_before(through, months)
+    ]
