@@ -13,6 +13,7 @@ from vaultra.events.messages import (
     InvalidMessage,
     Message,
     MetricsComputed,
+    MetricsRefreshRequested,
     StripeDataChanged,
     decode,
     encode,
@@ -30,6 +31,17 @@ EXAMPLES: list[Message] = [
     MetricsComputed(business_id=BUSINESS, as_of=date(2025, 1, 31), computed_at=AT),
     DailyRefresh(as_of=date(2025, 1, 31)),
     DailyRefresh(),
+    MetricsRefreshRequested(
+        business_id=BUSINESS, as_of=date(2025, 1, 31), requested_at=AT, data_version="7421"
+    ),
+    StripeDataChanged(
+        business_id=BUSINESS,
+        account_id="acct_123",
+        livemode=False,
+        reason="backfill",
+        changed_at=AT,
+        data_version="18446744073709551615",
+    ),
 ]
 
 
@@ -49,12 +61,23 @@ def test_each_message_names_its_topic_from_the_topics_module() -> None:
     assert BackfillRequested.TOPIC == topics.BACKFILL_REQUESTED
     assert MetricsComputed.TOPIC == topics.METRICS_COMPUTED
     assert DailyRefresh.TOPIC == topics.DAILY_REFRESH
+    assert MetricsRefreshRequested.TOPIC == topics.METRICS_REFRESH_REQUESTED
     assert set(MESSAGE_TYPES) == {
         "StripeDataChanged",
         "BackfillRequested",
         "MetricsComputed",
         "DailyRefresh",
+        "MetricsRefreshRequested",
     }
+
+
+def test_a_data_version_must_be_a_transaction_id() -> None:
+    with pytest.raises(InvalidMessage, match="data_version"):
+        decode(
+            MetricsRefreshRequested,
+            b'{"business_id": "2f1c7f9e-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "as_of": "2025-01-31", '
+            b'"requested_at": "2025-01-31T00:00:00Z", "data_version": "1; DROP TABLE x"}',
+        )
 
 
 def test_messages_are_immutable() -> None:
