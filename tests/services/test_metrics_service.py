@@ -1,0 +1,176 @@
+"""Computing and saving metrics: tenant isolation, idempotent recomputes, nothing partial on
+failure, versions kept side by side, and data versions deciding what is already seen."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from vaultra.db.data_version import committed_transaction_id
+from vaultra.domain.metrics.formulas import compute_metrics
+from vaultra.domain.metrics.periods import Periods
+from vaultra.domain.metrics.records import ChargeRecord, Ledger, StateRecord
+from vaultra.domain.metrics.reference import reference_aggregates
+from vaultra.domain.mrr import Item
+from vaultra.services import metrics as metrics_service
+from vaultra.services.metrics import (
+    compute_metric_set,
+    month_ends_before,
+    refresh_history,
+    refresh_metrics,
+)
+
+from tests.support.ledger_records import load_ledger, new_business
+
+D = date(2026, 3, 31)
+
+
+def at(day: int, month: int = 3) -> datetime:
+    return datetime(2026, month, day, 12, tzinfo=UTC)
+
+
+def ledger(amount: int, seats: int) -> Ledger:
+    return Ledger(
+        charges=(
+            ChargeRecord("ch_1", at(2), amount, "usd", "cus_1"),
+            ChargeRecord("ch_2", at(20, 2), amount, "usd", "cus_2"),
+        ),
+        states=(
+            StateRecord("sub_1", "cus_1", at(1, 1), "active", (Item(1000, seats, "month", 1),)),
+        ),
+    )
+
+
+def saved(engine: Engine, business: Any, day: date = D) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT metric, value FROM metric_snapshots "
+                    "WHERE business_id = :b AND as_of = :d"
+                ),
+                {"b": business, "d": day},
+            ).all()
+        )
+
+
+def add_charge(engine: Engine, business: Any, charge_id: str, amount: int) -> None:
+    with engine.begin() as conn:
+        load_ledger(
+            conn, business, Ledger(charges=(ChargeRecord(charge_id, at(5), amount, "usd"),))
+        )
+
+
+def test_another_businesss_rows_with_the_same_stripe_ids_never_count(engine: Engine) -> None:
+    # Two tenants hold the same Stripe ids (e.g. the live and the test link of one account).
+    mine, theirs = ledger(2000, 3), ledger(9000, 7)
+    with engine.begin() as conn:
+        a, b = new_business(conn, "A"), new_business(conn, "B")
+        load_ledger(conn, a, mine)
+        load_ledger(conn, b, theirs)
+        for business, records in ((a, mine), (b, theirs)):
+            expected = compute_metrics(reference_aggregates(records, Periods(D), "usd"), Periods(D))
+            assert compute_metric_set(conn, business, D).values == expected.values
+        assert compute_metric_set(conn, a, D).values["mrr"] == 3000  # 3 seats × 1,000
+
+
+def test_recomputing_an_unchanged_ledger_writes_the_same_rows(engine: Engine) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger(2000, 3))
+
+    first = refresh_metrics(engine, business, D)
+    rows = saved(engine, business)
+    again = refresh_metrics(engine, business, D)
+
+    assert first.outcome == again.outcome == "computed"
+    assert saved(engine, business) == rows
+    assert rows["gross_volume_month"] == 2000 and rows["nrr_12m"] is None
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM metric_runs")).scalar_one() == 1
+
+
+def test_a_failed_computation_leaves_the_previous_snapshot_whole(engine: Engine) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger(2000, 3))
+    refresh_metrics(engine, business, D)
+    before = saved(engine, business)
+    add_charge(engine, business, "ch_new", 500)
+    with engine.begin() as conn:  # the database refuses the write half-way through the save
+        conn.execute(
+            text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+                "CREATE TRIGGER refuse BEFORE INSERT ON metric_snapshots "
+                "FOR EACH STATEMENT EXECUTE FUNCTION refuse()"
+            )
+        )
+
+    with pytest.raises(Exception, match="disk full"):
+        refresh_metrics(engine, business, D)
+
+    assert saved(engine, business) == before  # the delete and the run row rolled back too
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse ON metric_snapshots"))
+    assert refresh_metrics(engine, business, D).outcome == "computed"  # the lock was released
+    assert saved(engine, business)["gross_volume_month"] == 2500
+
+
+def test_a_recompute_touches_only_its_day_and_a_new_policy_version_keeps_the_old_rows(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger(2000, 3))
+    refresh_metrics(engine, business, date(2026, 2, 28))
+    february = saved(engine, business, date(2026, 2, 28))
+    add_charge(engine, business, "ch_new", 500)
+
+    monkeypatch.setattr(metrics_service, "POLICY_VERSION", "metrics-next")
+    refresh_metrics(engine, business, D)
+
+    assert saved(engine, business, date(2026, 2, 28)) == february
+    with engine.connect() as conn:
+        versions = conn.execute(
+            text("SELECT DISTINCT as_of, policy_version FROM metric_snapshots ORDER BY 1")
+        ).all()
+    assert versions == [(date(2026, 2, 28), "metrics-1"), (D, "metrics-next")]
+
+
+def test_a_change_already_seen_is_not_computed_again_and_a_new_one_is(engine: Engine) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger(2000, 3))
+    seen = committed_transaction_id(engine)
+    refresh_metrics(engine, business, D)
+
+    assert refresh_metrics(engine, business, D, data_version=seen).outcome == "already_seen"
+    add_charge(engine, business, "ch_new", 500)
+    change = committed_transaction_id(engine)
+    assert refresh_metrics(engine, business, D, data_version=change).outcome == "computed"
+    assert saved(engine, business)["gross_volume_month"] == 2500
+
+
+def test_a_version_seen_on_another_day_is_computed_for_this_day(engine: Engine) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+    seen = committed_transaction_id(engine)
+    refresh_metrics(engine, business, date(2026, 2, 28))
+
+    assert refresh_metrics(engine, business, D, data_version=seen).outcome == "computed"
+
+
+def test_history_is_computed_for_the_last_twelve_month_ends(engine: Engine) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger(2000, 3))
+
+    runs = refresh_history(engine, business, date(2026, 4, 15))
+
+    assert [r.as_of for r in runs] == month_ends_before(date(2026, 4, 15), 12)
+    assert [r.as_of for r in runs][-2:] == [date(2026, 2, 28), date(2026, 3, 31)]
+    assert month_ends_before(date(2024, 3, 10), 1) == [date(2024, 2, 29)]
+    assert saved(engine, business, date(2026, 3, 31))["mrr"] == 3000
