@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('read_snapshot', sa.Text(), nullable=False),
     sa.Column('notes', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('computed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_metric_runs_business_id_businesses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('business_id', 'as_of', 'policy_version', name=op.f('pk_metric_runs'))

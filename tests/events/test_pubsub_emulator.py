@@ -145,3 +145,68 @@ def test_a_backfill_request_through_the_emulator_imports_the_account(
     engine.dispose()
     assert status == "succeeded"
     assert charges == 3
+
+
+def test_the_daily_tick_through_the_emulator_computes_every_business(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """Cloud Scheduler's path end to end: the tick → push → the real `schedule_refresh` → one
+    "metrics refresh requested" per business on Pub/Sub → push → the real `compute_metrics` →
+    snapshots in PostgreSQL."""
+    reason = emulator_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from datetime import date
+
+    from sqlalchemy import text
+    from vaultra.db.engine import engine_for_url
+    from vaultra.events.messages import DailyRefresh
+    from vaultra.services.businesses import add_business
+
+    engine = engine_for_url(database_url)
+    with engine.begin() as conn:
+        for n in range(3):
+            add_business(conn, f"Business {n}", f"acct_1EmulatorTick{n:04d}", False)
+    functions = Path(__file__).parents[2] / "functions"
+
+    with run_pubsub_emulator() as emulator_host:
+        env = {
+            "DATABASE_URL": database_url,
+            "VAULTRA_EVENT_BUS": "pubsub",
+            "GCP_PROJECT": PROJECT,
+            "PUBSUB_EMULATOR_HOST": emulator_host,
+            "METRICS_DEBOUNCE_S": "0",
+        }
+        with (
+            run_functions_framework(
+                "schedule_refresh", functions / "schedule_refresh" / "main.py", env
+            ) as schedule_url,
+            run_functions_framework(
+                "compute_metrics", functions / "compute_metrics" / "main.py", env
+            ) as compute_url,
+        ):
+            monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator_host)
+            ensure_topics_and_push_subscriptions(
+                PROJECT,
+                list(topics.TOPICS.values()),
+                {
+                    topics.DAILY_REFRESH: f"{schedule_url}/",
+                    topics.METRICS_REFRESH_REQUESTED: f"{compute_url}/",
+                },
+            )
+            publisher = PubSubPublisher(PROJECT, {})
+            try:
+                publisher.publish(DailyRefresh(as_of=date(2026, 10, 31)))
+            finally:
+                publisher.close()
+            deadline = time.monotonic() + 60
+            computed = 0
+            while time.monotonic() < deadline and computed < 3:
+                time.sleep(0.5)
+                with engine.connect() as conn:
+                    computed = conn.execute(
+                        text("SELECT count(*) FROM metric_runs WHERE as_of = '2026-10-31'")
+                    ).scalar_one()
+
+    engine.dispose()
+    assert computed == 3

@@ -14,6 +14,8 @@ from vaultra.domain.metrics.periods import Periods
 from vaultra.domain.metrics.records import ChargeRecord, Ledger, StateRecord
 from vaultra.domain.metrics.reference import reference_aggregates
 from vaultra.domain.mrr import Item
+from vaultra.events import topics
+from vaultra.events.local_bus import LocalBus
 from vaultra.services import metrics as metrics_service
 from vaultra.services.metrics import (
     compute_metric_set,
@@ -174,3 +176,26 @@ def test_history_is_computed_for_the_last_twelve_month_ends(engine: Engine) -> N
     assert [r.as_of for r in runs][-2:] == [date(2026, 2, 28), date(2026, 3, 31)]
     assert month_ends_before(date(2024, 3, 10), 1) == [date(2024, 2, 29)]
     assert saved(engine, business, date(2026, 3, 31))["mrr"] == 3000
+
+
+def test_a_lost_announcement_goes_out_on_the_redelivery_and_only_once(engine: Engine) -> None:
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger(2000, 3))
+    change = committed_transaction_id(engine)
+    down = LocalBus()
+    down.close()  # the bus is unreachable when the run commits
+
+    with pytest.raises(RuntimeError, match="closed"):
+        refresh_metrics(engine, business, D, data_version=change, publisher=down)
+
+    assert saved(engine, business)["mrr"] == 3000  # the computation itself is kept
+    bus, announced = LocalBus(), []
+    bus.subscribe(topics.METRICS_COMPUTED, announced.append)
+    redelivered = refresh_metrics(engine, business, D, data_version=change, publisher=bus)
+    again = refresh_metrics(engine, business, D, data_version=change, publisher=bus)
+
+    assert redelivered.outcome == again.outcome == "already_seen"
+    assert len(announced) == 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT published_at FROM metric_runs")).scalar() is not None

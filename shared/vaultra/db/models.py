@@ -412,6 +412,9 @@ class MetricRun(Base):
     read_snapshot: Mapped[str] = mapped_column(Text)
     notes: Mapped[dict[str, Any]] = mapped_column(JSONB)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    # Set when "metrics computed" was published for this run (an outbox of one): a redelivered
+    # message that finds it null publishes again instead of losing the notification.
+    published_at: Mapped[datetime | None] = mapped_column(TZ)
     computed_at: Mapped[datetime] = _now()
 
 

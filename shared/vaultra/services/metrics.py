@@ -38,19 +38,27 @@ Outcome = Literal["computed", "already_seen", "busy"]
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtext('vaultra.metrics'), hashtext(:b))")
 _UNLOCK = text("SELECT pg_advisory_unlock(hashtext('vaultra.metrics'), hashtext(:b))")
-_LAST_SNAPSHOT = text(
-    "SELECT read_snapshot FROM metric_runs "
+_LAST_RUN = text(
+    "SELECT read_snapshot, published_at FROM metric_runs "
     "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
 )
+# `published_at` is set with the run when it is to be announced, and cleared if the announcement
+# fails: a redelivered message then finds the run unannounced and announces it (an outbox of one).
 _SAVE_RUN = text(
     """
     INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot, notes,
-                             duration_ms, computed_at)
-    VALUES (:b, :d, :v, :currency, :snapshot, CAST(:notes AS jsonb), :ms, now())
+                             duration_ms, published_at, computed_at)
+    VALUES (:b, :d, :v, :currency, :snapshot, CAST(:notes AS jsonb), :ms,
+            CASE WHEN :announce THEN now() END, now())
     ON CONFLICT (business_id, as_of, policy_version) DO UPDATE SET
       currency = EXCLUDED.currency, read_snapshot = EXCLUDED.read_snapshot,
-      notes = EXCLUDED.notes, duration_ms = EXCLUDED.duration_ms, computed_at = now()
+      notes = EXCLUDED.notes, duration_ms = EXCLUDED.duration_ms,
+      published_at = EXCLUDED.published_at, computed_at = now()
     """
+)
+_SET_PUBLISHED = text(
+    "UPDATE metric_runs SET published_at = CASE WHEN :done THEN now() END "
+    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
 )
 _DELETE_VALUES = text(
     "DELETE FROM metric_snapshots WHERE business_id = :b AND as_of = :d AND policy_version = :v"
@@ -70,6 +78,7 @@ class MetricsRun:
     as_of: date
     outcome: Outcome
     metrics: MetricSet | None = None
+    announced: bool = True  # whether "metrics computed" went out for the latest run of this day
 
 
 def compute_metric_set(conn: Connection, business_id: uuid.UUID, as_of: date) -> MetricSet:
@@ -117,24 +126,53 @@ def refresh_metrics(
                 time.sleep(debounce_s)
             conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
-                run = _compute_and_save(conn, business_id, as_of, data_version)
+                run = _compute_and_save(
+                    conn, business_id, as_of, data_version, announce=publisher is not None
+                )
+            if publisher is not None and not run.announced:
+                _announce(conn, publisher, run, clock)
         finally:
             conn.execute(_UNLOCK, key)
             conn.commit()
-    if run.outcome == "computed" and publisher is not None:
-        publisher.publish(
-            MetricsComputed(business_id=business_id, as_of=as_of, computed_at=clock())
-        )
     return run
 
 
+def _announce(
+    conn: Connection, publisher: Publisher, run: MetricsRun, clock: Callable[[], datetime]
+) -> None:
+    """Publish "metrics computed"; record whether it went out, so a redelivery can retry it."""
+    params = {"b": run.business_id, "d": run.as_of, "v": POLICY_VERSION}
+    try:
+        publisher.publish(
+            MetricsComputed(business_id=run.business_id, as_of=run.as_of, computed_at=clock())
+        )
+    except Exception:
+        with conn.begin():
+            conn.execute(_SET_PUBLISHED, {**params, "done": False})
+        raise
+    if run.outcome == "already_seen":  # a computed run was saved as announced already
+        with conn.begin():
+            conn.execute(_SET_PUBLISHED, {**params, "done": True})
+
+
 def _compute_and_save(
-    conn: Connection, business_id: uuid.UUID, as_of: date, data_version: str | None
+    conn: Connection,
+    business_id: uuid.UUID,
+    as_of: date,
+    data_version: str | None,
+    *,
+    announce: bool,
 ) -> MetricsRun:
     params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
-    previous = conn.execute(_LAST_SNAPSHOT, params).scalar()
-    if data_version is not None and previous is not None and seen_in(conn, data_version, previous):
-        return MetricsRun(business_id, as_of, "already_seen")
+    previous = conn.execute(_LAST_RUN, params).one_or_none()
+    if (
+        data_version is not None
+        and previous is not None
+        and seen_in(conn, data_version, previous.read_snapshot)
+    ):
+        return MetricsRun(
+            business_id, as_of, "already_seen", announced=previous.published_at is not None
+        )
     snapshot = read_snapshot(conn)
     started = time.perf_counter()
     metrics = compute_metric_set(conn, business_id, as_of)
@@ -147,12 +185,14 @@ def _compute_and_save(
             "snapshot": snapshot,
             "notes": json.dumps(metrics.notes),
             "ms": elapsed_ms,
+            "announce": announce,
         },
     )
     conn.execute(_DELETE_VALUES, params)
     conn.execute(_INSERT_VALUES, {**params, "values": json.dumps(metrics_json(metrics))})
     log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
-    return MetricsRun(business_id, as_of, "computed", metrics)
+    # Announced only once the message is out (`_announce`); the row says it will be.
+    return MetricsRun(business_id, as_of, "computed", metrics, announced=False)
 
 
 def month_ends_before(day: date, months: int) -> list[date]:
