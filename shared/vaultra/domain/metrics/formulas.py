@@ -2,7 +2,8 @@
 
 Everything here works on a handful of sums, never on records. Arithmetic is exact (fractions) until
 each value is rounded once: money to a minor unit half up, ratios to 6 decimal places half up, HHI
-to 2. A ratio whose denominator is 0 is `None` and `notes` says why; it is never 0 or NaN.
+to 2. One metric builds on another's published value: LTV divides the published (rounded) ARPA by
+the exact three-month churn rate. A ratio whose denominator is 0 is `None` and `notes` says why; it is never 0 or NaN.
 """
 
 from __future__ import annotations
@@ -259,10 +260,15 @@ def _risk_metrics(out: MetricSet, agg: Aggregates) -> None:
     v["last_payout_failure_at"] = (
         failure.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if failure is not None else None
     )
-    if agg.unconverted_refunds or agg.unconverted_disputes:
+    if agg.unconverted_refunds:
         out.notes["refunded_amount_month"] = (
-            f"{agg.unconverted_refunds} refund(s) and {agg.unconverted_disputes} dispute(s) in "
-            "another currency have no settled amount and are left out"
+            f"{agg.unconverted_refunds} refund(s) in another currency have no settled amount yet "
+            "and are left out"
+        )
+    if agg.unconverted_disputes:
+        out.notes["disputed_amount_month"] = (
+            f"{agg.unconverted_disputes} dispute(s) in another currency have no settled amount "
+            "yet and are left out"
         )
 
 

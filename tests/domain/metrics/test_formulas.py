@@ -1,0 +1,474 @@
+"""From aggregates to the metric set, on hand-built aggregates (arithmetic in the comments).
+
+Ratios are exact until rounded once, half up, to 6 decimal places (HHI to 2); money is rounded
+half up to a minor unit; a zero denominator gives None and a reason in `notes`, never 0 or NaN.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from vaultra.domain.metrics.aggregates import (
+    Aggregates,
+    MonthTotals,
+    MrrAggregates,
+    MrrMovements,
+)
+from vaultra.domain.metrics.formulas import MetricSet, compute_metrics, to_decimal
+from vaultra.domain.metrics.periods import Periods
+
+D = date(2026, 2, 15)  # series: March 2025 … February 2026; six months before D's month: August
+P = Periods(D)
+
+REQUIRED = {
+    "mrr", "arr", "paying_customers", "arpa", "mrr_new", "mrr_expansion", "mrr_contraction",
+    "mrr_churn", "mrr_reactivation", "customer_churn_rate", "gross_mrr_churn_rate",
+    "net_mrr_churn_rate", "quick_ratio", "nrr_12m", "grr_12m", "gross_volume_month",
+    "gross_volume_12m", "refunded_amount_month", "disputed_amount_month", "net_volume_month",
+    "revenue_growth_mom", "cmgr_6m", "revenue_volatility_cv_12m", "refund_rate_90d",
+    "disputes_count_month", "dispute_activity_ratio_month", "payout_failure_rate_90d",
+    "top_customer_share_12m", "top5_customer_share_12m", "hhi_12m", "months_of_history",
+    "data_through",
+}  # fmt: skip
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def months(
+    gross: dict[int, int] | None = None, charges: dict[int, int] | None = None
+) -> tuple[MonthTotals, ...]:
+    """The 12 month totals, oldest first; keys are indices (11 = D's month, 10 = the one before)."""
+    gross, charges = gross or {}, charges or {}
+    return tuple(MonthTotals(gross.get(i, 0), charges.get(i, 0)) for i in range(12))
+
+
+def metrics(**fields: Any) -> MetricSet:
+    fields.setdefault("months", months())
+    return compute_metrics(Aggregates(currency="usd", **fields), P)
+
+
+def with_mrr(**fields: Any) -> MetricSet:
+    return metrics(mrr=MrrAggregates(**fields))
+
+
+# --- zero denominators ----------------------------------------------------------------------------
+
+
+def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratios() -> None:
+    m = metrics()
+    assert set(m.values) >= REQUIRED
+    assert m.values == {
+        "mrr": 0,
+        "arr": 0,
+        "paying_customers": 0,
+        "arpa": None,
+        "mrr_new": 0,
+        "mrr_expansion": 0,
+        "mrr_contraction": 0,
+        "mrr_churn": 0,
+        "mrr_reactivation": 0,
+        "mrr_previous_month_end": 0,
+        "mrr_growth_mom": None,
+        "customers_churned_month": 0,
+        "customer_churn_rate": None,
+        "gross_mrr_churn_rate": None,
+        "net_mrr_churn_rate": None,
+        "quick_ratio": None,
+        "nrr_12m": None,
+        "grr_12m": None,
+        "customer_churn_rate_3m": None,
+        "ltv": None,
+        "mrr_by_currency": {},
+        "gross_volume_month": 0,
+        "gross_volume_12m": 0,
+        "gross_volume_90d": 0,
+        "gross_volume_by_month_12m": dict.fromkeys(
+            [f"2025-{month:02d}" for month in range(3, 13)] + ["2026-01", "2026-02"], 0
+        ),
+        "gross_volume_by_currency_12m": {},
+        "refunded_amount_month": 0,
+        "disputed_amount_month": 0,
+        "net_volume_month": 0,
+        "revenue_growth_mom": None,
+        "cmgr_6m": None,
+        "revenue_volatility_cv_12m": None,
+        "refund_rate_90d": None,
+        "disputes_count_month": 0,
+        "inquiries_count_month": 0,
+        "charges_count_month": 0,
+        "dispute_activity_ratio_month": None,
+        "dispute_activity_ratio_mastercard_month": None,
+        "dispute_activity_ratio_90d": None,
+        "payouts_failed_90d": 0,
+        "payout_failure_rate_90d": None,
+        "payout_paid_streak": 0,
+        "last_payout_failure_at": None,
+        "customers_12m": 0,
+        "top_customer_share_12m": None,
+        "top5_customer_share_12m": None,
+        "hhi_12m": None,
+        "months_of_history": 0,
+        "data_through": None,
+    }
+    # every null has a reason
+    nulls = {k for k, value in m.values.items() if value is None}
+    assert nulls - {"last_payout_failure_at"} <= set(m.notes)
+    assert all(m.notes[k] for k in nulls - {"last_payout_failure_at"})
+    assert "no paying customers" in m.notes["arpa"]
+    assert "no MRR at the end of the previous month" in m.notes["gross_mrr_churn_rate"]
+    assert "twelve months before" in m.notes["nrr_12m"]
+    assert "no gross volume last month" in m.notes["revenue_growth_mom"]
+    assert "90 days" in m.notes["refund_rate_90d"]
+    assert "no succeeded charge" in m.notes["months_of_history"]
+    assert "currency" not in m.notes  # the account currency is known
+
+
+def test_no_ratio_is_ever_zero_or_nan_for_a_zero_denominator() -> None:
+    # numerators without denominators: refunds but no sales, disputes but no charges,
+    # new MRR but no churn or contraction
+    m = metrics(
+        refunded_90d=500,
+        disputes_month=1,
+        disputes_90d=1,
+        mrr=MrrAggregates(mrr_end=5_000, paying_end=1, movements=MrrMovements(new=5_000)),
+    )
+    for key in (
+        "refund_rate_90d",
+        "dispute_activity_ratio_month",
+        "dispute_activity_ratio_90d",
+        "quick_ratio",
+        "mrr_growth_mom",
+        "customer_churn_rate",
+        "gross_mrr_churn_rate",
+        "net_mrr_churn_rate",
+    ):
+        assert m.values[key] is None, key
+        assert m.notes[key], key
+    assert m.notes["quick_ratio"] == "no churn or contraction in the month"
+    assert m.notes["dispute_activity_ratio_month"] == "no succeeded charges in the month"
+
+
+def test_an_unknown_currency_is_noted() -> None:
+    m = compute_metrics(Aggregates(currency=None, months=months()), P)
+    assert m.currency is None
+    assert "currency is unknown" in m.notes["currency"]
+
+
+# --- rounding -------------------------------------------------------------------------------------
+
+
+def test_ratios_round_half_up_to_six_places() -> None:
+    assert to_decimal(Fraction(1, 3)) == Decimal("0.333333")
+    assert to_decimal(Fraction(2, 3)) == Decimal("0.666667")
+    # 5 / 2,000,000 = 0.0000025 exactly: half up → 0.000003 (half even would give 0.000002)
+    m = metrics(refunded_90d=5, gross_90d=2_000_000)
+    assert m.values["refund_rate_90d"] == Decimal("0.000003")
+    # 1 / 2,000,000 = 0.0000005 → 0.000001, not 0
+    assert metrics(refunded_90d=1, gross_90d=2_000_000).values["refund_rate_90d"] == Decimal(
+        "0.000001"
+    )
+    # 999,999 / 1,000,000 = 0.999999 exactly; 1,999,999 / 2,000,000 = 0.9999995 → 1.000000
+    assert metrics(refunded_90d=999_999, gross_90d=1_000_000).values["refund_rate_90d"] == (
+        Decimal("0.999999")
+    )
+    assert metrics(refunded_90d=1_999_999, gross_90d=2_000_000).values["refund_rate_90d"] == (
+        Decimal("1.000000")
+    )
+
+
+def test_arpa_rounds_half_up_to_a_minor_unit() -> None:
+    # 10,001 / 2 = 5,000.5 → 5,001; 10,000 / 3 = 3,333.33… → 3,333; 20,000 / 3 = 6,666.66… → 6,667
+    assert with_mrr(mrr_end=10_001, paying_end=2).values["arpa"] == 5_001
+    assert with_mrr(mrr_end=10_000, paying_end=3).values["arpa"] == 3_333
+    assert with_mrr(mrr_end=20_000, paying_end=3).values["arpa"] == 6_667
+
+
+def test_hhi_is_ten_thousand_times_the_sum_of_squared_shares_to_two_places() -> None:
+    # two parties of 1,000 and 2,000: shares 1/3 and 2/3;
+    # 10,000 × (1/9 + 4/9) = 50,000 / 9 = 5,555.555… → 5,555.56
+    m = metrics(
+        months=months({5: 3_000}),
+        customers_12m=2,
+        top1_12m=2_000,
+        top5_12m=3_000,
+        sum_squares_12m=1_000**2 + 2_000**2,
+    )
+    assert m.values["hhi_12m"] == Decimal("5555.56")
+    assert m.values["top_customer_share_12m"] == Decimal("0.666667")  # 2,000 / 3,000
+    assert m.values["top5_customer_share_12m"] == Decimal("1.000000")  # 3,000 / 3,000
+    assert m.values["customers_12m"] == 2
+
+
+def test_hhi_rounds_half_up() -> None:
+    # parties of 1,999 and 1 (total 2,000): Σv² = 3,996,001 + 1 = 3,996,002;
+    # 10,000 × 3,996,002 / 2,000² = 3,996,002 / 400 = 9,990.005 → 9,990.01 (half even: 9,990.00)
+    m = metrics(
+        months=months({11: 2_000}),
+        customers_12m=2,
+        top1_12m=1_999,
+        top5_12m=2_000,
+        sum_squares_12m=1_999**2 + 1,
+    )
+    assert m.values["hhi_12m"] == Decimal("9990.01")
+    # a single party: 10,000 × 1² = 10,000.00
+    single = metrics(
+        months=months({11: 700}),
+        customers_12m=1,
+        top1_12m=700,
+        top5_12m=700,
+        sum_squares_12m=700**2,
+    )
+    assert single.values["hhi_12m"] == Decimal("10000.00")
+
+
+# --- MRR ------------------------------------------------------------------------------------------
+
+
+def test_mrr_ratios_from_the_months_movements() -> None:
+    # start of month 19,000 over 3 customers; new 5,000, expansion 3,000, reactivation 4,500,
+    # contraction 2,500, churn 7,000 → end 19,000 + 12,500 − 9,500 = 22,000 over 4 customers
+    m = with_mrr(
+        mrr_end=22_000,
+        mrr_month_start=19_000,
+        paying_end=4,
+        paying_month_start=3,
+        movements=MrrMovements(
+            new=5_000, expansion=3_000, contraction=2_500, churn=7_000, reactivation=4_500
+        ),
+        starting_3m=(2, 3, 3),
+        churned_3m=(1, 0, 1),
+    )
+    v = m.values
+    assert v["mrr"] == 22_000
+    assert v["arr"] == 264_000  # 22,000 × 12
+    assert v["arpa"] == 5_500  # 22,000 / 4
+    assert v["mrr_previous_month_end"] == 19_000
+    assert v["mrr_growth_mom"] == Decimal("0.157895")  # 3,000 / 19,000 = 0.1578947…
+    assert v["customers_churned_month"] == 1
+    assert v["customer_churn_rate"] == Decimal("0.333333")  # 1 / 3
+    # (7,000 + 2,500) / 19,000 = 0.5
+    assert v["gross_mrr_churn_rate"] == Decimal("0.500000")
+    # (7,000 + 2,500 − 3,000 − 4,500) / 19,000 = 2,000 / 19,000 = 0.1052631…
+    assert v["net_mrr_churn_rate"] == Decimal("0.105263")
+    # (5,000 + 3,000 + 4,500) / (7,000 + 2,500) = 12,500 / 9,500 = 1.3157894…
+    assert v["quick_ratio"] == Decimal("1.315789")
+    # (1 + 0 + 1) / (2 + 3 + 3) = 2 / 8
+    assert v["customer_churn_rate_3m"] == Decimal("0.250000")
+    # ARPA ÷ 3-month churn rate: 5,500 ÷ (2/8) = 22,000
+    assert v["ltv"] == 22_000
+
+
+def test_net_mrr_churn_is_negative_when_expansion_outweighs_churn() -> None:
+    # (1,000 + 0 − 3,000 − 0) / 10,000 = −0.2
+    m = with_mrr(
+        mrr_end=12_000,
+        mrr_month_start=10_000,
+        paying_end=2,
+        paying_month_start=2,
+        movements=MrrMovements(expansion=3_000, churn=1_000),
+    )
+    assert m.values["net_mrr_churn_rate"] == Decimal("-0.200000")
+    assert m.values["gross_mrr_churn_rate"] == Decimal("0.100000")  # 1,000 / 10,000
+    assert m.values["quick_ratio"] == Decimal("3.000000")  # 3,000 / 1,000
+    assert m.values["mrr_growth_mom"] == Decimal("0.200000")  # 2,000 / 10,000
+
+
+def test_nrr_and_grr_divide_by_the_mrr_twelve_months_earlier() -> None:
+    # base 20,000; those customers pay 18,000 now, 13,000 when each is capped at its old MRR
+    m = with_mrr(mrr_year_earlier=20_000, retained_mrr=18_000, retained_mrr_capped=13_000)
+    assert m.values["nrr_12m"] == Decimal("0.900000")
+    assert m.values["grr_12m"] == Decimal("0.650000")
+    # above 100 %: 25,000 / 20,000
+    up = with_mrr(mrr_year_earlier=20_000, retained_mrr=25_000, retained_mrr_capped=20_000)
+    assert up.values["nrr_12m"] == Decimal("1.250000")
+    assert up.values["grr_12m"] == Decimal("1.000000")
+
+
+def test_ltv_is_arpa_over_the_three_month_customer_churn_rate() -> None:
+    # ARPA 30,000 / 3 = 10,000; churn (1 + 0 + 1) / (10 + 10 + 10) = 2/30 = 1/15;
+    # 10,000 × 15 = 150,000
+    m = with_mrr(mrr_end=30_000, paying_end=3, starting_3m=(10, 10, 10), churned_3m=(1, 0, 1))
+    assert m.values["customer_churn_rate_3m"] == Decimal("0.066667")  # 2/30 = 0.0666…
+    assert m.values["ltv"] == 150_000
+
+
+def test_ltv_is_null_without_churn_or_without_customers() -> None:
+    no_churn = with_mrr(mrr_end=30_000, paying_end=3, starting_3m=(3, 3, 3))
+    assert no_churn.values["ltv"] is None
+    assert "unbounded" in no_churn.notes["ltv"]
+    assert no_churn.values["customer_churn_rate_3m"] == Decimal("0.000000")  # 0 / 9
+    gone = with_mrr(starting_3m=(1, 1, 1), churned_3m=(0, 0, 1))
+    assert gone.values["ltv"] is None
+    assert "no paying customers" in gone.notes["ltv"]
+    assert gone.values["customer_churn_rate_3m"] == Decimal("0.333333")  # 1 / 3
+
+
+def test_other_currencies_and_unpriced_items_are_noted_on_mrr() -> None:
+    m = with_mrr(
+        mrr_end=3_000,
+        paying_end=1,
+        mrr_by_currency={"usd": 3_000, "eur": 5_000},
+        unpriced_subscriptions=2,
+    )
+    assert m.values["mrr_by_currency"] == {"eur": 5_000, "usd": 3_000}
+    assert m.values["mrr"] == 3_000
+    assert "eur" in m.notes["mrr"]
+    assert "2 subscription(s)" in m.notes["mrr"]
+
+
+# --- revenue --------------------------------------------------------------------------------------
+
+
+def test_net_volume_subtracts_refunds_and_disputes_and_adds_back_won_disputes() -> None:
+    # 50,000 − 4,000 − 3,000 + 2,000 = 45,000
+    m = metrics(
+        months=months({11: 50_000}, {11: 10}),
+        refunded_month=4_000,
+        disputed_amount_month=3_000,
+        disputes_won_month_amount=2_000,
+    )
+    assert m.values["net_volume_month"] == 45_000
+    assert m.values["gross_volume_month"] == 50_000
+
+
+def test_revenue_growth_compares_d_s_month_with_the_one_before() -> None:
+    # (12,000 − 10,000) / 10,000 = 0.2; (7,000 − 10,000) / 10,000 = −0.3
+    assert metrics(months=months({10: 10_000, 11: 12_000})).values["revenue_growth_mom"] == (
+        Decimal("0.200000")
+    )
+    assert metrics(months=months({10: 10_000, 11: 7_000})).values["revenue_growth_mom"] == (
+        Decimal("-0.300000")
+    )
+
+
+@pytest.mark.parametrize(
+    ("six_before", "this", "cmgr"),
+    [
+        # (20,000 / 10,000)^(1/6) − 1 = 2^(1/6) − 1 = 1.1224620483… − 1
+        (10_000, 20_000, Decimal("0.122462")),
+        # (64,000 / 1,000)^(1/6) = 64^(1/6) = 2 → 1
+        (1_000, 64_000, Decimal("1.000000")),
+        # (5,000 / 10,000)^(1/6) = 0.5^(1/6) = 0.8908987181… → −0.1091012818…
+        (10_000, 5_000, Decimal("-0.109101")),
+        # the same volume: 1^(1/6) − 1 = 0
+        (7_000, 7_000, Decimal("0.000000")),
+        # nothing this month: 0^(1/6) − 1 = −1
+        (10_000, 0, Decimal("-1.000000")),
+    ],
+)
+def test_cmgr_6m_is_the_sixth_root_of_growth_since_six_months_before(
+    six_before: int, this: int, cmgr: Decimal
+) -> None:
+    # index 5 is August 2025, six months before February 2026 (index 11)
+    m = metrics(months=months({5: six_before, 11: this}))
+    assert m.values["cmgr_6m"] == cmgr
+
+
+def test_cmgr_6m_is_null_without_volume_six_months_before() -> None:
+    # volume seven and five months before does not count: only August (index 5)
+    m = metrics(months=months({4: 10_000, 6: 10_000, 11: 20_000}))
+    assert m.values["cmgr_6m"] is None
+    assert "six months before" in m.notes["cmgr_6m"]
+
+
+def test_revenue_volatility_is_the_population_cv_of_the_twelve_months() -> None:
+    # equal months: std 0 → 0
+    flat = metrics(months=months(dict.fromkeys(range(12), 1_000)))
+    assert flat.values["revenue_volatility_cv_12m"] == Decimal("0.000000")
+    # six months of 0 and six of 200: mean 100, every deviation ±100, variance 10,000,
+    # std 100 → 100 / 100 = 1
+    half = metrics(months=months(dict.fromkeys(range(6, 12), 200)))
+    assert half.values["revenue_volatility_cv_12m"] == Decimal("1.000000")
+    # one month of 1,200: mean 100, variance (11 × 100² + 1,100²) / 12 = 1,320,000 / 12 = 110,000,
+    # std √110,000 = 331.66247…; CV = √11 = 3.3166247903…
+    one = metrics(months=months({3: 1_200}))
+    assert one.values["revenue_volatility_cv_12m"] == Decimal("3.316625")
+    # 1, 2, …, 12 (× 100): mean 650, variance 100² × (12² − 1) / 12 = 119,166.67, std 345.20525…;
+    # CV = 345.2052529… / 650 = 0.5310850…
+    ramp = metrics(months=months({i: 100 * (i + 1) for i in range(12)}))
+    assert ramp.values["revenue_volatility_cv_12m"] == Decimal("0.531085")
+
+
+def test_gross_volume_series_and_the_unconverted_note() -> None:
+    totals = list(months({0: 1_000, 10: 2_000, 11: 3_000}))
+    totals[11] = MonthTotals(3_000, 4, 1)  # 4 charges, 1 without a settled amount
+    m = metrics(months=tuple(totals), gross_90d=5_000)
+    assert m.values["gross_volume_12m"] == 6_000  # 1,000 + 2,000 + 3,000
+    assert m.values["gross_volume_90d"] == 5_000
+    by_month = m.values["gross_volume_by_month_12m"]
+    assert isinstance(by_month, dict)
+    assert (by_month["2025-03"], by_month["2026-01"], by_month["2026-02"]) == (1_000, 2_000, 3_000)
+    assert m.values["charges_count_month"] == 4
+    assert "1 charge(s)" in m.notes["gross_volume_12m"]
+
+
+# --- risk -----------------------------------------------------------------------------------------
+
+
+def test_dispute_ratios_use_this_month_last_month_and_90_days_of_charges() -> None:
+    m = metrics(
+        months=months(charges={10: 400, 11: 250}),
+        disputes_month=2,
+        inquiries_month=3,
+        disputes_90d=3,
+        charges_90d=900,
+    )
+    assert m.values["disputes_count_month"] == 2
+    assert m.values["inquiries_count_month"] == 3
+    assert m.values["dispute_activity_ratio_month"] == Decimal("0.008000")  # 2 / 250
+    assert m.values["dispute_activity_ratio_mastercard_month"] == Decimal("0.005000")  # 2 / 400
+    assert m.values["dispute_activity_ratio_90d"] == Decimal("0.003333")  # 3 / 900
+
+
+def test_payout_failure_rate_streak_and_last_failure() -> None:
+    failure = datetime(2026, 2, 3, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    m = metrics(
+        payouts_paid_90d=9, payouts_failed_90d=3, payout_paid_streak=4, last_payout_failure=failure
+    )
+    assert m.values["payout_failure_rate_90d"] == Decimal("0.250000")  # 3 / (9 + 3)
+    assert m.values["payouts_failed_90d"] == 3
+    assert m.values["payout_paid_streak"] == 4
+    assert m.values["last_payout_failure_at"] == "2026-02-03T14:30:00Z"  # 09:30 at UTC−5
+
+
+def test_refunded_or_disputed_amounts_without_a_settled_amount_are_noted() -> None:
+    m = metrics(unconverted_refunds=1, unconverted_disputes=2)
+    assert m.notes["refunded_amount_month"].startswith("1 refund(s) in another currency")
+    assert m.notes["disputed_amount_month"].startswith("2 dispute(s) in another currency")
+    assert "disputed_amount_month" not in metrics(unconverted_refunds=1).notes
+
+
+# --- history --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first_charge", "months_of_history"),
+    [
+        (utc(2026, 2, 1), 1),  # D's month only
+        (utc(2026, 1, 31, 23, 59, 59), 2),  # January and February
+        (utc(2025, 3, 1), 12),  # March 2025 … February 2026
+        (utc(2025, 2, 28, 23, 59, 59), 13),
+        (utc(2024, 3, 31), 24),  # (2026 × 12 + 2) − (2024 × 12 + 3) + 1 = 23 + 1
+        # 2026-02-01 00:30 at UTC+1 is 2026-01-31 23:30 UTC: January counts
+        (datetime(2026, 2, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), 2),
+    ],
+)
+def test_months_of_history_counts_calendar_months_from_the_first_charge(
+    first_charge: datetime, months_of_history: int
+) -> None:
+    m = metrics(first_charge=first_charge)
+    assert m.values["months_of_history"] == months_of_history
+    assert "months_of_history" not in m.notes
+
+
+def test_data_through_is_an_iso_utc_instant() -> None:
+    through = datetime(2026, 2, 16, 1, 2, 3, tzinfo=timezone(timedelta(hours=2)))
+    m = metrics(data_through=through)
+    assert m.values["data_through"] == "2026-02-15T23:02:03Z"
+    assert "data_through" not in m.notes
