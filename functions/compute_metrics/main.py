@@ -61,7 +61,8 @@ def compute_metrics(cloud_event: CloudEvent) -> None:
         as_of,
         data_version=message.data_version,
         publisher=build_publisher(settings),
-        debounce_s=settings.metrics_debounce_s,
+        # Only live changes come in bursts; the daily refresh sends one message per business.
+        debounce_s=settings.metrics_debounce_s if isinstance(message, StripeDataChanged) else 0,
     )
     if run.outcome == "busy":
         raise BusinessBusy(f"metrics of {message.business_id} are being computed; retry later")
