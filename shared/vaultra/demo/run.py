@@ -255,22 +255,21 @@ def metrics_summary(
     )
     columns = (
         ("MRR", "mrr"),
-        ("ARR", "arr"),
         ("paying", "paying_customers"),
-        ("NRR 12m", "nrr_12m"),
+        ("NRR", "nrr_12m"),
         ("churn", "customer_churn_rate"),
         ("gross 12m", "gross_volume_12m"),
         ("CMGR 6m", "cmgr_6m"),
-        ("volatility", "revenue_volatility_cv_12m"),
-        ("refunds 90d", "refund_rate_90d"),
+        ("CV", "revenue_volatility_cv_12m"),
+        ("refunds", "refund_rate_90d"),
         ("disputes", "dispute_activity_ratio_month"),
-        ("payout fails", "payout_failure_rate_90d"),
-        ("top cust.", "top_customer_share_12m"),
+        ("payout fail", "payout_failure_rate_90d"),
+        ("top", "top_customer_share_12m"),
         ("months", "months_of_history"),
     )
     table.add_column("business", no_wrap=True)
     for title, _ in columns:
-        table.add_column(title, justify="right")
+        table.add_column(title, justify="right", no_wrap=True, min_width=max(len(title), 5))
     with console.status("computing metrics…"):
         for b in DEMO_BUSINESSES:
             business_id = accounts[b.account].business_id
@@ -291,4 +290,6 @@ def _short(definition: MetricDefinition, value: object, currency: str | None) ->
         return "—"
     if definition.kind == "money":
         return f"{int(value) / minor_units_per_unit(currency or 'usd'):,.0f}"  # type: ignore[call-overload]
+    if definition.kind == "ratio":
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
     return format_value(definition, value, currency)
