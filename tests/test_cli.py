@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -103,21 +104,14 @@ def test_backfill_needs_a_linked_account() -> None:
     assert result.exit_code == 2 and "not linked" in result.output
 
 
-def test_backfill_imports_the_account_through_the_configured_api(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    runner.invoke(
-        app,
-        [
-            "business",
-            "add",
-            "--name",
-            "Hand-made",
-            "--stripe-account",
-            histories.ACCOUNT,
-            "--test-mode",
-        ],
-    )
+def link_hand_made_account() -> None:
+    args = ["business", "add", "--name", "Hand-made", "--stripe-account", histories.ACCOUNT]
+    assert runner.invoke(app, [*args, "--test-mode"]).exit_code == 0
+
+
+@contextmanager
+def hand_made_stripe_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[StripeApiServer]:
+    """A loopback Stripe API serving the hand-made history, configured as the CLI's Stripe."""
     with StripeApiServer() as server:
         server.add_account(
             histories.ACCOUNT,
@@ -130,7 +124,14 @@ def test_backfill_imports_the_account_through_the_configured_api(
         monkeypatch.setenv("STRIPE_API_BASE", server.base_url)
         monkeypatch.setenv("STRIPE_MAX_REQUESTS_PER_S", "500")
         get_settings.cache_clear()
+        yield server
 
+
+def test_backfill_imports_the_account_through_the_configured_api(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link_hand_made_account()
+    with hand_made_stripe_api(monkeypatch):
         result = runner.invoke(app, ["backfill", histories.ACCOUNT])
 
     assert result.exit_code == 0, result.output
@@ -140,30 +141,8 @@ def test_backfill_imports_the_account_through_the_configured_api(
 
 
 def backfill_hand_made_history(monkeypatch: pytest.MonkeyPatch) -> None:
-    runner.invoke(
-        app,
-        [
-            "business",
-            "add",
-            "--name",
-            "Hand-made",
-            "--stripe-account",
-            histories.ACCOUNT,
-            "--test-mode",
-        ],
-    )
-    with StripeApiServer() as server:
-        server.add_account(
-            histories.ACCOUNT,
-            histories.objects(),
-            histories.events(),
-            now=histories.NOW,
-            created=histories.NOW - 120 * histories.DAY,
-        )
-        monkeypatch.setenv("STRIPE_API_KEY", server.api_key)
-        monkeypatch.setenv("STRIPE_API_BASE", server.base_url)
-        monkeypatch.setenv("STRIPE_MAX_REQUESTS_PER_S", "500")
-        get_settings.cache_clear()
+    link_hand_made_account()
+    with hand_made_stripe_api(monkeypatch):
         assert runner.invoke(app, ["backfill", histories.ACCOUNT]).exit_code == 0
 
 

@@ -29,22 +29,12 @@ from vaultra.domain.mrr import Discount, Item
 from vaultra.services.metrics import compute_metric_set
 
 from tests.support.ledger_records import load_ledger, new_business
+from tests.support.metric_contract import REQUIRED_METRICS
 
 # As of 2026-02-15: the month is 2026-02-01 00:00 … 2026-02-16 00:00 (exclusive); the previous
 # month ends 2026-02-01 00:00; the 90 days start 2025-11-18 00:00 (D − 89); the 12-month series is
 # March 2025 … February 2026; twelve months earlier is the end of 2025-02-15.
 D = date(2026, 2, 15)
-
-REQUIRED = {
-    "mrr", "arr", "paying_customers", "arpa", "mrr_new", "mrr_expansion", "mrr_contraction",
-    "mrr_churn", "mrr_reactivation", "customer_churn_rate", "gross_mrr_churn_rate",
-    "net_mrr_churn_rate", "quick_ratio", "nrr_12m", "grr_12m", "gross_volume_month",
-    "gross_volume_12m", "refunded_amount_month", "disputed_amount_month", "net_volume_month",
-    "revenue_growth_mom", "cmgr_6m", "revenue_volatility_cv_12m", "refund_rate_90d",
-    "disputes_count_month", "dispute_activity_ratio_month", "payout_failure_rate_90d",
-    "top_customer_share_12m", "top5_customer_share_12m", "hhi_12m", "months_of_history",
-    "data_through",
-}  # fmt: skip
 
 
 def at(
@@ -116,7 +106,7 @@ def compute(engine: Engine, ledger: Ledger, as_of: date = D) -> MetricSet:
 def test_an_empty_account_has_zero_amounts_and_null_ratios_with_reasons(engine: Engine) -> None:
     m = compute(engine, Ledger())
     v = m.values
-    assert set(v) >= REQUIRED
+    assert set(v) >= REQUIRED_METRICS
     for key in (
         "mrr", "arr", "paying_customers", "mrr_new", "mrr_expansion", "mrr_contraction",
         "mrr_churn", "mrr_reactivation", "mrr_previous_month_end", "customers_churned_month",

@@ -21,19 +21,10 @@ from vaultra.domain.metrics.aggregates import (
 from vaultra.domain.metrics.formulas import MetricSet, compute_metrics, to_decimal
 from vaultra.domain.metrics.periods import Periods
 
+from tests.support.metric_contract import REQUIRED_METRICS
+
 D = date(2026, 2, 15)  # series: March 2025 … February 2026; six months before D's month: August
 P = Periods(D)
-
-REQUIRED = {
-    "mrr", "arr", "paying_customers", "arpa", "mrr_new", "mrr_expansion", "mrr_contraction",
-    "mrr_churn", "mrr_reactivation", "customer_churn_rate", "gross_mrr_churn_rate",
-    "net_mrr_churn_rate", "quick_ratio", "nrr_12m", "grr_12m", "gross_volume_month",
-    "gross_volume_12m", "refunded_amount_month", "disputed_amount_month", "net_volume_month",
-    "revenue_growth_mom", "cmgr_6m", "revenue_volatility_cv_12m", "refund_rate_90d",
-    "disputes_count_month", "dispute_activity_ratio_month", "payout_failure_rate_90d",
-    "top_customer_share_12m", "top5_customer_share_12m", "hhi_12m", "months_of_history",
-    "data_through",
-}  # fmt: skip
 
 
 def utc(*args: int) -> datetime:
@@ -62,7 +53,7 @@ def with_mrr(**fields: Any) -> MetricSet:
 
 def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratios() -> None:
     m = metrics()
-    assert set(m.values) >= REQUIRED
+    assert set(m.values) >= REQUIRED_METRICS
     assert m.values == {
         "mrr": 0,
         "arr": 0,
