@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 
 import functions_framework
 from cloudevents.http import CloudEvent
-from sqlalchemy import text
 from vaultra.bootstrap import get_engine
 from vaultra.config import get_settings
 from vaultra.events.cloudevent import decode_cloud_event_as_one_of
 from vaultra.events.messages import InvalidMessage, MetricsRefreshRequested, StripeDataChanged
 from vaultra.events.publisher import build_publisher
 from vaultra.logs import configure_logging
-from vaultra.services.metrics import refresh_history, refresh_metrics
+from vaultra.services.metrics import refresh_after_change
 
 log = logging.getLogger("vaultra.functions.compute_metrics")
 
@@ -47,26 +46,20 @@ def compute_metrics(cloud_event: CloudEvent) -> None:
         message.as_of if isinstance(message, MetricsRefreshRequested) else datetime.now(UTC).date()
     )
     settings = get_settings()
-    engine = get_engine(settings)
-    with engine.connect() as conn:
-        active = conn.execute(
-            text("SELECT active FROM businesses WHERE id = :b"), {"b": message.business_id}
-        ).scalar()
-    if not active:
-        log.warning("acknowledging metrics for a business that is gone or inactive")
-        return
-    run = refresh_metrics(
-        engine,
+    live = isinstance(message, StripeDataChanged)
+    run = refresh_after_change(
+        get_engine(settings),
         message.business_id,
         as_of,
         data_version=message.data_version,
+        imported_history=isinstance(message, StripeDataChanged) and message.reason == "backfill",
         publisher=build_publisher(settings),
         # Only live changes come in bursts; the daily refresh sends one message per business.
-        debounce_s=settings.metrics_debounce_s if isinstance(message, StripeDataChanged) else 0,
+        debounce_s=settings.metrics_debounce_s if live else 0,
     )
+    if run is None:
+        log.warning("acknowledging metrics for a business that is gone or inactive")
+        return
     if run.outcome == "busy":
         raise BusinessBusy(f"metrics of {message.business_id} are being computed; retry later")
-    if isinstance(message, StripeDataChanged) and message.reason == "backfill":
-        # An imported history has a past: give it its month-end trend at once.
-        refresh_history(engine, message.business_id, as_of, data_version=message.data_version)
     log.info("metrics of %s as of %s: %s", message.business_id, as_of, run.outcome)

@@ -14,7 +14,12 @@ from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
 from vaultra.events import topics
 from vaultra.events.local_bus import get_local_bus
-from vaultra.events.messages import DailyRefresh, MetricsComputed, MetricsRefreshRequested
+from vaultra.events.messages import (
+    DailyRefresh,
+    MetricsComputed,
+    MetricsRefreshRequested,
+    StripeDataChanged,
+)
 from vaultra.services.businesses import add_business
 
 from tests.functions.conftest import FUNCTIONS
@@ -175,3 +180,28 @@ def test_the_daily_refresh_fans_out_to_active_linked_businesses_once(
 
 def _data(cloud_event: Any) -> bytes:
     return base64.b64decode(cloud_event.data["message"]["data"])
+
+
+def test_an_imported_history_gets_its_month_end_trend_and_an_inactive_business_nothing(
+    engine: Engine, business: Any
+) -> None:
+    changed = capture(topics.STRIPE_DATA_CHANGED)
+    message = StripeDataChanged(
+        business_id=business,
+        account_id=ACCOUNT,
+        livemode=False,
+        reason="backfill",
+        changed_at=datetime.now(UTC),
+    )
+    get_local_bus().publish(message)
+    compute = function("compute_metrics")
+
+    assert push(compute, changed[0]) == 200
+
+    days = sorted(r.as_of for r in runs(engine))
+    assert len(days) == 13 and days[-1] == TODAY  # today and the last 12 month ends
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE businesses SET active = false"))
+        conn.execute(text("DELETE FROM metric_runs"))
+    assert push(compute, changed[0]) == 200
+    assert runs(engine) == []

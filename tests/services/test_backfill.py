@@ -195,6 +195,9 @@ def test_a_new_business_can_be_scored_before_the_backfill_ends(
 
     assert [m.reason for m in published] == ["backfill", "backfill"]  # after 3 months, at the end
     assert {m.business_id for m in published} == {account.business_id}
+    # Each names a transaction committed after what it announces, later for the later one.
+    first, last = (int(m.data_version or 0) for m in published)
+    assert 0 < first < last
 
 
 def test_an_interrupted_backfill_resumes_without_refetching_done_windows(

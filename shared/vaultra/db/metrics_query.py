@@ -16,8 +16,18 @@ from sqlalchemy import Connection, text
 
 from vaultra.domain.metrics.aggregates import Aggregates, MonthTotals, MrrAggregates, MrrMovements
 from vaultra.domain.metrics.periods import MONTHS_IN_SERIES, Periods
+from vaultra.domain.metrics.records import INQUIRY_STATUSES, VOID_REFUND_STATUSES
+from vaultra.domain.mrr import CONTRIBUTING_STATUSES
 
-INQUIRY_STATUSES = "('warning_needs_response', 'warning_under_review', 'warning_closed')"
+
+def _sql_list(values: frozenset[str]) -> str:
+    """A policy's status set as an SQL list literal (fixed identifiers, never user input)."""
+    return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
+
+
+INQUIRIES = _sql_list(INQUIRY_STATUSES)
+VOID_REFUNDS = _sql_list(VOID_REFUND_STATUSES)
+CONTRIBUTING = _sql_list(CONTRIBUTING_STATUSES)
 
 # The account currency when the business has none recorded: the settlement currency of its most
 # recent charges, else their charge currency, else its subscriptions' currency.
@@ -76,7 +86,7 @@ _SALES = text(
 )
 
 _REFUNDS = text(
-    """
+    f"""
     WITH r AS (
       SELECT r.created,
              CASE WHEN r.currency = :cur THEN r.amount
@@ -84,8 +94,8 @@ _REFUNDS = text(
                         WHERE bt.business_id = r.business_id AND bt.id = r.balance_transaction_id
                           AND bt.currency = :cur) END AS amount
       FROM refunds r
-      WHERE r.business_id = :b AND r.created >= :refund_start AND r.created < :end
-        AND (r.status IS NULL OR r.status NOT IN ('failed', 'canceled'))
+      WHERE r.business_id = :b AND r.created >= :month_or_trailing_start AND r.created < :end
+        AND (r.status IS NULL OR r.status NOT IN {VOID_REFUNDS})
     )
     SELECT coalesce(sum(amount) FILTER (WHERE created >= :month_start), 0),
            coalesce(sum(amount) FILTER (WHERE created >= :trailing), 0),
@@ -99,7 +109,7 @@ _DISPUTES = text(
     f"""
     WITH d AS (
       SELECT d.created, d.status, d.closed_at,
-             d.status IN {INQUIRY_STATUSES} AS inquiry,
+             d.status IN {INQUIRIES} AS inquiry,
              CASE WHEN d.currency = :cur THEN d.amount
                   ELSE (SELECT abs(bt.amount) FROM balance_transactions bt
                         WHERE bt.business_id = d.business_id AND bt.source_id = d.id
@@ -107,7 +117,7 @@ _DISPUTES = text(
                         ORDER BY bt.created, bt.id COLLATE "C" LIMIT 1) END AS amount
       FROM disputes d
       WHERE d.business_id = :b
-        AND ((d.created >= :trailing_or_month AND d.created < :end)
+        AND ((d.created >= :month_or_trailing_start AND d.created < :end)
              OR (d.closed_at >= :month_start AND d.closed_at < :end))
     ), in_month AS (
       SELECT *, created >= :month_start AND created < :end AS this_month FROM d
@@ -158,7 +168,7 @@ _DATA_THROUGH = text(
 # time; then the customer-level values at the instants the metrics need, and the movements of the
 # month classified change by change.
 _MRR = text(
-    """
+    f"""
     WITH st AS (
       SELECT s.subscription_id, s.customer_id, s.valid_from, s.version_key, s.source, s.status,
              s.currency, s.items, s.discount,
@@ -177,7 +187,7 @@ _MRR = text(
     priced AS (
       SELECT c.subscription_id, c.customer_id, c.valid_from, c.status, c.items,
              coalesce(c.currency, :cur) AS currency,
-             CASE WHEN c.status NOT IN ('active', 'past_due') THEN 0
+             CASE WHEN c.status NOT IN {CONTRIBUTING} THEN 0
                   ELSE floor(greatest(
                     CASE WHEN c.discount->>'duration' = 'forever' AND g.gross > 0 THEN
                       CASE WHEN c.discount->>'percent_off' IS NOT NULL
@@ -201,7 +211,7 @@ _MRR = text(
           SELECT CASE i->>'interval' WHEN 'month' THEN 12 WHEN 'year' THEN 1
                                      WHEN 'week' THEN 52 WHEN 'day' THEN 365 END AS k,
                  coalesce(nullif((i->>'interval_count')::int, 0), 1) AS ic) f
-      ) g ON c.status IN ('active', 'past_due')
+      ) g ON c.status IN {CONTRIBUTING}
     ),
     counted AS (
       SELECT customer_id, valid_from,
@@ -259,11 +269,11 @@ _MRR = text(
          coalesce(sum(y), 0), coalesce(sum(e) FILTER (WHERE y > 0), 0),
          coalesce(sum(least(e, y)) FILTER (WHERE y > 0), 0))
        FROM per_customer) AS customers,
-      (SELECT coalesce(json_object_agg(currency, total), '{}') FROM (
+      (SELECT coalesce(json_object_agg(currency, total), '{{}}') FROM (
          SELECT currency, sum(native) AS total FROM latest GROUP BY currency
          HAVING sum(native) <> 0) t) AS by_currency,
       (SELECT count(*) FROM latest
-       WHERE status IN ('active', 'past_due') AND EXISTS (
+       WHERE status IN {CONTRIBUTING} AND EXISTS (
          SELECT 1 FROM jsonb_array_elements(items) i
          WHERE i->>'unit_amount' IS NULL
            AND coalesce(i->>'usage_type', 'licensed') <> 'metered')) AS unpriced
@@ -289,8 +299,7 @@ def ledger_aggregates(
         "first_month": first.year * 12 + first.month,
         "trailing": periods.trailing_start,
         "month_start": periods.month_start,
-        "refund_start": min(periods.month_start, periods.trailing_start),
-        "trailing_or_month": min(periods.month_start, periods.trailing_start),
+        "month_or_trailing_start": min(periods.month_start, periods.trailing_start),
         "s0": periods.month_start,
         "s1": periods.month_start_back(1),
         "s2": periods.month_start_back(2),

@@ -216,3 +216,34 @@ def refresh_history(
         refresh_metrics(engine, business_id, day, data_version=data_version)
         for day in month_ends_before(through, months)
     ]
+
+
+def refresh_after_change(
+    engine: Engine,
+    business_id: uuid.UUID,
+    as_of: date,
+    *,
+    data_version: str | None,
+    imported_history: bool,
+    publisher: Publisher | None,
+    debounce_s: float = 0.0,
+) -> MetricsRun | None:
+    """What a "data changed" or "refresh requested" message asks for; None when the business is
+    gone or inactive (nothing to do). An imported history also gets its month-end trend."""
+    with engine.connect() as conn:
+        active = conn.execute(
+            text("SELECT active FROM businesses WHERE id = :b"), {"b": business_id}
+        ).scalar()
+    if not active:
+        return None
+    run = refresh_metrics(
+        engine,
+        business_id,
+        as_of,
+        data_version=data_version,
+        publisher=publisher,
+        debounce_s=debounce_s,
+    )
+    if run.outcome != "busy" and imported_history:
+        refresh_history(engine, business_id, as_of, data_version=data_version)
+    return run

@@ -11,6 +11,11 @@ from datetime import datetime
 
 from vaultra.domain.mrr import Discount, Item
 
+# Disputes in these statuses are inquiries (retrieval requests), not chargebacks: counted apart.
+INQUIRY_STATUSES = frozenset({"warning_needs_response", "warning_under_review", "warning_closed"})
+# Refunds in these statuses moved no money.
+VOID_REFUND_STATUSES = frozenset({"failed", "canceled"})
+
 
 @dataclass(frozen=True)
 class ChargeRecord:

@@ -20,6 +20,8 @@ from vaultra.domain.metrics.aggregates import (
 )
 from vaultra.domain.metrics.periods import MONTHS_IN_SERIES, Periods, month_index
 from vaultra.domain.metrics.records import (
+    INQUIRY_STATUSES,
+    VOID_REFUND_STATUSES,
     ChargeRecord,
     DisputeRecord,
     Ledger,
@@ -27,9 +29,6 @@ from vaultra.domain.metrics.records import (
     StateRecord,
 )
 from vaultra.domain.mrr import CONTRIBUTING_STATUSES, subscription_mrr
-
-INQUIRY_STATUSES = frozenset({"warning_needs_response", "warning_under_review", "warning_closed"})
-VOID_REFUND_STATUSES = frozenset({"failed", "canceled"})
 
 
 def counts_as_sale(charge: ChargeRecord) -> bool:
