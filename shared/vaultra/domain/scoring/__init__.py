@@ -1,0 +1,1 @@
+"""The readiness score: a versioned, explained model over the metric set (docs/SCORING.md)."""

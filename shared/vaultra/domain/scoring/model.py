@@ -1,0 +1,309 @@
+"""The readiness model `score-1`: components, their criteria, bands and weights, as data.
+
+docs/SCORING.md gives every number here its rationale and source, and says which are Vaultra's own
+judgement. Changing any weight, band or ceiling is a new MODEL_VERSION: stored scores keep theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from vaultra.domain.scoring.criteria import Band, Criterion
+
+MODEL_VERSION = "score-1"
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    title: str
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def max_points(self) -> int:
+        return sum(c.max_points for c in self.criteria)
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """A knock-out a lender applies whatever else is good: the score is held at `cap` while the
+    worst of `metrics` is at or above `at_least`."""
+
+    key: str
+    metrics: tuple[str, ...]
+    at_least: Decimal
+    cap: int
+    reason: str
+
+
+def _b(limit: str | int, points: int, meaning: str) -> Band:
+    return Band(Decimal(limit), points, meaning)
+
+
+def _pct(percent: str) -> Decimal:
+    return Decimal(percent) / 100
+
+
+DISPUTE_METRICS = ("dispute_activity_ratio_month", "dispute_activity_ratio_90d")
+EARLY_WARNING = _pct("0.65")  # Visa VDMP early warning (Nuvei risk guide)
+VAMP_EXCESSIVE = _pct("1.5")  # Visa VAMP merchant "excessive" from 1 April 2026
+
+COMPONENTS: tuple[Component, ...] = (
+    Component(
+        "revenue_scale",
+        "Revenue scale",
+        (
+            Criterion(
+                "annual_revenue",
+                "annual revenue",
+                ("gross_volume_12m", "arr"),
+                "higher",
+                "money",
+                (
+                    _b(1_000_000, 12, "1M a year or more"),
+                    _b(500_000, 11, "500K a year or more"),
+                    _b(200_000, 9, "at Lighter Capital's 200K minimum"),
+                    _b(120_000, 7, "at Clearco's 10K a month"),
+                    _b(60_000, 5, "5K a month or more"),
+                    _b(12_000, 3, "1K a month, Stripe Capital for platforms' floor"),
+                    _b(5_000, 1, "at Stripe Capital's 5K a year minimum"),
+                ),
+                floor_meaning="under Stripe Capital's 5K a year minimum",
+            ),
+        ),
+    ),
+    Component(
+        "growth",
+        "Growth",
+        (
+            Criterion(
+                "growth_rate",
+                "monthly growth",
+                ("cmgr_6m", "mrr_growth_mom"),
+                "higher",
+                "ratio",
+                (
+                    _b("0.10", 10, "10 % a month or faster"),
+                    _b("0.05", 8, "5 % a month or faster"),
+                    _b("0.02", 6, "growing 2 % a month or faster"),
+                    _b("0", 4, "flat to slightly growing"),
+                    _b("-0.03", 2, "shrinking slowly"),
+                ),
+                floor_meaning="shrinking more than 3 % a month",
+            ),
+        ),
+    ),
+    Component(
+        "stability",
+        "Stability",
+        (
+            Criterion(
+                "revenue_volatility",
+                "revenue volatility (CV of 12 months)",
+                ("revenue_volatility_cv_12m",),
+                "lower",
+                "ratio",
+                (
+                    _b("0.15", 10, "very steady (under 15 %)"),
+                    _b("0.25", 9, "steady (15–25 %)"),
+                    _b("0.40", 7, "moderately variable (25–40 %)"),
+                    _b("0.60", 5, "variable (40–60 %)"),
+                    _b("0.80", 3, "very variable (60–80 %)"),
+                    _b("1000000", 2, "erratic (over 80 %)"),
+                ),
+            ),
+        ),
+    ),
+    Component(
+        "retention",
+        "Retention",
+        (
+            Criterion(
+                "customer_churn",
+                "monthly customer churn (3-month average)",
+                ("customer_churn_rate_3m",),
+                "lower",
+                "ratio",
+                (
+                    _b("0.01", 7, "1 % a month or less"),
+                    _b("0.02", 6, "2 % a month or less"),
+                    _b("0.03", 5, "3 % a month or less"),
+                    _b("0.05", 3, "5 % a month or less"),
+                    _b("0.08", 1, "8 % a month or less"),
+                ),
+                floor_meaning="over 8 % a month",
+            ),
+            Criterion(
+                "revenue_retention",
+                "net revenue retention (12 months)",
+                ("nrr_12m",),
+                "higher",
+                "ratio",
+                (
+                    _b("1.10", 6, "110 % or more"),
+                    _b("1.00", 5, "at or above the private-SaaS median"),
+                    _b("0.90", 4, "90–100 %"),
+                    _b("0.80", 2, "80–90 %"),
+                ),
+                floor_meaning="under 80 %",
+            ),
+        ),
+    ),
+    Component(
+        "payment_risk",
+        "Payment risk",
+        (
+            Criterion(
+                "dispute_activity",
+                "dispute activity, worst of month and 90 days",
+                DISPUTE_METRICS,
+                "lower",
+                "ratio",
+                (
+                    _b("0.003", 14, "low (0.3 % or less)"),
+                    _b(str(EARLY_WARNING), 11, "below Visa's 0.65 % early-warning line"),
+                    _b("0.009", 7, "in Visa's early-warning band (0.65–0.9 %)"),
+                    _b(str(VAMP_EXCESSIVE), 3, "in Visa's standard band, under VAMP's 1.5 %"),
+                    _b("0.018", 1, "above VAMP's 1.5 % excessive line"),
+                ),
+                combine="worst",
+                floor_meaning="above Visa's 1.8 % excessive tier",
+            ),
+            Criterion(
+                "refund_rate",
+                "refund rate (90 days)",
+                ("refund_rate_90d",),
+                "lower",
+                "ratio",
+                (
+                    _b("0.02", 6, "2 % or less"),
+                    _b("0.05", 4, "2–5 %"),
+                    _b("0.08", 2, "5–8 %"),
+                    _b("0.12", 1, "8–12 %"),
+                ),
+                floor_meaning="over 12 %",
+            ),
+        ),
+    ),
+    Component(
+        "payout_reliability",
+        "Payout reliability",
+        (
+            Criterion(
+                "payout_failures",
+                "failed payouts (90 days)",
+                ("payouts_failed_90d",),
+                "lower",
+                "count",
+                (_b(0, 5, "none"), _b(1, 2, "one")),
+                floor_meaning="two or more",
+            ),
+            Criterion(
+                "payout_streak",
+                "payouts paid since the last failure",
+                ("payout_paid_streak",),
+                "higher",
+                "count",
+                (_b(12, 3, "12 or more"), _b(4, 2, "4–11"), _b(1, 1, "1–3")),
+                floor_meaning="none yet",
+            ),
+        ),
+    ),
+    Component(
+        "concentration",
+        "Customer concentration",
+        (
+            Criterion(
+                "top_customer",
+                "largest customer's share (12 months)",
+                ("top_customer_share_12m",),
+                "lower",
+                "ratio",
+                (
+                    _b("0.10", 5, "10 % or less"),
+                    _b("0.20", 4, "within the usual 20 % comfort line"),
+                    _b("0.35", 2, "above the 20 % comfort line"),
+                    _b("0.50", 1, "high (35–50 %)"),
+                ),
+                floor_meaning="over half of revenue from one customer",
+            ),
+            Criterion(
+                "top_five",
+                "five largest customers' share (12 months)",
+                ("top5_customer_share_12m",),
+                "lower",
+                "ratio",
+                (
+                    _b("0.30", 4, "30 % or less"),
+                    _b("0.50", 3, "within the usual 50 % comfort line"),
+                    _b("0.65", 1, "above the 50 % comfort line"),
+                ),
+                floor_meaning="over 65 %",
+            ),
+        ),
+    ),
+    Component(
+        "history",
+        "History",
+        (
+            Criterion(
+                "months_on_stripe",
+                "months of history on Stripe",
+                ("months_of_history",),
+                "higher",
+                "months",
+                (
+                    _b(24, 14, "two years or more"),
+                    _b(18, 12, "18 months or more"),
+                    _b(12, 10, "a year or more"),
+                    _b(9, 7, "at Stripe Capital's 9-month minimum"),
+                    _b(6, 5, "at Clearco's and Stripe Capital UK's 6 months"),
+                    _b(3, 2, "at Stripe Capital for platforms' 3 months"),
+                ),
+                floor_meaning="under 3 months",
+            ),
+        ),
+    ),
+    Component(
+        "data_quality",
+        "Data quality and freshness",
+        (
+            Criterion(
+                "freshness",
+                "age of the latest Stripe data",
+                ("data_age_hours",),
+                "lower",
+                "hours",
+                (
+                    _b(24, 3, "within a day"),
+                    _b(48, 2, "within 48 hours"),
+                    _b(168, 1, "within a week"),
+                ),
+                floor_meaning="older than a week",
+            ),
+            Criterion(
+                "currency_coverage",
+                "share of 12-month volume in the reporting currency",
+                ("currency_coverage_12m",),
+                "higher",
+                "ratio",
+                (_b("0.99", 1, "nearly all"),),
+                floor_meaning="over 1 % in other currencies, not converted",
+            ),
+        ),
+    ),
+)
+
+CEILINGS: tuple[Ceiling, ...] = (
+    Ceiling(
+        "dispute_ceiling",
+        DISPUTE_METRICS,
+        VAMP_EXCESSIVE,
+        40,
+        "dispute activity at or above Visa's 1.5 % VAMP excessive line",
+    ),
+)
+
+BY_KEY = {c.key: c for c in COMPONENTS}
+CRITERIA = {c.key: c for component in COMPONENTS for c in component.criteria}
