@@ -216,6 +216,101 @@ def test_metrics_rejects_a_malformed_day_and_an_unlinked_account() -> None:
     assert unlinked.exit_code == 2 and "not linked" in unlinked.output
 
 
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_score_prints_the_explained_score_and_lender_fit_as_json(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+
+    result = runner.invoke(app, ["score", histories.ACCOUNT, "--as-of", "2026-05-28", "--json"])
+
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["account"], out["as_of"], out["version"]) == (
+        histories.ACCOUNT,
+        "2026-05-28",
+        "score-1",
+    )
+    assert sum(c["points"] for c in out["components"]) == out["score"]
+    assert {"key", "points", "max_points", "explanation", "inputs"} <= set(out["components"][0])
+    # one dispute on three charges (33 %) is far above Visa's 1.5 % line: the ceiling holds
+    assert out["score"] <= 40 and out["components"][-1]["key"] == "dispute_ceiling"
+    stripe_us = next(f for f in out["lender_fit"] if f["key"] == "stripe_capital_us")
+    assert stripe_us["status"] == "not_yet"
+    assert "6 more months" in " ".join(g["gap"] for g in stripe_us["unmet"])  # 9 − 3 months
+    assert count(engine, "readiness_scores") == 1
+
+
+def test_whatif_shows_the_simulated_score_and_saves_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+    saved = (count(engine, "metric_runs"), count(engine, "readiness_scores"))
+
+    result = runner.invoke(
+        app,
+        [
+            "whatif",
+            histories.ACCOUNT,
+            "--as-of",
+            "2026-05-28",
+            "--set",
+            "dispute_activity_ratio_month=0.3%",
+            "--set",
+            "months_of_history=+6",
+            "--json",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["score_after"] > out["score_before"]
+    assert all(c["key"] != "dispute_ceiling" for c in out["components"])
+    stripe_us = next(f for f in out["lender_fit"] if f["key"] == "stripe_capital_us")
+    assert "more months" not in " ".join(g["gap"] for g in stripe_us["unmet"])  # 3 + 6 = 9
+    assert (count(engine, "metric_runs"), count(engine, "readiness_scores")) == saved
+
+
+def test_whatif_refuses_a_change_it_cannot_simulate_naming_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+
+    result = runner.invoke(app, ["whatif", histories.ACCOUNT, "--set", "revenue=+10%"])
+
+    assert result.exit_code == 2
+    assert "'revenue' is not a metric" in result.output
+
+
+def test_recommendations_rank_the_plan_and_keep_a_dismissal(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+    in_may = runner.invoke(
+        app, ["recommendations", histories.ACCOUNT, "--as-of", "2026-05-28", "--json"]
+    )
+    args = ["recommendations", histories.ACCOUNT, "--json"]  # today: kept with their status
+    today = runner.invoke(app, args)
+    assert in_may.exit_code == 0 and today.exit_code == 0, in_may.output + today.output
+    first, plan = json.loads(in_may.stdout), json.loads(today.stdout)
+    key = plan[0]["key"]
+
+    dismissed = runner.invoke(app, [*args, "--dismiss", key])
+    unknown = runner.invoke(app, [*args, "--done", "learn_to_juggle"])
+
+    assert {"key", "title", "expected_gain", "effort", "status", "article"} <= set(first[0])
+    # in May the one dispute on three charges dominates: bringing it down comes first
+    assert first[0]["key"] == "reduce_disputes" and first[0]["this_week"]
+    assert sum(r["this_week"] for r in first) == min(3, len(first))
+    after = {r["key"]: r for r in json.loads(dismissed.stdout)}
+    assert (after[key]["status"], after[key]["this_week"]) == ("dismissed", False)
+    assert unknown.exit_code == 2 and "learn_to_juggle" in unknown.output
+
+
 def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
     result = runner.invoke(app, ["demo", "--scale", "0.05"])
 

@@ -6,14 +6,16 @@ from typing import Any
 
 import functions_framework
 import pytest
+from sqlalchemy import Engine
 from vaultra.bootstrap import dispose_engines
 from vaultra.config import get_settings
 from vaultra.events import topics
 from vaultra.events.cloudevent import message_from_cloud_event
 from vaultra.events.local_bus import get_local_bus, reset_local_bus
 from vaultra.events.messages import StripeDataChanged
+from vaultra.services.businesses import add_business
 
-from tests.support.stripe_payloads import SECRET
+from tests.support.stripe_payloads import ACCOUNT, SECRET
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
@@ -50,3 +52,10 @@ def webhook_client(function_env: None) -> Any:
         "stripe_webhook", str(FUNCTIONS / "stripe_webhook" / "main.py"), "http"
     )
     return app.test_client()
+
+
+@pytest.fixture
+def business(engine: Engine, function_env: None) -> Any:
+    """A business linked to the test account the signed test payloads belong to."""
+    with engine.begin() as conn:
+        return add_business(conn, "Burst Co", ACCOUNT, livemode=False).business_id

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import functions_framework
-import pytest
 from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
 from vaultra.events import topics
@@ -70,12 +69,6 @@ def gross_volume(engine: Engine) -> int:
         return conn.execute(
             text("SELECT value FROM metric_snapshots WHERE metric = 'gross_volume_month'")
         ).scalar_one()
-
-
-@pytest.fixture
-def business(engine: Engine, function_env: None) -> Any:
-    with engine.begin() as conn:
-        return add_business(conn, "Burst Co", ACCOUNT, livemode=False).business_id
 
 
 def test_a_burst_of_changes_computes_once_and_redelivery_changes_nothing(

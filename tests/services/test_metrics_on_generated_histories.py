@@ -27,14 +27,16 @@ NOW = int(datetime(2026, 11, 1, 15, tzinfo=UTC).timestamp())
 NOW_DAY = datetime.fromtimestamp(NOW, UTC).date()
 
 
-def backfill(engine: Engine, history: StripeHistory, account: LinkedAccount) -> None:
+def backfill(
+    engine: Engine, history: StripeHistory, account: LinkedAccount, now: int = NOW
+) -> None:
     with StripeApiServer() as server:
         server.add_history(history)
         client = build_client(
             server.api_key, server.base_url, account=history.account, requests_per_s=1000
         )
         Backfill(
-            engine, client, account, LocalBus(), clock=lambda: datetime.fromtimestamp(NOW, UTC)
+            engine, client, account, LocalBus(), clock=lambda: datetime.fromtimestamp(now, UTC)
         ).run()
 
 

@@ -3,17 +3,19 @@
 `load_ledger` writes a hand-made or generated `Ledger` into the ledger tables (with balance
 transactions for settled amounts), so the SQL engine reads exactly what the reference reads.
 `read_ledger` goes the other way, for histories that came in through the real ingestion paths.
+`save_metrics` writes a metric run with chosen values, as scoring finds it.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
+from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.metrics.records import (
     ChargeRecord,
     DisputeRecord,
@@ -23,6 +25,7 @@ from vaultra.domain.metrics.records import (
     StateRecord,
 )
 from vaultra.domain.mrr import Discount, Item
+from vaultra.services.metrics import json_value
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -340,3 +343,34 @@ def read_ledger(conn: Connection, business_id: uuid.UUID, currency: str) -> Ledg
         )
     )
     return Ledger(charges, refunds, disputes, payouts, states, other_times)
+
+
+def save_metrics(
+    conn: Connection,
+    business_id: uuid.UUID,
+    as_of: date,
+    values: dict[str, Any],
+    *,
+    computed_at: datetime,
+    currency: str | None = "usd",
+    notes: dict[str, str] | None = None,
+) -> None:
+    """A saved metric run as `compute_metrics` leaves it, with chosen values: what scoring reads."""
+    params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
+    conn.execute(text("DELETE FROM metric_snapshots WHERE business_id = :b AND as_of = :d"), params)
+    conn.execute(text("DELETE FROM metric_runs WHERE business_id = :b AND as_of = :d"), params)
+    conn.execute(
+        text(
+            "INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot,"
+            " notes, duration_ms, computed_at) VALUES (:b, :d, :v, :c, '1:1:', CAST(:n AS jsonb),"
+            " 1, :at)"
+        ),
+        {**params, "c": currency, "n": json.dumps(notes or {}), "at": computed_at},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO metric_snapshots (business_id, as_of, policy_version, metric, value) "
+            "SELECT :b, :d, :v, key, value FROM jsonb_each(CAST(:values AS jsonb))"
+        ),
+        {**params, "values": json.dumps({k: json_value(v) for k, v in values.items()})},
+    )

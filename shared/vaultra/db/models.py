@@ -433,6 +433,83 @@ class MetricSnapshot(Base):
     computed_at: Mapped[datetime] = _now()
 
 
+# --- Readiness ----------------------------------------------------------------------------------
+
+
+class ReadinessScore(Base):
+    """A business's readiness as of a day under one score model version: the score with its
+    components, the lender fit and the ranked recommendations of that moment. A new model version
+    adds rows; it never rewrites another version's."""
+
+    __tablename__ = "readiness_scores"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[str] = mapped_column(String(8))
+    components: Mapped[list[Any]] = mapped_column(JSONB)
+    top_factors: Mapped[list[Any]] = mapped_column(JSONB)
+    missing: Mapped[list[Any]] = mapped_column(JSONB)
+    lender_fit: Mapped[list[Any]] = mapped_column(JSONB)
+    recommendations: Mapped[list[Any]] = mapped_column(JSONB)
+    # What the score was computed from: the metric run (its policy and time) and the inputs.
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    lender_criteria_version: Mapped[str] = mapped_column(String(32))
+    metrics_policy_version: Mapped[str] = mapped_column(String(32))
+    metrics_computed_at: Mapped[datetime] = mapped_column(TZ)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    computed_at: Mapped[datetime] = _now()
+
+
+class RecommendationState(Base):
+    """A recommendation of a business, one row per key: the founder's status (open, done,
+    dismissed) survives every recompute; the other columns follow the latest assessment.
+    `active` is false while the data no longer triggers it."""
+
+    __tablename__ = "recommendations"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'open'"))
+    active: Mapped[bool] = mapped_column(Boolean)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    expected_gain: Mapped[int] = mapped_column(Integer)
+    effort: Mapped[str] = mapped_column(String(8))
+    takes_effect: Mapped[str] = mapped_column(Text)
+    article: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    as_of: Mapped[date] = mapped_column(Date)
+    model_version: Mapped[str] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    status_changed_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class Notification(Base):
+    """An alert for a business, raised once: `dedupe_key` names the event it is about (a day's
+    score drop, one failed payout, one stale-data episode), so a recompute finds it raised."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("business_id", "dedupe_key"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(8))
+    as_of: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+    read_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {
     m.__tablename__: m
     for m in (

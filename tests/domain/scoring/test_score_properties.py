@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vaultra.domain.scoring.criteria import Criterion
 from vaultra.domain.scoring.model import CRITERIA
-from vaultra.domain.scoring.score import score_inputs, score_metrics
+from vaultra.domain.scoring.score import score_inputs, score_metrics, total_points
 
 DIRECTION = {m: c.direction for c in CRITERIA.values() for m in c.metrics}
 UNIT = {m: c.unit for c in CRITERIA.values() for m in c.metrics}
@@ -113,3 +113,11 @@ def test_every_scored_metric_has_a_direction() -> None:
     assert all(
         isinstance(c, Criterion) and c.direction in ("higher", "lower") for c in CRITERIA.values()
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(INPUTS, st.sampled_from(["usd", "jpy"]))
+def test_the_quick_total_always_equals_the_explained_score(
+    inputs: dict[str, Any], currency: str
+) -> None:
+    assert total_points(inputs, currency) == score_inputs(inputs, currency).score

@@ -131,6 +131,18 @@ def score_inputs(
     )
 
 
+def total_points(inputs: Mapping[str, MetricValue], currency: str | None) -> int:
+    """The score alone, without explanations: what simulations compare, many times a second.
+    Built from the same criteria and ceiling as `score_inputs`, so the two always agree."""
+    subtotal = sum(
+        evaluate(criterion, inputs, currency).points
+        for component in COMPONENTS
+        for criterion in component.criteria
+    )
+    active = _active_ceiling(inputs)
+    return min(subtotal, active[0].cap) if active else subtotal
+
+
 def _component(
     component: Component,
     inputs: Mapping[str, MetricValue],

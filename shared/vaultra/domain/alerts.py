@@ -1,0 +1,125 @@
+"""Alerts a founder is told about, decided from this assessment and the one before it.
+
+Each alert carries a `dedupe_key` naming the event it is about, so raising it again — on a
+redelivered message or a recompute of the same day — finds it already raised:
+
+- score drop: 5 points or more below the previous day's score (key: the day);
+- dispute activity crossing Visa's 0.65 % early-warning line, or reaching 1.2 %, where the 1.5 %
+  VAMP excessive line is near (key: the day it crossed; staying above is not a new event);
+- a failed payout (key: its arrival date);
+- data older than 48 hours (key: the latest data's time; a new episode needs new data first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.scoring.model import DISPUTE_METRICS, EARLY_WARNING, VAMP_EXCESSIVE
+from vaultra.domain.scoring.values import percent
+
+SCORE_DROP = 5
+VAMP_APPROACH = VAMP_EXCESSIVE * Decimal("0.8")  # 1.2 %: Vaultra's "approaching" line
+STALE_HOURS = 48
+
+Kind = Literal["score_drop", "dispute_early_warning", "dispute_vamp", "payout_failed", "stale_data"]
+Severity = Literal["info", "warning", "critical"]
+_DISPUTE_LINES: tuple[tuple[Decimal, Kind, Severity, str], ...] = (
+    (EARLY_WARNING, "dispute_early_warning", "warning", "Dispute activity crossed 0.65 %"),
+    (VAMP_APPROACH, "dispute_vamp", "critical", "Dispute activity is near Visa's 1.5 % line"),
+)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: Kind
+    dedupe_key: str
+    severity: Severity
+    title: str
+    body: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What alerts compare: a day's score and the inputs it was computed from."""
+
+    as_of: date
+    score: int
+    inputs: Mapping[str, MetricValue]
+
+
+def alerts(current: Reading, previous: Reading | None) -> list[Alert]:
+    found: list[Alert] = []
+    if previous is not None and previous.score - current.score >= SCORE_DROP:
+        drop = previous.score - current.score
+        found.append(
+            Alert(
+                "score_drop",
+                f"score_drop:{current.as_of}",
+                "warning",
+                f"Readiness score fell {drop} points",
+                f"Your score is {current.score}, down from {previous.score} on {previous.as_of}.",
+                {"from": previous.score, "to": current.score, "since": str(previous.as_of)},
+            )
+        )
+    found += _dispute_alerts(current, previous)
+    failed_on = current.inputs.get("last_payout_failure_at")
+    failed = current.inputs.get("payouts_failed_90d")
+    if isinstance(failed_on, str) and isinstance(failed, int) and failed > 0:
+        found.append(
+            Alert(
+                "payout_failed",
+                f"payout_failed:{failed_on}",
+                "critical",
+                "A payout failed",
+                f"A payout due on {failed_on[:10]} failed. Lenders read failed payouts as a sign "
+                "of bank-account trouble: check the account with Stripe.",
+                {"arrival_date": failed_on},
+            )
+        )
+    age = current.inputs.get("data_age_hours")
+    through = current.inputs.get("data_through")
+    if isinstance(age, int) and age > STALE_HOURS:
+        found.append(
+            Alert(
+                "stale_data",
+                f"stale_data:{through}",
+                "warning",
+                "No new Stripe data for over 48 hours",
+                f"The latest Stripe data is {age} hours old; the score may not reflect today.",
+                {"data_through": through, "age_hours": age},
+            )
+        )
+    return found
+
+
+def _dispute_alerts(current: Reading, previous: Reading | None) -> list[Alert]:
+    now = worst_dispute_activity(current.inputs)
+    before = worst_dispute_activity(previous.inputs) if previous else None
+    if now is None:
+        return []
+    out = []
+    for line, kind, severity, title in _DISPUTE_LINES:
+        if now >= line and (before is None or before < line):
+            out.append(
+                Alert(
+                    kind,
+                    f"{kind}:{current.as_of}",
+                    severity,
+                    title,
+                    f"Dispute activity is {percent(now)} (Visa's early-warning band starts at "
+                    f"{percent(EARLY_WARNING)}; VAMP's excessive line is {percent(VAMP_EXCESSIVE)}).",
+                    {"dispute_activity": str(now), "line": str(line)},
+                )
+            )
+    return out
+
+
+def worst_dispute_activity(inputs: Mapping[str, MetricValue]) -> Decimal | None:
+    values = [Decimal(v) for m in DISPUTE_METRICS if isinstance(v := inputs.get(m), int | Decimal)]
+    return max(values) if values else None

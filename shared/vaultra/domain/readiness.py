@@ -1,0 +1,146 @@
+"""The whole readiness picture of one business from its metrics: score, lender fit, what to do.
+
+Pure and deterministic: the same metrics, currency and moment give the same assessment. A what-if
+is the same computation on changed inputs; a recommendation's expected gain is a what-if of its
+outcome, so gains always agree with the model that scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from vaultra.domain.lenders import CRITERIA_VERSION, LenderFit, assess_lenders
+from vaultra.domain.metrics.catalog import BY_KEY as METRICS
+from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.recommendations.catalog import ACTIONS, EFFORT_WEIGHT, Action, Effort
+from vaultra.domain.scoring.score import Score, score_inputs, scoring_inputs, total_points
+from vaultra.domain.scoring.whatif import Change, apply_changes
+
+THIS_WEEK = 3
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    key: str
+    title: str
+    trigger: str
+    effort: Effort
+    takes_effect: str
+    article: str
+    expected_gain: int  # score points, from the what-if of the action's outcome
+    unlocks: tuple[str, ...]  # lender products the outcome would make eligible
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "trigger": self.trigger,
+            "expected_gain": self.expected_gain,
+            "effort": self.effort,
+            "takes_effect": self.takes_effect,
+            "article": self.article,
+            "unlocks": list(self.unlocks),
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    score: Score
+    lender_fit: tuple[LenderFit, ...]
+    inputs: Mapping[str, MetricValue]
+    currency: str | None
+    lender_criteria_version: str = CRITERIA_VERSION
+
+
+def assess(
+    metrics: Mapping[str, MetricValue],
+    currency: str | None,
+    assessed_at: datetime,
+    notes: Mapping[str, str] | None = None,
+) -> Assessment:
+    return _assess_inputs(scoring_inputs(metrics, currency, assessed_at), currency, notes)
+
+
+def simulate(before: Assessment, changes: Iterable[Change]) -> Assessment:
+    """`before` with `changes` made to its inputs: nothing is read or saved."""
+    return _assess_inputs(apply_changes(before.inputs, changes), before.currency, None)
+
+
+def recommend(before: Assessment) -> list[Recommendation]:
+    """The actions the data triggers, as a plan: each step is the action with the best expected
+    gain per unit of effort given the steps before it, and its gain is what it adds on top of
+    them. So gains add up, and an action whose effect a ceiling would swallow today (lower
+    refunds while disputes hold the score at 40) is ranked after the action that lifts it.
+    Actions that would gain nothing and unlock no lender even at the end are left out."""
+    currency = before.currency
+    outcomes = {
+        a.key: outcome
+        for a in ACTIONS
+        if a.applies(before.inputs) and (outcome := a.outcome(before.inputs))
+    }
+    state, points = before.inputs, before.score.score
+    eligible = _eligible(before.lender_fit)
+    plan: list[Recommendation] = []
+    while outcomes:
+        steps = []
+        for action in (a for a in ACTIONS if a.key in outcomes):
+            after = apply_outcome(state, outcomes[action.key])
+            steps.append((total_points(after, currency) - points, action, after))
+        gain, action, after = min(
+            steps, key=lambda s: (-Decimal(s[0]) / EFFORT_WEIGHT[s[1].effort], -s[0], s[1].key)
+        )
+        now_eligible = _eligible(assess_lenders(after, currency))
+        unlocks = tuple(k for k in now_eligible if k not in eligible)
+        del outcomes[action.key]
+        if gain <= 0 and not unlocks:
+            continue
+        plan.append(_recommendation(action, gain, unlocks))
+        state, points, eligible = after, points + gain, now_eligible
+    return plan
+
+
+def _eligible(fits: Iterable[LenderFit]) -> tuple[str, ...]:
+    return tuple(f.key for f in fits if f.status == "eligible")
+
+
+def _assess_inputs(
+    inputs: Mapping[str, MetricValue], currency: str | None, notes: Mapping[str, str] | None
+) -> Assessment:
+    return Assessment(
+        score=score_inputs(inputs, currency, notes),
+        lender_fit=tuple(assess_lenders(inputs, currency)),
+        inputs=inputs,
+        currency=currency,
+    )
+
+
+def apply_outcome(
+    inputs: Mapping[str, MetricValue], outcome: Mapping[str, MetricValue]
+) -> dict[str, MetricValue]:
+    """Published metrics change through the what-if engine, so their dependents follow; the
+    score's own derived inputs (data age, currency coverage) are set directly."""
+    changes = [
+        Change(metric, "set", Decimal(value), f"{metric}={value}")
+        for metric, value in outcome.items()
+        if metric in METRICS and isinstance(value, int | Decimal)
+    ]
+    out = apply_changes(inputs, changes)
+    out.update({m: v for m, v in outcome.items() if m not in METRICS})
+    return out
+
+
+def _recommendation(action: Action, gain: int, unlocks: tuple[str, ...]) -> Recommendation:
+    return Recommendation(
+        key=action.key,
+        title=action.title,
+        trigger=action.trigger,
+        effort=action.effort,
+        takes_effect=action.takes_effect,
+        article=action.article,
+        expected_gain=gain,
+        unlocks=unlocks,
+    )

@@ -1,0 +1,1 @@
+"""What to do next: actions triggered by the data, ranked by the gain the what-if engine expects."""

@@ -1,0 +1,87 @@
+"""The demo generator's archetypes, ingested through the backfill and scored through the real
+services, land in the bands docs/SCORING.md wrote down before the model was tuned."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from vaultra.db.embedded import drop_database, ensure_database
+from vaultra.db.engine import engine_for_url
+from vaultra.demo.generator import generate
+from vaultra.domain.scoring.score import Score
+from vaultra.services.metrics import refresh_metrics
+from vaultra.services.readiness import score_business
+
+from tests.services.test_ingest_equivalence import link
+from tests.services.test_metrics_on_generated_histories import backfill
+
+NOW = int(datetime(2026, 11, 26, 6, tzinfo=UTC).timestamp())
+DAY = datetime.fromtimestamp(NOW, UTC).date()
+
+# (lowest, highest) — docs/SCORING.md, "Expected bands of the demo archetypes"
+BANDS = {
+    "steady_saas": (75, 100),
+    "seasonal_ecommerce": (60, 79),
+    "early_stage": (35, 59),
+    "risky_merchant": (0, 45),
+}
+
+
+@pytest.fixture(scope="module")
+def module_engine(pg_admin_url: str, template_database: str) -> Iterator[Engine]:
+    """One database for the module: the four histories take a while to import."""
+    name = f"vaultra_bands_{uuid.uuid4().hex[:8]}"
+    ensure_database(pg_admin_url, name, template=template_database)
+    engine = engine_for_url(make_url(pg_admin_url).set(database=name).render_as_string(False))
+    yield engine
+    engine.dispose()
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="module")
+def scores(module_engine: Engine) -> dict[str, Score]:
+    found = {}
+    for archetype in BANDS:
+        history = generate(archetype, seed=7, now=NOW, account=f"acct_1Bands{archetype}")
+        account = link(module_engine, history.account)
+        backfill(module_engine, history, account, now=NOW)
+        refresh_metrics(module_engine, account.business_id, DAY)
+        scored = score_business(module_engine, account.business_id, DAY)
+        assert scored is not None
+        found[archetype] = scored.assessment.score
+    return found
+
+
+@pytest.mark.parametrize("archetype", sorted(BANDS))
+def test_each_archetype_lands_in_the_band_written_down_before_tuning(
+    scores: dict[str, Score], archetype: str
+) -> None:
+    low, high = BANDS[archetype]
+
+    assert low <= scores[archetype].score <= high, scores[archetype].to_json()
+
+
+def test_the_bands_are_ordered_steady_above_seasonal_above_early_above_risky(
+    scores: dict[str, Score],
+) -> None:
+    order = ["steady_saas", "seasonal_ecommerce", "early_stage", "risky_merchant"]
+
+    assert [scores[a].score for a in order] == sorted(
+        (scores[a].score for a in order), reverse=True
+    )
+
+
+def test_early_stage_is_held_back_by_history_and_the_risky_merchant_by_disputes(
+    scores: dict[str, Score],
+) -> None:
+    early = [f.key for f in scores["early_stage"].top_factors]
+    risky = scores["risky_merchant"]
+
+    assert "history" in early
+    assert risky.top_factors[0].key in ("payment_risk", "dispute_ceiling")
+    assert any(c.key == "dispute_ceiling" for c in risky.components)
