@@ -32,6 +32,7 @@ from sqlalchemy import Engine, text
 
 from vaultra.bootstrap import get_engine
 from vaultra.cli_metrics import format_value
+from vaultra.cli_readiness import print_components, print_recommendations
 from vaultra.config import Settings
 from vaultra.db import migrate
 from vaultra.db.connections import LinkedAccount, find_linked_account
@@ -43,7 +44,8 @@ from vaultra.events.publisher import build_publisher
 from vaultra.loopback import free_port
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import add_business
-from vaultra.services.metrics import refresh_history, refresh_metrics
+from vaultra.services.metrics import month_ends_before, refresh_history, refresh_metrics
+from vaultra.services.readiness import recommendation_statuses, score_business, this_week
 from vaultra.stripe.client import build_client
 from vaultra.web.app import create_app
 
@@ -93,6 +95,7 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
             _backfill(engine, settings, stripe_api, accounts[b.account], console, b)
     console.print(summary(engine, accounts))
     console.print(metrics_summary(engine, accounts, today.date(), console))
+    readiness_summary(engine, accounts, today.date(), console)
 
 
 def _link(engine: Engine, business: DemoBusiness) -> LinkedAccount:
@@ -283,6 +286,51 @@ def metrics_summary(
                 *(_short(BY_KEY[key], values.get(key), run.metrics.currency) for _, key in columns),
             )
     return table
+
+
+def readiness_summary(
+    engine: Engine, accounts: dict[str, LinkedAccount], as_of: date, console: Console
+) -> None:
+    """Scores every business (today and the last 12 month ends, the score's trend), then shows
+    the first demo business as a founder sees it: score, components, this week's plan."""
+    table = Table(title=f"Readiness as of {as_of.isoformat()} — `vaultra score ACCT` explains it")
+    for title in ("business", "score", "confidence", "losing most", "eligible lenders"):
+        table.add_column(title, justify="right" if title == "score" else "left")
+    scored = {}
+    with console.status("scoring…"):
+        for b in DEMO_BUSINESSES:
+            business_id = accounts[b.account].business_id
+            for day in month_ends_before(as_of, 12):
+                score_business(engine, business_id, day)
+            result = score_business(engine, business_id, as_of)
+            if result is None:
+                continue
+            scored[b.account] = result
+            score = result.assessment.score
+            eligible = [f.lender for f in result.assessment.lender_fit if f.status == "eligible"]
+            factor = score.top_factors[0] if score.top_factors else None
+            table.add_row(
+                b.name,
+                str(score.score),
+                score.confidence,
+                f"{factor.title} (−{factor.points_lost})" if factor else "—",
+                f"{len(eligible)} of {len(result.assessment.lender_fit)}",
+            )
+    console.print(table)
+    focus = DEMO_BUSINESSES[0]
+    if focus.account not in scored:
+        return
+    result = scored[focus.account]
+    score = result.assessment.score
+    console.print(
+        f"[bold]{focus.name}[/] ({focus.account}): readiness [bold]{score.score}[/] / 100, "
+        f"confidence {score.confidence}"
+    )
+    print_components(console, score)
+    with engine.connect() as conn:
+        statuses = recommendation_statuses(conn, result.business_id)
+    plan = this_week(result.recommendations, statuses)
+    print_recommendations(console, plan, statuses, {r.key for r in plan}, title="This week's plan")
 
 
 def _short(definition: MetricDefinition, value: object, currency: str | None) -> str:

@@ -306,4 +306,14 @@ CEILINGS: tuple[Ceiling, ...] = (
 )
 
 BY_KEY = {c.key: c for c in COMPONENTS}
+
+# How an explanation names the input that decided a criterion with several.
+INPUT_NAMES = {
+    "gross_volume_12m": "12-month volume",
+    "arr": "ARR",
+    "cmgr_6m": "revenue, 6-month compound",
+    "mrr_growth_mom": "MRR, this month",
+    "dispute_activity_ratio_month": "this month",
+    "dispute_activity_ratio_90d": "90 days",
+}
 CRITERIA = {c.key: c for component in COMPONENTS for c in component.criteria}

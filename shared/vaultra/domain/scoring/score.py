@@ -15,7 +15,14 @@ from typing import Any, Literal
 
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.scoring.criteria import CriterionResult, evaluate
-from vaultra.domain.scoring.model import CEILINGS, COMPONENTS, MODEL_VERSION, Ceiling, Component
+from vaultra.domain.scoring.model import (
+    CEILINGS,
+    COMPONENTS,
+    INPUT_NAMES,
+    MODEL_VERSION,
+    Ceiling,
+    Component,
+)
 from vaultra.domain.scoring.values import as_json, show, show_limit
 
 Confidence = Literal["high", "medium", "low"]
@@ -170,7 +177,11 @@ def _phrase(result: CriterionResult, currency: str | None) -> str:
     if result.status == "no_data" or result.value is None:
         return f"{criterion.label}: no data yet ({result.reason}), counted at half marks ({marks})"
     meaning = result.band.meaning if result.band else criterion.floor_meaning
-    which = f" ({result.metric})" if len(criterion.metrics) > 1 else ""
+    which = (
+        f" ({INPUT_NAMES.get(result.metric or '', result.metric)})"
+        if len(criterion.metrics) > 1
+        else ""
+    )
     shown = show(result.value, criterion.unit, currency)
     return f"{criterion.label}{which} {shown}, {meaning} ({marks})"
 
