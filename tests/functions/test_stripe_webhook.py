@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 from vaultra.db.models import LEDGER_TABLES
 from vaultra.services.businesses import add_business
@@ -65,6 +66,25 @@ def test_duplicate_delivery_is_a_no_op(
     assert count(engine, "SELECT count(*) FROM charges") == 1
     assert count(engine, "SELECT attempts FROM stripe_events") == 2
     assert len(published) == 1
+
+
+def test_a_different_event_under_a_known_id_is_kept_out_and_logged(
+    webhook_client: Any, engine: Engine, published: list, caplog: pytest.LogCaptureFixture
+) -> None:
+    link(engine)
+    first = body_of(
+        event("charge.succeeded", charge("ch_1"), event_id="evt_1", created=1_700_000_100)
+    )
+    other = body_of(
+        event("charge.refunded", charge("ch_2"), event_id="evt_1", created=1_700_000_900)
+    )
+
+    post(webhook_client, first)
+    response = post(webhook_client, other)
+
+    assert response.get_json()["status"] == "duplicate"
+    assert count(engine, "SELECT count(*) FROM charges") == 1
+    assert "evt_1 redelivered as a different event (charge.refunded" in caplog.text
 
 
 def test_bad_signature_is_400_and_stores_nothing(webhook_client: Any, engine: Engine) -> None:

@@ -45,7 +45,8 @@ _INSERT_EVENT = (
 )
 _REDELIVERED = text(
     "UPDATE stripe_events SET attempts = attempts + 1 WHERE id = :id "
-    "RETURNING status, business_id, published_at, account_id, livemode"
+    "RETURNING status, business_id, published_at, account_id, livemode, type, "
+    "extract(epoch FROM created)::bigint AS created"
 )
 # `published_at` is set with the event, in its one transaction (one commit per delivery); a
 # publish that then fails clears it, so that Stripe's redelivery publishes again.
@@ -138,6 +139,18 @@ class WebhookReceiver:
         self, conn: Connection, event: ParsedEvent
     ) -> tuple[str, uuid.UUID | None, bool]:
         row = conn.execute(_REDELIVERED, {"id": event.id}).one()
+        if (row.type, row.created) != (event.type, event.created):
+            # Stripe redelivers the same event (only counters like `pending_webhooks` change); a
+            # different type or time under a known id is a collision or a forgery. The first
+            # event stays; say so, by ids only.
+            log.warning(
+                "event %s redelivered as a different event (%s at %s; stored %s at %s): ignored",
+                event.id,
+                event.type,
+                event.created,
+                row.type,
+                row.created,
+            )
         # Publish again only if the first delivery stored the data but its publish failed.
         republish = row.status == "applied" and row.published_at is None
         if republish:
