@@ -330,6 +330,17 @@ def get_local_bus() -> LocalBus:
         return _default_bus
 
 
+def use_local_bus(bus: LocalBus) -> LocalBus:
+    """Make `bus` the process-wide bus (`vaultra serve` installs an asynchronous one, so a webhook
+    answers before the work it triggers runs)."""
+    global _default_bus
+    with _default_lock:
+        previous, _default_bus = _default_bus, bus
+    if previous is not None and previous is not bus:
+        previous.close(timeout=0)
+    return bus
+
+
 def reset_local_bus() -> None:
     """Forget the process-wide bus (tests): the next `get_local_bus()` creates a fresh one."""
     global _default_bus
