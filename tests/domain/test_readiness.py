@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vaultra.domain.lenders import assess_lenders
 from vaultra.domain.readiness import apply_outcome, assess, recommend, simulate
 from vaultra.domain.recommendations.catalog import ACTIONS
 from vaultra.domain.scoring.score import total_points
@@ -160,3 +161,19 @@ def test_what_if_changes_score_and_lender_fit_and_leaves_the_assessment_alone() 
     assert all(c.key != "dispute_ceiling" for c in after.score.components)
     assert before.inputs["months_of_history"] == 14 and after.inputs["months_of_history"] == 17
     assert before.score.score == assess(RISKY, "usd", AT).score.score
+
+
+@settings(max_examples=100, deadline=None)
+@given(PROFILES)
+def test_each_step_unlocks_exactly_the_lenders_a_fresh_assessment_of_its_state_finds(
+    profile: dict[str, Any],
+) -> None:
+    before = assess(profile, "usd", AT)
+    state, eligible = before.inputs, {f.key for f in before.lender_fit if f.status == "eligible"}
+
+    for step in recommend(before):
+        action = next(a for a in ACTIONS if a.key == step.key)
+        state = apply_outcome(state, action.outcome(before.inputs))
+        now = {f.key for f in assess_lenders(state, "usd") if f.status == "eligible"}
+        assert set(step.unlocks) == now - eligible
+        eligible = now

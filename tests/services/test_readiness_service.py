@@ -159,6 +159,29 @@ def test_a_recommendation_the_data_no_longer_calls_for_goes_inactive_and_keeps_i
     assert [(r.status, r.active) for r in back] == [("done", True)]
 
 
+def test_a_business_with_nothing_to_recommend_is_scored_and_retires_its_old_recommendations(
+    engine: Engine, business: uuid.UUID
+) -> None:
+    save(engine, business)
+    score_business(engine, business, DAY)
+    flawless = {
+        "refund_rate_90d": D("0.005"),
+        "customer_churn_rate_3m": D("0.005"),
+        "nrr_12m": D("1.15"),
+        "mrr_growth_mom": D("0.12"),
+        "gross_volume_12m": 150_000_000,
+    }
+    save(engine, business, **flawless)
+
+    scored = score_business(engine, business, DAY)
+
+    assert scored is not None and scored.recommendations == []
+    assert [r.score for r in rows(engine, "readiness_scores", business)] == [
+        scored.assessment.score.score
+    ]
+    assert {r.active for r in rows(engine, "recommendations", business)} == {False}
+
+
 def test_a_score_drop_of_five_points_is_raised_once_and_a_smaller_one_not_at_all(
     engine: Engine, business: uuid.UUID
 ) -> None:

@@ -7,7 +7,7 @@ outcome, so gains always agree with the model that scores.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +17,7 @@ from vaultra.domain.lenders import CRITERIA_VERSION, LenderFit, assess_lenders
 from vaultra.domain.metrics.catalog import BY_KEY as METRICS
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.recommendations.catalog import ACTIONS, EFFORT_WEIGHT, Action, Effort
-from vaultra.domain.scoring.score import Score, score_inputs, scoring_inputs, total_points
+from vaultra.domain.scoring.score import QuickScore, Score, score_inputs, scoring_inputs
 from vaultra.domain.scoring.whatif import Change, apply_changes
 
 THIS_WEEK = 3
@@ -82,25 +82,69 @@ def recommend(before: Assessment) -> list[Recommendation]:
         for a in ACTIONS
         if a.applies(before.inputs) and (outcome := a.outcome(before.inputs))
     }
-    state, points = before.inputs, before.score.score
-    eligible = _eligible(before.lender_fit)
+    state = QuickScore(before.inputs, currency)
+    lenders = _LenderView(before.inputs, currency)
     plan: list[Recommendation] = []
     while outcomes:
         steps = []
         for action in (a for a in ACTIONS if a.key in outcomes):
-            after = apply_outcome(state, outcomes[action.key])
-            steps.append((total_points(after, currency) - points, action, after))
+            after = state.rescored(apply_outcome(state.inputs, outcomes[action.key]))
+            steps.append((after.total - state.total, action, after))
         gain, action, after = min(
             steps, key=lambda s: (-Decimal(s[0]) / EFFORT_WEIGHT[s[1].effort], -s[0], s[1].key)
         )
-        now_eligible = _eligible(assess_lenders(after, currency))
-        unlocks = tuple(k for k in now_eligible if k not in eligible)
         del outcomes[action.key]
+        now = lenders.moved_to(after.inputs)
+        unlocks = tuple(k for k in now.eligible if k not in lenders.eligible)
         if gain <= 0 and not unlocks:
             continue
         plan.append(_recommendation(action, gain, unlocks))
-        state, points, eligible = after, points + gain, now_eligible
+        state, lenders = after, now
     return plan
+
+
+class _LenderView:
+    """Which products are eligible in a state, and which inputs deciding that were read.
+
+    The lender assessment is pure, so a state that differs from this one only in inputs it never
+    read has the same outcome: the plan re-assesses lenders only when a step changes one of them.
+    """
+
+    def __init__(self, inputs: Mapping[str, MetricValue], currency: str | None) -> None:
+        self.inputs, self.currency = inputs, currency
+        recorder = _Reads(inputs)
+        self.eligible = _eligible(assess_lenders(recorder, currency))
+        self.read = frozenset(recorder.read)
+
+    def moved_to(self, inputs: Mapping[str, MetricValue]) -> _LenderView:
+        if all(inputs.get(k) == self.inputs.get(k) for k in self.read):
+            same = object.__new__(_LenderView)
+            same.inputs, same.currency = inputs, self.currency
+            same.eligible, same.read = self.eligible, self.read
+            return same
+        return _LenderView(inputs, self.currency)
+
+
+class _Reads(Mapping[str, MetricValue]):
+    """A mapping that remembers which keys were looked up."""
+
+    def __init__(self, data: Mapping[str, MetricValue]) -> None:
+        self._data, self.read = data, set[str]()
+
+    def __getitem__(self, key: str) -> MetricValue:
+        self.read.add(key)
+        return self._data[key]
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.read.add(key)
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a lender assessment must look metrics up by key")
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 def _eligible(fits: Iterable[LenderFit]) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine, String, bindparam, text
 
 from vaultra.domain.alerts import Alert, Reading, alerts
 from vaultra.domain.metrics.catalog import BY_KEY
@@ -109,7 +109,7 @@ _UPSERT_RECOMMENDATION = text(
 _RETIRE_OTHERS = text(
     "UPDATE recommendations SET active = false, rank = NULL, updated_at = now() "
     "WHERE business_id = :b AND active AND key NOT IN :keys"
-).bindparams(bindparam("keys", expanding=True))
+).bindparams(bindparam("keys", type_=String(), expanding=True))  # typed: the list may be empty
 _RAISE = text(
     """
     INSERT INTO notifications (business_id, kind, dedupe_key, severity, as_of, title, body, data)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vaultra.domain.scoring.criteria import Criterion
 from vaultra.domain.scoring.model import CRITERIA
-from vaultra.domain.scoring.score import score_inputs, score_metrics, total_points
+from vaultra.domain.scoring.score import QuickScore, score_inputs, score_metrics, total_points
 
 DIRECTION = {m: c.direction for c in CRITERIA.values() for m in c.metrics}
 UNIT = {m: c.unit for c in CRITERIA.values() for m in c.metrics}
@@ -121,3 +121,11 @@ def test_the_quick_total_always_equals_the_explained_score(
     inputs: dict[str, Any], currency: str
 ) -> None:
     assert total_points(inputs, currency) == score_inputs(inputs, currency).score
+
+
+@settings(max_examples=200, deadline=None)
+@given(INPUTS, INPUTS)
+def test_a_quick_rescore_of_a_changed_state_equals_scoring_it_afresh(
+    before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    assert QuickScore(before, "usd").rescored(after).total == total_points(after, "usd")

@@ -139,15 +139,39 @@ def score_inputs(
 
 
 def total_points(inputs: Mapping[str, MetricValue], currency: str | None) -> int:
-    """The score alone, without explanations: what simulations compare, many times a second.
-    Built from the same criteria and ceiling as `score_inputs`, so the two always agree."""
-    subtotal = sum(
-        evaluate(criterion, inputs, currency).points
-        for component in COMPONENTS
-        for criterion in component.criteria
-    )
-    active = _active_ceiling(inputs)
-    return min(subtotal, active[0].cap) if active else subtotal
+    """The score alone, without explanations. Built from the same criteria and ceiling as
+    `score_inputs`, so the two always agree (a property test holds them equal)."""
+    return QuickScore(inputs, currency).total
+
+
+_CRITERIA = tuple(c for component in COMPONENTS for c in component.criteria)
+
+
+class QuickScore:
+    """The score of one state, re-scored cheaply for a changed state: only the criteria reading
+    an input that changed are evaluated again. What plans compare, many times per business."""
+
+    def __init__(
+        self,
+        inputs: Mapping[str, MetricValue],
+        currency: str | None,
+        points: dict[str, int] | None = None,
+    ) -> None:
+        self.inputs, self.currency = inputs, currency
+        self.points = points or {c.key: evaluate(c, inputs, currency).points for c in _CRITERIA}
+        active = _active_ceiling(inputs)
+        subtotal = sum(self.points.values())
+        self.total = min(subtotal, active[0].cap) if active else subtotal
+
+    def rescored(self, after: Mapping[str, MetricValue]) -> QuickScore:
+        changed = {
+            k for k in after.keys() | self.inputs.keys() if after.get(k) != self.inputs.get(k)
+        }
+        points = dict(self.points)
+        for criterion in _CRITERIA:
+            if not changed.isdisjoint(criterion.metrics):
+                points[criterion.key] = evaluate(criterion, after, self.currency).points
+        return QuickScore(after, self.currency, points)
 
 
 def _component(
