@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics serve clean
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness serve clean
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -50,17 +50,21 @@ format: install
 	$(VENV)/bin/ruff format shared functions tests bench
 	$(VENV)/bin/ruff check --fix shared functions tests bench
 
-# Both benchmarks, one after the other, never side by side (docs/BENCHMARKS.md); each can run
+# The benchmarks, one after the other, never side by side (docs/BENCHMARKS.md); each can run
 # alone with its own target.
 bench: install
 	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.metrics
+	$(VENV)/bin/python -m bench.readiness
 
 bench-ingest: install
 	$(VENV)/bin/python -m bench.ingest
 
 bench-metrics: install
 	$(VENV)/bin/python -m bench.metrics
+
+bench-readiness: install
+	$(VENV)/bin/python -m bench.readiness
 
 serve: install
 	$(VENV)/bin/vaultra serve
