@@ -53,6 +53,7 @@ class Assessment:
     lender_fit: tuple[LenderFit, ...]
     inputs: Mapping[str, MetricValue]
     currency: str | None
+    notes: Mapping[str, str]  # the metric set's reasons for its nulls
     lender_criteria_version: str = CRITERIA_VERSION
 
 
@@ -67,7 +68,7 @@ def assess(
 
 def simulate(before: Assessment, changes: Iterable[Change]) -> Assessment:
     """`before` with `changes` made to its inputs: nothing is read or saved."""
-    return _assess_inputs(apply_changes(before.inputs, changes), before.currency, None)
+    return _assess_inputs(apply_changes(before.inputs, changes), before.currency, before.notes)
 
 
 def recommend(before: Assessment) -> list[Recommendation]:
@@ -159,6 +160,7 @@ def _assess_inputs(
         lender_fit=tuple(assess_lenders(inputs, currency)),
         inputs=inputs,
         currency=currency,
+        notes=notes or {},
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, String, bindparam, text
 from vaultra.domain.alerts import Alert, Reading, alerts
 from vaultra.domain.metrics.catalog import BY_KEY
 from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, MetricValue
-from vaultra.domain.readiness import Assessment, Recommendation, assess, recommend
+from vaultra.domain.readiness import THIS_WEEK, Assessment, Recommendation, assess, recommend
 from vaultra.domain.scoring.model import MODEL_VERSION
 from vaultra.services.metrics import compute_metric_set, json_value
 
@@ -206,7 +206,7 @@ def recommendation_statuses(conn: Connection, business_id: uuid.UUID) -> dict[st
 
 
 def this_week(
-    recommendations: Iterable[Recommendation], statuses: dict[str, Status], count: int = 3
+    recommendations: Iterable[Recommendation], statuses: dict[str, Status], count: int = THIS_WEEK
 ) -> list[Recommendation]:
     """The plan for the week: the best-ranked recommendations the founder has not closed."""
     return [r for r in recommendations if statuses.get(r.key, "open") == "open"][:count]
