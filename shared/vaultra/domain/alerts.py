@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from vaultra.domain.metrics.formulas import MetricValue
-from vaultra.domain.scoring.model import DISPUTE_METRICS, EARLY_WARNING, VAMP_EXCESSIVE
-from vaultra.domain.scoring.values import percent
+from vaultra.domain.numbers import percent
+from vaultra.domain.scoring.model import EARLY_WARNING, VAMP_EXCESSIVE, dispute_activity
 
 SCORE_DROP = 5
 VAMP_APPROACH = VAMP_EXCESSIVE * Decimal("0.8")  # 1.2 %: Vaultra's "approaching" line
@@ -99,8 +99,8 @@ def alerts(current: Reading, previous: Reading | None) -> list[Alert]:
 
 
 def _dispute_alerts(current: Reading, previous: Reading | None) -> list[Alert]:
-    now = worst_dispute_activity(current.inputs)
-    before = worst_dispute_activity(previous.inputs) if previous else None
+    now = dispute_activity(current.inputs)
+    before = dispute_activity(previous.inputs) if previous else None
     if now is None:
         return []
     out = []
@@ -118,8 +118,3 @@ def _dispute_alerts(current: Reading, previous: Reading | None) -> list[Alert]:
                 )
             )
     return out
-
-
-def worst_dispute_activity(inputs: Mapping[str, MetricValue]) -> Decimal | None:
-    values = [Decimal(v) for m in DISPUTE_METRICS if isinstance(v := inputs.get(m), int | Decimal)]
-    return max(values) if values else None

@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, text
@@ -29,6 +28,7 @@ from vaultra.db.data_version import read_snapshot, seen_in
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
 from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
+from vaultra.domain.numbers import json_value
 from vaultra.events.messages import MetricsComputed
 from vaultra.events.publisher import Publisher
 
@@ -86,13 +86,6 @@ def compute_metric_set(conn: Connection, business_id: uuid.UUID, as_of: date) ->
     periods = Periods(as_of)
     currency = resolve_currency(conn, business_id)
     return compute_metrics(ledger_aggregates(conn, business_id, periods, currency), periods)
-
-
-def json_value(value: Any) -> Any:
-    """A metric value as JSON: decimals as numbers, everything else as is."""
-    if isinstance(value, Decimal):
-        return float(value)  # 6 decimal places survive float's shortest round-trip repr
-    return value
 
 
 def metrics_json(metrics: MetricSet) -> dict[str, Any]:

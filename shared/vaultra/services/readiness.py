@@ -25,9 +25,10 @@ from sqlalchemy import Connection, Engine, String, bindparam, text
 from vaultra.domain.alerts import Alert, Reading, alerts
 from vaultra.domain.metrics.catalog import BY_KEY
 from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, MetricValue
+from vaultra.domain.numbers import json_value
 from vaultra.domain.readiness import THIS_WEEK, Assessment, Recommendation, assess, recommend
 from vaultra.domain.scoring.model import MODEL_VERSION
-from vaultra.services.metrics import compute_metric_set, json_value
+from vaultra.services.metrics import compute_metric_set
 
 Status = Literal["open", "done", "dismissed"]
 STATUSES: tuple[Status, ...] = ("open", "done", "dismissed")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vaultra.domain.lenders.criteria import as_int
 from vaultra.domain.lenders.model import Gap, LenderFit, LenderProduct, OfferEstimate, Status
 from vaultra.domain.lenders.products import PRODUCTS
 from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.numbers import as_int
 
 ESTIMATE_NOTE = "An estimate from the published rule, not an offer."
 ESTIMATE_NOTE_NOT_YET = (

@@ -19,6 +19,7 @@ from typing import Protocol
 from vaultra.domain.lenders.model import Gap
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.money import format_money, minor_units_per_unit
+from vaultra.domain.numbers import as_int, as_number, percent
 
 Metrics = Mapping[str, MetricValue]
 
@@ -40,20 +41,6 @@ class Criterion(Protocol):
 
 class Signal(Protocol):
     def note(self, metrics: Metrics) -> str: ...
-
-
-def as_int(value: MetricValue) -> int | None:
-    """An integer metric, or None for unknown (and for a value of the wrong kind)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
-
-
-def percent(value: Decimal) -> str:
-    """0.0125 → "1.25 %"; never rounded, so a ratio just under a line never reads as on it
-    (metric ratios carry 6 places, 4 once a percentage)."""
-    whole, _, places = f"{value * 100:.4f}".partition(".")
-    return f"{whole}.{places.rstrip('0').ljust(2, '0')} %"
 
 
 def _name(label: str, basis: str) -> str:
@@ -250,12 +237,12 @@ class RatioAtLeast:
         return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
-        have = metrics.get(self.metric)
-        if isinstance(have, bool) or not isinstance(have, Decimal | int):
+        have = as_number(metrics.get(self.metric))
+        if have is None:
             return Gap(self.name, self.metric, None, self.minimum, self.missing)
         if have >= self.minimum:
             return None
-        text = f"{self.measure} {percent(Decimal(have))}, below {percent(self.minimum)}"
+        text = f"{self.measure} {percent(have)}, below {percent(self.minimum)}"
         return Gap(self.name, self.metric, have, self.minimum, text)
 
 
@@ -294,10 +281,10 @@ class LowDisputes:
 
     def note(self, metrics: Metrics) -> str:
         lead = f"{self.lender} favours a low dispute rate and publishes no threshold: "
-        ratio = metrics.get("dispute_activity_ratio_90d")
-        if isinstance(ratio, bool) or not isinstance(ratio, Decimal | int):
+        ratio = as_number(metrics.get("dispute_activity_ratio_90d"))
+        if ratio is None:
             return lead + "Vaultra has no 90-day dispute ratio yet (no charges in the window)."
         return lead + (
-            f"disputes were {percent(Decimal(ratio))} of charges over the last 90 days "
+            f"disputes were {percent(ratio)} of charges over the last 90 days "
             "(the card networks' count method)."
         )

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from vaultra.domain.numbers import json_value
+
 if TYPE_CHECKING:
     from vaultra.domain.lenders.criteria import Criterion, Signal
     from vaultra.domain.lenders.sizing import SizingRule
@@ -21,13 +23,6 @@ Status = Literal["eligible", "not_yet", "not_a_fit"]
 GapValue = int | Decimal | str | None
 
 DISCLAIMER = "An estimate from the lender's published sizing rule, not an offer."
-
-
-def json_value(value: GapValue) -> int | float | str | None:
-    # Decimals as numbers, as the metric API serialises them (vaultra.services.metrics.json_value).
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 @dataclass(frozen=True)

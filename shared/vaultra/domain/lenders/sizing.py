@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from vaultra.domain.lenders.criteria import as_int
 from vaultra.domain.lenders.model import OfferEstimate
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.money import format_money, minor_units_per_unit
+from vaultra.domain.numbers import as_int
 
 Metrics = Mapping[str, MetricValue]
 

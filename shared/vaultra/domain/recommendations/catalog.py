@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Literal
 
 from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.numbers import as_number
 from vaultra.domain.scoring.criteria import next_band_limit
-from vaultra.domain.scoring.model import CRITERIA, DISPUTE_METRICS, EARLY_WARNING
+from vaultra.domain.scoring.model import CRITERIA, EARLY_WARNING, dispute_activity
 
 Effort = Literal["low", "medium", "high"]
 EFFORT_WEIGHT: dict[Effort, int] = {"low": 1, "medium": 2, "high": 3}
@@ -35,44 +36,34 @@ class Action:
     outcome: Callable[[Inputs], dict[str, MetricValue]]
 
 
-def _num(inputs: Inputs, metric: str) -> Decimal | None:
-    value = inputs.get(metric)
-    return Decimal(value) if isinstance(value, int | Decimal) else None
-
-
 def _above(metric: str, limit: str) -> Callable[[Inputs], bool]:
-    return lambda i: (v := _num(i, metric)) is not None and v > Decimal(limit)
+    return lambda i: (v := as_number(i.get(metric))) is not None and v > Decimal(limit)
 
 
 def _below(metric: str, limit: str) -> Callable[[Inputs], bool]:
-    return lambda i: (v := _num(i, metric)) is not None and v < Decimal(limit)
+    return lambda i: (v := as_number(i.get(metric))) is not None and v < Decimal(limit)
 
 
 def _next_band(criterion: str, metric: str) -> Callable[[Inputs], dict[str, MetricValue]]:
     """Aim for the next better band of `criterion`, measured on `metric`."""
 
     def outcome(inputs: Inputs) -> dict[str, MetricValue]:
-        value = _num(inputs, metric)
+        value = as_number(inputs.get(metric))
         target = next_band_limit(CRITERIA[criterion], value) if value is not None else None
         return {} if target is None else {metric: target}
 
     return outcome
 
 
-def _worst_dispute_ratio(inputs: Inputs) -> Decimal | None:
-    values = [v for m in DISPUTE_METRICS if (v := _num(inputs, m)) is not None]
-    return max(values) if values else None
-
-
 def _disputes_target(inputs: Inputs) -> dict[str, MetricValue]:
-    worst = _worst_dispute_ratio(inputs) or Decimal(0)
+    worst = dispute_activity(inputs) or Decimal(0)
     # Under the early-warning line first; from there, the comfortable 0.3 %.
     target = EARLY_WARNING if worst > EARLY_WARNING else Decimal("0.003")
     return {"dispute_activity_ratio_month": target}
 
 
 def _churn_recovered(inputs: Inputs) -> dict[str, MetricValue]:
-    churn = _num(inputs, "customer_churn_rate_3m") or Decimal(0)
+    churn = as_number(inputs.get("customer_churn_rate_3m")) or Decimal(0)
     return {"customer_churn_rate_3m": (churn * Decimal("0.75")).quantize(Decimal("0.000001"))}
 
 
@@ -92,7 +83,7 @@ ACTIONS: tuple[Action, ...] = (
         "medium",
         "1–3 months: the networks count disputes by the month they are opened",
         "kb-dispute-prevention",
-        lambda i: (w := _worst_dispute_ratio(i)) is not None and w > Decimal("0.003"),
+        lambda i: (w := dispute_activity(i)) is not None and w > Decimal("0.003"),
         _disputes_target,
     ),
     Action(

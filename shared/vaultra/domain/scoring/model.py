@@ -6,9 +6,11 @@ judgement. Changing any weight, band or ceiling is a new MODEL_VERSION: stored s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from vaultra.domain.numbers import highest
 from vaultra.domain.scoring.criteria import Band, Criterion
 
 MODEL_VERSION = "score-1"
@@ -46,6 +48,13 @@ def _pct(percent: str) -> Decimal:
 
 
 DISPUTE_METRICS = ("dispute_activity_ratio_month", "dispute_activity_ratio_90d")
+
+
+def dispute_activity(inputs: Mapping[str, object]) -> Decimal | None:
+    """Dispute activity as the score reads it: the worse of this month's and the 90 days'."""
+    return highest(inputs, DISPUTE_METRICS)
+
+
 EARLY_WARNING = _pct("0.65")  # Visa VDMP early warning (Nuvei risk guide)
 VAMP_EXCESSIVE = _pct("1.5")  # Visa VAMP merchant "excessive" from 1 April 2026
 

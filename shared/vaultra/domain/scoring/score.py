@@ -14,16 +14,18 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.numbers import highest, json_value
 from vaultra.domain.scoring.criteria import CriterionResult, evaluate
 from vaultra.domain.scoring.model import (
     CEILINGS,
     COMPONENTS,
+    CRITERIA,
     INPUT_NAMES,
     MODEL_VERSION,
     Ceiling,
     Component,
 )
-from vaultra.domain.scoring.values import as_json, show, show_limit
+from vaultra.domain.scoring.values import show, show_limit
 
 Confidence = Literal["high", "medium", "low"]
 TOP_FACTORS = 3
@@ -46,7 +48,7 @@ class ComponentScore:
             "points": self.points,
             "max_points": self.max_points,
             "explanation": self.explanation,
-            "inputs": {metric: as_json(value) for metric, value in self.inputs},
+            "inputs": {metric: json_value(value) for metric, value in self.inputs},
             "thresholds": [_criterion_json(r, currency) for r in self.criteria],
         }
 
@@ -144,7 +146,7 @@ def total_points(inputs: Mapping[str, MetricValue], currency: str | None) -> int
     return QuickScore(inputs, currency).total
 
 
-_CRITERIA = tuple(c for component in COMPONENTS for c in component.criteria)
+_CRITERIA = tuple(CRITERIA.values())
 
 
 class QuickScore:
@@ -217,7 +219,7 @@ def _criterion_json(result: CriterionResult, currency: str | None) -> dict[str, 
         "criterion": criterion.key,
         "status": result.status,
         "metric": result.metric,
-        "value": as_json(result.value),
+        "value": json_value(result.value),
         "points": result.points,
         "max_points": result.max_points,
         "applied": (
@@ -226,7 +228,7 @@ def _criterion_json(result: CriterionResult, currency: str | None) -> dict[str, 
             else None
         ),
         "bands": [
-            {"limit": as_json(b.limit), "points": b.points, "meaning": b.meaning}
+            {"limit": json_value(b.limit), "points": b.points, "meaning": b.meaning}
             for b in criterion.bands
         ],
     }
@@ -234,8 +236,8 @@ def _criterion_json(result: CriterionResult, currency: str | None) -> dict[str, 
 
 def _active_ceiling(inputs: Mapping[str, MetricValue]) -> tuple[Ceiling, Decimal] | None:
     for ceiling in CEILINGS:
-        values = [v for m in ceiling.metrics if isinstance(v := inputs.get(m), Decimal | int)]
-        if values and (worst := Decimal(max(values))) >= ceiling.at_least:
+        worst = highest(inputs, ceiling.metrics)
+        if worst is not None and worst >= ceiling.at_least:
             return ceiling, worst
     return None
 

@@ -1,18 +1,12 @@
-"""Score inputs as a person reads them, and as JSON."""
+"""Score inputs as a person reads them."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from vaultra.domain.money import format_money
+from vaultra.domain.numbers import percent
 from vaultra.domain.scoring.criteria import Number, Unit
-
-
-def percent(value: Decimal) -> str:
-    """`Decimal("0.00512")` → `0.51 %`."""
-    shown = (value * 100).quantize(Decimal("0.01"))
-    return f"{shown.normalize():f} %" if shown == shown.to_integral() else f"{shown:f} %"
 
 
 def show(value: Number, unit: Unit, currency: str | None) -> str:
@@ -34,9 +28,3 @@ def show_limit(limit: Decimal, unit: Unit, currency: str | None) -> str:
     if unit == "money":
         return f"{limit:,.0f} {(currency or 'usd').upper()}"
     return f"{limit:,}"
-
-
-def as_json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral() else int(value)
-    return value
