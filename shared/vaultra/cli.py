@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from vaultra.config import Settings, get_settings
 from vaultra.db import credentials, migrate
 from vaultra.db.connections import LinkedAccount, find_account_any_mode
 from vaultra.logs import configure_logging
+
+if TYPE_CHECKING:
+    from vaultra.services.readiness import Scored
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 business_app = typer.Typer(no_args_is_help=True, help="Businesses and their Stripe accounts.")
@@ -224,7 +227,7 @@ ModeOption = Annotated[
 ]
 
 
-def scored_today(settings: Settings, engine: Engine, link: LinkedAccount, day: date) -> Any:
+def score_day(settings: Settings, engine: Engine, link: LinkedAccount, day: date) -> Scored:
     """Compute and save the day's metrics, then score them: what `score` and `recommendations`
     show is what the function would have stored."""
     from vaultra.events.publisher import build_publisher
@@ -253,7 +256,7 @@ def score(
     settings = get_settings()
     engine = ready_engine(settings)
     link = linked_account(engine, account, test_mode)
-    scored = scored_today(settings, engine, link, day)
+    scored = score_day(settings, engine, link, day)
     if as_json:
         print(json.dumps(score_json(account, day, scored.assessment), indent=2))
     else:
@@ -310,6 +313,7 @@ def recommendations(
     """What to do, ranked by expected score gain per effort; ★ marks this week's three."""
     from vaultra.cli_readiness import print_recommendations, recommendations_json
     from vaultra.services.readiness import (
+        Status,
         UnknownRecommendation,
         recommendation_statuses,
         set_recommendation_status,
@@ -320,11 +324,15 @@ def recommendations(
     settings = get_settings()
     engine = ready_engine(settings)
     link = linked_account(engine, account, test_mode)
-    scored = scored_today(settings, engine, link, day)
-    marks = [(k, "done") for k in done or []] + [(k, "dismissed") for k in dismiss or []]
-    for key, status in [*marks, *((k, "open") for k in reopen or [])]:
+    scored = score_day(settings, engine, link, day)
+    marks: list[tuple[str, Status]] = [
+        *((k, "done") for k in done or []),
+        *((k, "dismissed") for k in dismiss or []),
+        *((k, "open") for k in reopen or []),
+    ]
+    for key, status in marks:
         try:
-            set_recommendation_status(engine, link.business_id, key, status)  # type: ignore[arg-type]
+            set_recommendation_status(engine, link.business_id, key, status)
         except UnknownRecommendation as exc:
             raise fail(str(exc)) from None
     with engine.connect() as conn:

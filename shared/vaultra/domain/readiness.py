@@ -84,7 +84,7 @@ def recommend(before: Assessment) -> list[Recommendation]:
         if a.applies(before.inputs) and (outcome := a.outcome(before.inputs))
     }
     state = QuickScore(before.inputs, currency)
-    lenders = _LenderView(before.inputs, currency)
+    lenders = _LenderView.of(before.inputs, currency)
     plan: list[Recommendation] = []
     while outcomes:
         steps = []
@@ -104,6 +104,7 @@ def recommend(before: Assessment) -> list[Recommendation]:
     return plan
 
 
+@dataclass(frozen=True)
 class _LenderView:
     """Which products are eligible in a state, and which inputs deciding that were read.
 
@@ -111,19 +112,21 @@ class _LenderView:
     read has the same outcome: the plan re-assesses lenders only when a step changes one of them.
     """
 
-    def __init__(self, inputs: Mapping[str, MetricValue], currency: str | None) -> None:
-        self.inputs, self.currency = inputs, currency
+    inputs: Mapping[str, MetricValue]
+    currency: str | None
+    eligible: tuple[str, ...]
+    read: frozenset[str]
+
+    @classmethod
+    def of(cls, inputs: Mapping[str, MetricValue], currency: str | None) -> _LenderView:
         recorder = _Reads(inputs)
-        self.eligible = _eligible(assess_lenders(recorder, currency))
-        self.read = frozenset(recorder.read)
+        eligible = _eligible(assess_lenders(recorder, currency))
+        return cls(inputs, currency, eligible, frozenset(recorder.read))
 
     def moved_to(self, inputs: Mapping[str, MetricValue]) -> _LenderView:
         if all(inputs.get(k) == self.inputs.get(k) for k in self.read):
-            same = object.__new__(_LenderView)
-            same.inputs, same.currency = inputs, self.currency
-            same.eligible, same.read = self.eligible, self.read
-            return same
-        return _LenderView(inputs, self.currency)
+            return self
+        return _LenderView.of(inputs, self.currency)
 
 
 class _Reads(Mapping[str, MetricValue]):
