@@ -24,7 +24,6 @@ import argparse
 import cProfile
 import gc
 import io
-import json
 import math
 import pstats
 import random
@@ -44,10 +43,10 @@ from rich.table import Table
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from vaultra.domain.metrics.catalog import BY_KEY
-from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricValue
+from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.readiness import Assessment, assess, recommend
 from vaultra.domain.recommendations.catalog import ACTIONS
-from vaultra.services.metrics import json_value
+from vaultra.services.metrics import save_metric_run
 from vaultra.services.readiness import assess_metrics, load_metrics, score_business
 
 from bench import _cpu, _report
@@ -415,16 +414,6 @@ def profile_domain(pop: Sequence[Business], console: Console, top: int = 25) -> 
 # --- 2. db ---------------------------------------------------------------------------------------
 
 _BUSINESS = text("INSERT INTO businesses (name, default_currency) VALUES (:n, :c) RETURNING id")
-# As `save_metrics` in tests/support/ledger_records.py writes a metric run: what scoring reads.
-_RUN = text(
-    "INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot,"
-    " notes, duration_ms, computed_at) VALUES (:b, :d, :v, :c, '1:1:', CAST(:n AS jsonb),"
-    " 1, :at)"
-)
-_SNAPSHOTS = text(
-    "INSERT INTO metric_snapshots (business_id, as_of, policy_version, metric, value) "
-    "SELECT :b, :d, :v, key, value FROM jsonb_each(CAST(:values AS jsonb))"
-)
 
 
 @dataclass
@@ -454,11 +443,19 @@ class DbResult:
 
 
 def save_business(conn: Connection, b: Business, name: str) -> uuid.UUID:
+    """A business with its metric run saved as `compute_metrics` leaves it: what scoring reads."""
     business_id: uuid.UUID = conn.execute(_BUSINESS, {"n": name, "c": b.currency}).scalar_one()
-    params = {"b": business_id, "d": AS_OF, "v": POLICY_VERSION}
-    conn.execute(_RUN, {**params, "c": b.currency, "n": json.dumps(b.notes), "at": COMPUTED_AT})
-    values = {k: json_value(v) for k, v in b.metrics.items()}
-    conn.execute(_SNAPSHOTS, {**params, "values": json.dumps(values)})
+    save_metric_run(
+        conn,
+        business_id,
+        AS_OF,
+        b.metrics,
+        currency=b.currency,
+        notes=b.notes,
+        read_snapshot="1:1:",
+        duration_ms=1,
+        computed_at=COMPUTED_AT,
+    )
     return business_id
 
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
-from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.metrics.records import (
     ChargeRecord,
     DisputeRecord,
@@ -25,7 +24,7 @@ from vaultra.domain.metrics.records import (
     StateRecord,
 )
 from vaultra.domain.mrr import Discount, Item
-from vaultra.services.metrics import json_value
+from vaultra.services.metrics import save_metric_run
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -356,21 +355,14 @@ def save_metrics(
     notes: dict[str, str] | None = None,
 ) -> None:
     """A saved metric run as `compute_metrics` leaves it, with chosen values: what scoring reads."""
-    params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
-    conn.execute(text("DELETE FROM metric_snapshots WHERE business_id = :b AND as_of = :d"), params)
-    conn.execute(text("DELETE FROM metric_runs WHERE business_id = :b AND as_of = :d"), params)
-    conn.execute(
-        text(
-            "INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot,"
-            " notes, duration_ms, computed_at) VALUES (:b, :d, :v, :c, '1:1:', CAST(:n AS jsonb),"
-            " 1, :at)"
-        ),
-        {**params, "c": currency, "n": json.dumps(notes or {}), "at": computed_at},
-    )
-    conn.execute(
-        text(
-            "INSERT INTO metric_snapshots (business_id, as_of, policy_version, metric, value) "
-            "SELECT :b, :d, :v, key, value FROM jsonb_each(CAST(:values AS jsonb))"
-        ),
-        {**params, "values": json.dumps({k: json_value(v) for k, v in values.items()})},
+    save_metric_run(
+        conn,
+        business_id,
+        as_of,
+        values,
+        currency=currency,
+        notes=notes or {},
+        read_snapshot="1:1:",
+        duration_ms=1,
+        computed_at=computed_at,
     )

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from vaultra.db.data_version import read_snapshot, seen_in
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
-from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, compute_metrics
+from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, MetricValue, compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
 from vaultra.domain.numbers import json_value
 from vaultra.events.messages import MetricsComputed
@@ -49,11 +49,11 @@ _SAVE_RUN = text(
     INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot, notes,
                              duration_ms, published_at, computed_at)
     VALUES (:b, :d, :v, :currency, :snapshot, CAST(:notes AS jsonb), :ms,
-            CASE WHEN :announce THEN now() END, now())
+            CASE WHEN :announce THEN now() END, COALESCE(:at, now()))
     ON CONFLICT (business_id, as_of, policy_version) DO UPDATE SET
       currency = EXCLUDED.currency, read_snapshot = EXCLUDED.read_snapshot,
       notes = EXCLUDED.notes, duration_ms = EXCLUDED.duration_ms,
-      published_at = EXCLUDED.published_at, computed_at = now()
+      published_at = EXCLUDED.published_at, computed_at = EXCLUDED.computed_at
     """
 )
 _SET_PUBLISHED = text(
@@ -170,22 +170,53 @@ def _compute_and_save(
     started = time.perf_counter()
     metrics = compute_metric_set(conn, business_id, as_of)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
+    save_metric_run(
+        conn,
+        business_id,
+        as_of,
+        metrics.values,
+        currency=metrics.currency,
+        notes=metrics.notes,
+        read_snapshot=snapshot,
+        duration_ms=elapsed_ms,
+        announce=announce,
+    )
+    log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
+    # Announced only once the message is out (`_announce`); the row says it will be.
+    return MetricsRun(business_id, as_of, "computed", metrics, announced=False)
+
+
+def save_metric_run(
+    conn: Connection,
+    business_id: uuid.UUID,
+    as_of: date,
+    values: Mapping[str, MetricValue],
+    *,
+    currency: str | None,
+    notes: Mapping[str, str],
+    read_snapshot: str,
+    duration_ms: int,
+    announce: bool = False,
+    computed_at: datetime | None = None,
+) -> None:
+    """Replace the day's run and snapshot rows under the current policy (`computed_at` defaults
+    to now; tests and benchmarks give a fixed one)."""
+    params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
     conn.execute(
         _SAVE_RUN,
         {
             **params,
-            "currency": metrics.currency,
-            "snapshot": snapshot,
-            "notes": json.dumps(metrics.notes),
-            "ms": elapsed_ms,
+            "currency": currency,
+            "snapshot": read_snapshot,
+            "notes": json.dumps(dict(notes)),
+            "ms": duration_ms,
             "announce": announce,
+            "at": computed_at,
         },
     )
     conn.execute(_DELETE_VALUES, params)
-    conn.execute(_INSERT_VALUES, {**params, "values": json.dumps(metrics_json(metrics))})
-    log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
-    # Announced only once the message is out (`_announce`); the row says it will be.
-    return MetricsRun(business_id, as_of, "computed", metrics, announced=False)
+    values_json = {key: json_value(value) for key, value in values.items()}
+    conn.execute(_INSERT_VALUES, {**params, "values": json.dumps(values_json)})
 
 
 def month_ends_before(day: date, months: int) -> list[date]:
