@@ -86,3 +86,14 @@ def environment(
         ),
         ("OS", platform.platform()),
     ]
+
+
+def other_programs_line(shares: Sequence[float]) -> str:
+    """How much of a core other programs used during the busiest measurement (shares of a core);
+    above a fifth, the results are called disturbed."""
+    busiest = max(shares) * 100
+    note = " — results disturbed, run again on a quiet machine" if busiest > 20 else ""
+    return (
+        f"\nOther programs on the machine used at most {busiest:.0f}% of a core during any "
+        f"measurement{note}."
+    )

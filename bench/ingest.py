@@ -40,7 +40,7 @@ from vaultra.stripe import mapping
 
 from bench import _cpu, _data, _report
 from bench._pg import BenchDatabase, bench_database
-from bench._report import loadavg, mark, percentile
+from bench._report import loadavg, mark, other_programs_line, percentile
 from bench._server import RunningServer, webhook_server
 
 SECRET = "whsec_vaultra_bench_only"
@@ -649,12 +649,7 @@ def print_report(
     shares = [r.cpu.other / r.cpu.wall for r in tps + lats]
     shares += [r.cpu.other / r.cpu.wall for r in (bf, bfp) if r is not None]
     if shares:
-        busiest = max(shares) * 100
-        note = " — results disturbed, run again on a quiet machine" if busiest > 20 else ""
-        console.print(
-            f"\nOther programs on the machine used at most {busiest:.0f}% of a core during any "
-            f"measurement{note}."
-        )
+        console.print(other_programs_line(shares))
     console.print()
     table = Table(title="Environment", show_header=False)
     for key, value in environment(db, load_at_start):

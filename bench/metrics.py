@@ -35,7 +35,7 @@ from vaultra.services.metrics import compute_metric_set, refresh_metrics
 
 from bench import _cpu, _explain, _ledger, _report, _workers
 from bench._pg import BenchDatabase, bench_database
-from bench._report import loadavg, mark, percentile
+from bench._report import loadavg, mark, other_programs_line, percentile
 
 AS_OF = date(2026, 11, 26)
 END = Periods(AS_OF).end
@@ -462,12 +462,7 @@ def print_report(
     shares = [single.other_share] if single is not None else []
     shares += [r.other_cpu_s / r.seconds for r in refresh.runs] if refresh is not None else []
     if shares:
-        busiest = max(shares) * 100
-        note = " — results disturbed, run again on a quiet machine" if busiest > 20 else ""
-        console.print(
-            f"\nOther programs on the machine used at most {busiest:.0f}% of a core during any "
-            f"measurement{note}."
-        )
+        console.print(other_programs_line(shares))
     for b, what in (
         (single.compute if single else None, "one large business"),
         (refresh.sample if refresh else None, "small businesses, median of a sample"),
