@@ -245,6 +245,24 @@ def test_score_prints_the_explained_score_and_lender_fit_as_json(
     assert count(engine, "readiness_scores") == 1
 
 
+def test_score_prints_components_top_factors_and_lender_fit_for_a_person(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+
+    result = runner.invoke(app, ["score", histories.ACCOUNT, "--as-of", "2026-05-28"])
+
+    assert result.exit_code == 0, result.output
+    for shown in (
+        "readiness",
+        "Payment risk",
+        "Ceiling",
+        "Top factors",
+        "estimates are not offers",
+    ):
+        assert shown in result.stdout
+
+
 def test_whatif_shows_the_simulated_score_and_saves_nothing(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -317,6 +335,7 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.count("webhook deliveries") == 2
     assert result.stdout.count("backfilled") == 2
+    assert "Readiness as of" in result.stdout and "This week's plan" in result.stdout
     with engine.connect() as conn:
         per_business = conn.execute(
             text(

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 from vaultra.events import topics
-from vaultra.events.local_bus import get_local_bus
+from vaultra.events.local_bus import LocalBus, get_local_bus, use_local_bus
 from vaultra.local_functions import TRIGGERS, subscribe_functions
 
 from tests.functions.test_compute_metrics import TODAY, deliver_charges
@@ -32,3 +32,19 @@ def test_a_webhook_flows_through_metrics_to_a_score_on_the_local_bus(
     assert [s.as_of for s in scores] == [TODAY]
     assert volume == 3 * 1000
     assert topics.METRICS_COMPUTED in {s.topic for s in subscriptions}
+
+
+def test_on_the_asynchronous_bus_vaultra_serve_installs_the_webhook_answers_first(
+    engine: Engine, business: Any, webhook_client: Any
+) -> None:
+    bus = use_local_bus(LocalBus(synchronous=False))
+    subscribe_functions(bus)
+
+    deliver_charges(webhook_client, 2)  # answered 200 before any metric work runs
+    assert bus.drain(timeout=60)
+
+    with engine.connect() as conn:
+        scored = conn.execute(
+            text("SELECT count(*) FROM readiness_scores WHERE business_id = :b"), {"b": business}
+        ).scalar_one()
+    assert scored == 1 and bus.dead_letters == []

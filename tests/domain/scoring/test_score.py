@@ -1,0 +1,89 @@
+"""The score of hand-made profiles, with the arithmetic written out: components, their sum,
+confidence, the dispute ceiling and the top factors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from vaultra.domain.scoring.score import score_metrics
+
+D = Decimal
+AT = datetime(2026, 11, 20, 6, tzinfo=UTC)
+
+PROFILE: dict[str, Any] = {
+    "gross_volume_12m": 22_000_000,  # 220,000 USD
+    "arr": 24_000_000,  # 240,000 USD: the better of the two
+    "cmgr_6m": D("0.025"),
+    "mrr_growth_mom": D("0.03"),
+    "revenue_volatility_cv_12m": D("0.12"),
+    "customer_churn_rate_3m": D("0.025"),
+    "nrr_12m": D("1.04"),
+    "dispute_activity_ratio_month": D("0.001"),
+    "dispute_activity_ratio_90d": D("0.001"),
+    "refund_rate_90d": D("0.03"),
+    "payouts_failed_90d": 0,
+    "payout_paid_streak": 60,
+    "top_customer_share_12m": D("0.06"),
+    "top5_customer_share_12m": D("0.21"),
+    "months_of_history": 30,
+    "data_through": "2026-11-20T05:00:00+00:00",  # an hour before AT
+    "gross_volume_by_currency_12m": {"usd": 22_000_000},
+}
+
+
+def points(score: Any) -> dict[str, int]:
+    return {c.key: c.points for c in score.components}
+
+
+def test_a_hand_made_profile_scores_as_the_bands_say() -> None:
+    score = score_metrics(PROFILE, "usd", AT)
+
+    assert points(score) == {
+        "revenue_scale": 9,  # ARR 240,000 ≥ 200,000
+        "growth": 6,  # the better of 2.5 % and 3 % reaches "≥ 2 %"
+        "stability": 10,  # CV 12 % ≤ 15 %
+        "retention": 10,  # churn 2.5 % ≤ 3 %: 5; NRR 104 % ≥ 100 %: 5
+        "payment_risk": 18,  # disputes 0.1 % ≤ 0.3 %: 14; refunds 3 % ≤ 5 %: 4
+        "payout_reliability": 8,  # no failure: 5; 60 paid ≥ 12: 3
+        "concentration": 9,  # top 6 % ≤ 10 %: 5; top five 21 % ≤ 30 %: 4
+        "history": 14,  # 30 months ≥ 24
+        "data_quality": 4,  # 1 hour old: 3; all volume in USD: 1
+    }
+    assert score.score == 9 + 6 + 10 + 10 + 18 + 8 + 9 + 14 + 4 == 88
+    assert score.confidence == "high" and score.missing == ()
+    # lost: growth 4, revenue scale 3, retention 3, payment risk 2; ties by key
+    assert [(f.key, f.points_lost, f.could_gain) for f in score.top_factors] == [
+        ("growth", 4, 4),
+        ("retention", 3, 3),
+        ("revenue_scale", 3, 3),
+    ]
+
+
+def test_a_business_without_subscription_data_gets_half_marks_and_medium_confidence() -> None:
+    profile = {**PROFILE, "customer_churn_rate_3m": None, "nrr_12m": None}
+    notes = {"nrr_12m": "no customers a year ago"}
+
+    score = score_metrics(profile, "usd", AT, notes)
+
+    # retention: 7 // 2 + 6 // 2 = 3 + 3 = 6 instead of 10, so 88 − 10 + 6 = 84
+    assert points(score)["retention"] == 6 and score.score == 84
+    # 13 of 100 points without data: 87 % backed, under 90 % → medium
+    assert score.confidence == "medium"
+    assert "net revenue retention (12 months): no customers a year ago" in score.missing
+
+
+def test_disputes_above_the_vamp_line_hold_the_score_at_40_on_a_line_of_its_own() -> None:
+    profile = {**PROFILE, "dispute_activity_ratio_90d": D("0.016")}
+
+    score = score_metrics(profile, "usd", AT)
+
+    # disputes 1.6 % ≤ 1.8 %: 1 point instead of 14, so 88 − 13 = 75 before the ceiling of 40
+    assert points(score)["payment_risk"] == 5
+    assert points(score)["dispute_ceiling"] == 40 - 75
+    assert score.score == 40 == sum(points(score).values())
+    # the ceiling is the largest factor; fixing payment risk alone is absorbed by it
+    factors = {f.key: (f.points_lost, f.could_gain) for f in score.top_factors}
+    assert factors["dispute_ceiling"] == (35, 35)
+    assert factors["payment_risk"] == (15, 0)
