@@ -111,12 +111,15 @@ _RETIRE_OTHERS = text(
     "UPDATE recommendations SET active = false, rank = NULL, updated_at = now() "
     "WHERE business_id = :b AND active AND key NOT IN :keys"
 ).bindparams(bindparam("keys", type_=String(), expanding=True))  # typed: the list may be empty
+# All of a scoring's alerts in one statement; RETURNING names the ones not raised before.
 _RAISE = text(
     """
     INSERT INTO notifications (business_id, kind, dedupe_key, severity, as_of, title, body, data)
-    VALUES (:b, :kind, :key, :severity, :d, :title, :body, CAST(:data AS jsonb))
+    SELECT :b, a.kind, a.key, a.severity, :d, a.title, a.body, a.data
+    FROM jsonb_to_recordset(CAST(:alerts AS jsonb))
+      AS a(kind text, key text, severity text, title text, body text, data jsonb)
     ON CONFLICT (business_id, dedupe_key) DO NOTHING
-    RETURNING id
+    RETURNING dedupe_key
     """
 )
 _SET_STATUS = text(
@@ -266,24 +269,26 @@ def _save_recommendations(
 
 
 def _raise(conn: Connection, params: dict[str, Any], found: list[Alert]) -> list[Alert]:
-    raised = []
-    for alert in found:
-        row = conn.execute(
-            _RAISE,
-            {
-                "b": params["b"],
-                "d": params["d"],
-                "kind": alert.kind,
-                "key": alert.dedupe_key,
-                "severity": alert.severity,
-                "title": alert.title,
-                "body": alert.body,
-                "data": json.dumps(alert.data),
-            },
-        ).first()
-        if row is not None:
-            raised.append(alert)
-    return raised
+    """Insert the alerts not raised before; the ones that were new."""
+    if not found:
+        return []
+    rows = [
+        {
+            "kind": a.kind,
+            "key": a.dedupe_key,
+            "severity": a.severity,
+            "title": a.title,
+            "body": a.body,
+            "data": a.data,
+        }
+        for a in found
+    ]
+    new = set(
+        conn.execute(
+            _RAISE, {"b": params["b"], "d": params["d"], "alerts": json.dumps(rows)}
+        ).scalars()
+    )
+    return [a for a in found if a.dedupe_key in new]
 
 
 def _typed_inputs(inputs: dict[str, Any]) -> dict[str, MetricValue]:

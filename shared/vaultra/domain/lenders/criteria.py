@@ -51,10 +51,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _threshold_currency(currency: str | None, criterion: str) -> str:
+def _money_threshold(minimum: int, currency: str | None, criterion: str) -> tuple[str, int]:
+    """The product's threshold currency and `minimum` whole units of it in minor units."""
     if currency is None:
         raise ValueError(f"money criterion {criterion!r} on a product without a currency")
-    return currency
+    return currency, minimum * minor_units_per_unit(currency)
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,7 @@ class AtLeastMoney:
         return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
-        cur = _threshold_currency(currency, self.label)
-        need = self.minimum * minor_units_per_unit(cur)
+        cur, need = _money_threshold(self.minimum, currency, self.label)
         have = as_int(metrics.get(self.metric))
         if have is None:
             return Gap(self.name, self.metric, None, need, self.missing or f"no {self.measure} yet")
@@ -127,8 +127,7 @@ class MonthlyAverageAtLeast:
         return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
-        cur = _threshold_currency(currency, self.label)
-        need = self.minimum * minor_units_per_unit(cur)
+        cur, need = _money_threshold(self.minimum, currency, self.label)
         total = as_int(metrics.get(self.metric))
         if total is None:
             return Gap(self.name, self.metric, None, need, f"no {self.measure} yet")
@@ -155,8 +154,7 @@ class AverageAtLeast:
         return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
-        cur = _threshold_currency(currency, self.label)
-        need = self.minimum * minor_units_per_unit(cur)
+        cur, need = _money_threshold(self.minimum, currency, self.label)
         values = [as_int(metrics.get(key)) for key in self.metrics]
         known = [v for v in values if v is not None]
         if len(known) < len(values):
@@ -191,8 +189,7 @@ class MonthlyStreak:
         return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
-        cur = _threshold_currency(currency, self.label)
-        need = self.minimum * minor_units_per_unit(cur)
+        cur, need = _money_threshold(self.minimum, currency, self.label)
         series = metrics.get(self.metric)
         if not isinstance(series, dict) or not series:
             return Gap(self.name, self.metric, None, self.months, "no monthly volume series yet")
