@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from vaultra.demo.generator import StripeHistory, generate
+from vaultra_dev.history.generator import StripeHistory, generate
 
 # (archetype, seed, the account id it is generated for)
 ACCOUNTS: tuple[tuple[str, int, str], ...] = (

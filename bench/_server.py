@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from vaultra.loopback import free_port, stop_process_group
+from vaultra_dev.loopback import free_port, stop_process_group
 
 from bench._pg import REPO_ROOT
 

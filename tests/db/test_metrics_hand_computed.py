@@ -24,9 +24,9 @@ from vaultra.domain.metrics.records import (
     RefundRecord,
     StateRecord,
 )
-from vaultra.domain.metrics.reference import reference_aggregates
 from vaultra.domain.mrr import Discount, Item
 from vaultra.services.metrics import compute_metric_set
+from vaultra_dev.reference_metrics import reference_aggregates
 
 from tests.support.ledger_records import load_ledger, new_business
 from tests.support.metric_contract import REQUIRED_METRICS

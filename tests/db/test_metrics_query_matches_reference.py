@@ -24,8 +24,8 @@ from vaultra.domain.metrics.records import (
     RefundRecord,
     StateRecord,
 )
-from vaultra.domain.metrics.reference import reference_aggregates
 from vaultra.domain.mrr import Discount, Item
+from vaultra_dev.reference_metrics import reference_aggregates
 
 from tests.support.ledger_records import load_ledger, new_business
 

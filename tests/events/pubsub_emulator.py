@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
-from vaultra.loopback import free_port, stop_process_group
+from vaultra_dev.loopback import free_port, stop_process_group
 
 EMULATOR_JAR_GLOB = "platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar"
 DEFAULT_SDK_ROOT = Path("/usr/lib/google-cloud-sdk")

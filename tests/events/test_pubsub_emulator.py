@@ -89,9 +89,9 @@ def test_a_backfill_request_through_the_emulator_imports_the_account(
         pytest.skip(reason)
     from sqlalchemy import text
     from vaultra.db.engine import engine_for_url
-    from vaultra.demo.stripe_api_server import StripeApiServer
     from vaultra.events.messages import BackfillRequested
     from vaultra.services.businesses import add_business
+    from vaultra_dev.stripe_api import StripeApiServer
 
     from tests.support import histories
 

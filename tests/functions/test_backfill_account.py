@@ -11,11 +11,11 @@ import functions_framework
 import pytest
 from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
-from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.events import topics
 from vaultra.events.local_bus import LocalBus
 from vaultra.events.messages import BackfillRequested
 from vaultra.services.businesses import add_business
+from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.functions.conftest import FUNCTIONS
 from tests.support import histories

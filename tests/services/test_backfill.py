@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 from vaultra.db.connections import LinkedAccount
-from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.events import topics
 from vaultra.events.cloudevent import message_from_cloud_event
 from vaultra.events.local_bus import LocalBus
@@ -17,6 +16,7 @@ from vaultra.events.messages import StripeDataChanged
 from vaultra.services.backfill import Backfill, BackfillFailed, month_windows
 from vaultra.services.businesses import add_business
 from vaultra.stripe.client import build_client
+from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support import histories
 from tests.support.histories import ACCOUNT, DAY, NOW

@@ -14,13 +14,13 @@ import stripe
 from sqlalchemy import Engine, text
 from vaultra.db.connections import LinkedAccount
 from vaultra.db.models import LEDGER_TABLES
-from vaultra.demo.generator import StripeHistory, generate
-from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.events.local_bus import LocalBus
 from vaultra.services.backfill import Backfill
 from vaultra.services.businesses import add_business
 from vaultra.services.webhook import WebhookReceiver
 from vaultra.stripe.client import build_client
+from vaultra_dev.history.generator import StripeHistory, generate
+from vaultra_dev.stripe_api import StripeApiServer
 
 SECRET = "whsec_equivalence"
 NOW = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import Engine
 from vaultra.db.connections import LinkedAccount
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
-from vaultra.demo.generator import StripeHistory, generate
-from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.domain.metrics.aggregates import Aggregates
 from vaultra.domain.metrics.formulas import compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
-from vaultra.domain.metrics.reference import reference_aggregates
 from vaultra.events.local_bus import LocalBus
 from vaultra.services.backfill import Backfill
 from vaultra.stripe.client import build_client
+from vaultra_dev.history.generator import StripeHistory, generate
+from vaultra_dev.reference_metrics import reference_aggregates
+from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.services.test_ingest_equivalence import deliver, link
 from tests.support.ledger_records import read_ledger

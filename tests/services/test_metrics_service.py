@@ -12,7 +12,6 @@ from vaultra.db.data_version import committed_transaction_id
 from vaultra.domain.metrics.formulas import compute_metrics
 from vaultra.domain.metrics.periods import Periods
 from vaultra.domain.metrics.records import ChargeRecord, Ledger, StateRecord
-from vaultra.domain.metrics.reference import reference_aggregates
 from vaultra.domain.mrr import Item
 from vaultra.events import topics
 from vaultra.events.local_bus import LocalBus
@@ -23,6 +22,7 @@ from vaultra.services.metrics import (
     refresh_history,
     refresh_metrics,
 )
+from vaultra_dev.reference_metrics import reference_aggregates
 
 from tests.support.ledger_records import load_ledger, new_business
 

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from vaultra.db.embedded import drop_database, ensure_database
 from vaultra.db.engine import engine_for_url
-from vaultra.demo.generator import generate
 from vaultra.domain.scoring.score import Score
 from vaultra.services.metrics import refresh_metrics
 from vaultra.services.readiness import score_business
+from vaultra_dev.history.generator import generate
 
 from tests.services.test_ingest_equivalence import link
 from tests.services.test_metrics_on_generated_histories import backfill

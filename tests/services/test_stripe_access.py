@@ -11,8 +11,8 @@ from pydantic import SecretStr
 from vaultra.config import Settings
 from vaultra.db import credentials
 from vaultra.db.connections import LinkedAccount
-from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.services.stripe_access import NoStripeCredentials, client_for_account
+from vaultra_dev.stripe_api import StripeApiServer
 
 ACCOUNT = "acct_1AccessTest00001"
 CUSTOMER = {"id": "cus_1", "object": "customer", "created": 1_700_000_000}

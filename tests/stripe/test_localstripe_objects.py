@@ -18,10 +18,10 @@ import pytest
 import stripe
 from sqlalchemy import Engine, text
 from vaultra.db.ledger_writer import Batch, write_batch
-from vaultra.loopback import free_port
 from vaultra.services.businesses import add_business
 from vaultra.stripe import mapping
 from vaultra.stripe.client import build_client
+from vaultra_dev.loopback import free_port
 
 API_KEY = "sk_test_vaultra_localstripe"
 SERVE = (

@@ -2,7 +2,7 @@
 
 Six statements, each one pass over one part of the ledger, all run in the caller's transaction (use
 REPEATABLE READ so they read one snapshot). They return a few numbers each; no rows travel to
-Python. `vaultra.domain.metrics.reference` is the same policy written record by record; the
+Python. `vaultra_dev.reference_metrics` is the same policy written record by record; the
 property tests hold the two equal.
 """
 

@@ -29,25 +29,25 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine, text
-
 from vaultra.bootstrap import get_engine
-from vaultra.cli_metrics import format_value
-from vaultra.cli_readiness import print_components, print_recommendations
+from vaultra.cli.render.metrics import format_value
+from vaultra.cli.render.readiness import print_components, print_recommendations
 from vaultra.config import Settings
 from vaultra.db import migrate
 from vaultra.db.connections import LinkedAccount, find_linked_account
-from vaultra.demo.generator import StripeHistory, generate
-from vaultra.demo.stripe_api_server import StripeApiServer
 from vaultra.domain.metrics.catalog import BY_KEY, MetricDefinition
 from vaultra.domain.money import minor_units_per_unit
 from vaultra.events.publisher import build_publisher
-from vaultra.loopback import free_port
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import month_ends_before, refresh_history, refresh_metrics
 from vaultra.services.readiness import recommendation_statuses, score_business, this_week
 from vaultra.stripe.client import build_client
 from vaultra.web.app import create_app
+
+from vaultra_dev.history.generator import StripeHistory, generate
+from vaultra_dev.loopback import free_port
+from vaultra_dev.stripe_api import StripeApiServer
 
 DEMO_WEBHOOK_SECRET = "whsec_vaultra_local_demo"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import stripe
-from vaultra.demo.stripe_api_server import EVENT_RETENTION_S, StripeApiServer
+from vaultra_dev.stripe_api import EVENT_RETENTION_S, StripeApiServer
 
 T0 = 1_700_000_000
 DAY = 86_400

@@ -14,9 +14,9 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from vaultra.demo import gen_shapes as shapes
-from vaultra.demo.gen_billing import Account, Billing, Dunning
-from vaultra.demo.gen_core import (
+from vaultra_dev.history import gen_shapes as shapes
+from vaultra_dev.history.gen_billing import Account, Billing, Dunning
+from vaultra_dev.history.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -25,9 +25,9 @@ from vaultra.demo.gen_core import (
     pick,
     weekday_of,
 )
-from vaultra.demo.gen_money import Payments, World
-from vaultra.demo.gen_people import company_name, contact_email
-from vaultra.demo.gen_subscriptions import Catalog, Choices, SaasProfile, SubscriptionLife
+from vaultra_dev.history.gen_money import Payments, World
+from vaultra_dev.history.gen_people import company_name, contact_email
+from vaultra_dev.history.gen_subscriptions import Catalog, Choices, SaasProfile, SubscriptionLife
 
 MONTH = 30.44 * DAY
 

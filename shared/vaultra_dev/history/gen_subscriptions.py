@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from vaultra.demo import gen_shapes as shapes
-from vaultra.demo.gen_billing import INCOMPLETE_WINDOW, Account, Billing, Dunning, Live
-from vaultra.demo.gen_core import (
+from vaultra_dev.history import gen_shapes as shapes
+from vaultra_dev.history.gen_billing import INCOMPLETE_WINDOW, Account, Billing, Dunning, Live
+from vaultra_dev.history.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -21,7 +21,7 @@ from vaultra.demo.gen_core import (
     clone,
     pick,
 )
-from vaultra.demo.gen_money import World
+from vaultra_dev.history.gen_money import World
 
 MONTH = 30.44 * DAY
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from vaultra.demo import gen_shapes as shapes
-from vaultra.demo.gen_core import DAY, HOUR, MINUTE, midnight, next_business_day, weekday_of
-from vaultra.demo.gen_money import Payments, World
+from vaultra_dev.history import gen_shapes as shapes
+from vaultra_dev.history.gen_core import DAY, HOUR, MINUTE, midnight, next_business_day, weekday_of
+from vaultra_dev.history.gen_money import Payments, World
 
 PAYOUT_FAILURES = {
     "account_closed": "The bank account has been closed.",

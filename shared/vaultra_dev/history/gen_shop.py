@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from vaultra.demo import gen_shapes as shapes
-from vaultra.demo.gen_core import (
+from vaultra_dev.history import gen_shapes as shapes
+from vaultra_dev.history.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -22,8 +22,8 @@ from vaultra.demo.gen_core import (
     time_in_day,
     weekday_of,
 )
-from vaultra.demo.gen_money import Card, Payments, World, exchange_rate
-from vaultra.demo.gen_people import email_for, person_name
+from vaultra_dev.history.gen_money import Card, Payments, World, exchange_rate
+from vaultra_dev.history.gen_people import email_for, person_name
 
 MONTH = 30.44 * DAY
 

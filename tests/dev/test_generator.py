@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from vaultra.demo.generator import ARCHETYPES, StripeHistory, generate
+from vaultra_dev.history.generator import ARCHETYPES, StripeHistory, generate
 
 NOW = 1_735_689_600  # 2025-01-01T00:00:00Z
 DAY = 86_400

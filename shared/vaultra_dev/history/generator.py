@@ -25,12 +25,12 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from vaultra.demo.gen_core import DAY, IdFactory, Recorder
-from vaultra.demo.gen_money import Payments, RiskProfile, World
-from vaultra.demo.gen_payouts import PayoutPlan, finalize_balance_statuses, run_payouts
-from vaultra.demo.gen_saas import SaasBusiness
-from vaultra.demo.gen_shop import Shop, ShopProfile
-from vaultra.demo.gen_subscriptions import PlanSpec, SaasProfile
+from vaultra_dev.history.gen_core import DAY, IdFactory, Recorder
+from vaultra_dev.history.gen_money import Payments, RiskProfile, World
+from vaultra_dev.history.gen_payouts import PayoutPlan, finalize_balance_statuses, run_payouts
+from vaultra_dev.history.gen_saas import SaasBusiness
+from vaultra_dev.history.gen_shop import Shop, ShopProfile
+from vaultra_dev.history.gen_subscriptions import PlanSpec, SaasProfile
 
 ARCHETYPES: tuple[str, ...] = ("steady_saas", "seasonal_ecommerce", "risky_merchant", "early_stage")
 

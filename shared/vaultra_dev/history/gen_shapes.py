@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultra.demo.gen_core import Obj, clone, iso_date
+from vaultra_dev.history.gen_core import Obj, clone, iso_date
 
 
 def customer(

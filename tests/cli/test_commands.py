@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from vaultra.bootstrap import dispose_engines
 from vaultra.cli import app
 from vaultra.config import get_settings
-from vaultra.demo.stripe_api_server import StripeApiServer
+from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support import histories
 

@@ -1,0 +1,69 @@
+"""`vaultra migrate` and `vaultra business add`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from vaultra.cli.app import app, business_app, console, fail, ready_engine
+from vaultra.cli.options import JsonOption
+from vaultra.config import get_settings
+from vaultra.db import credentials
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (every other command does this on start, too)."""
+    ready_engine(get_settings())
+    console.print("database is at the latest migration")
+
+
+@business_app.command("add")
+def business_add(
+    name: Annotated[str, typer.Option(help="The business's name.")],
+    stripe_account: Annotated[str, typer.Option(help="Its Stripe account id (acct_…).")],
+    test_mode: Annotated[bool, typer.Option(help="Link the account's test-mode data.")] = False,
+    restricted_key_stdin: Annotated[
+        bool, typer.Option(help="Read a restricted key for this account from standard input.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a business linked to a Stripe account; events already received for it apply now."""
+    from vaultra.services.businesses import AccountAlreadyLinked, InvalidAccountId, add_business
+
+    settings = get_settings()
+    engine = ready_engine(settings)
+    secret = None
+    if restricted_key_stdin:
+        key = sys.stdin.readline().strip()
+        if not key:
+            raise fail("--restricted-key-stdin given but standard input was empty")
+        secret = credentials.encrypt(settings, key)
+    try:
+        with engine.begin() as conn:
+            result = add_business(
+                conn, name, stripe_account, livemode=not test_mode, credentials_encrypted=secret
+            )
+    except (AccountAlreadyLinked, InvalidAccountId, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "id": str(result.business_id),
+                    "name": name.strip(),
+                    "stripe_account": stripe_account,
+                    "livemode": not test_mode,
+                    "pending_events_applied": result.pending_applied,
+                }
+            )
+        )
+        return
+    console.print(
+        f"business [bold]{result.business_id}[/] linked to {stripe_account} "
+        f"({'test' if test_mode else 'live'} mode); "
+        f"{result.pending_applied} pending event(s) applied"
+    )

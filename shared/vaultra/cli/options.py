@@ -1,0 +1,28 @@
+"""Arguments and options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from vaultra.cli.app import fail
+
+AccountArg = Annotated[str, typer.Argument(help="The linked Stripe account id (acct_…).")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="The day (YYYY-MM-DD, UTC); default today.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ModeOption = Annotated[
+    bool | None, typer.Option("--test-mode/--live-mode", help="Which link, if both.")
+]
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of must be a date as YYYY-MM-DD, got {value!r}") from None

@@ -1,0 +1,1 @@
+"""Generated Stripe histories: `generator.generate(archetype, seed, …)` is the entry point."""
