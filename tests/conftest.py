@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from vaultra.db.embedded import drop_database, ensure_database
 from vaultra.db.engine import engine_for_url
 from vaultra.db.migrate import upgrade
+from vaultra.db.unit_of_work import Database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,3 +72,9 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = engine_for_url(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Database:
+    """The test database as services take it."""
+    return Database(engine)

@@ -1,58 +1,6 @@
-"""Cloud Function (HTTP) `stripe_webhook`: Stripe → raw event log → ledger → "stripe data changed".
+"""Cloud Function `stripe_webhook` (HTTP, from Stripe): verify, record, normalize, publish
+(`vaultra.services.webhook`); GET /healthz and /readyz answer probes."""
 
-The composition root of this runtime: it builds the engine and publisher once per instance,
-lazily, and maps failures to what Stripe should do (5xx = retry later).
-"""
+from vaultra.entrypoints import webhook_function
 
-from __future__ import annotations
-
-import json
-import logging
-from typing import Any
-
-import functions_framework
-from flask import Request
-from sqlalchemy.exc import SQLAlchemyError
-from vaultra.bootstrap import get_engine
-from vaultra.config import get_settings
-from vaultra.events.publisher import build_publisher
-from vaultra.logs import configure_logging
-from vaultra.services.webhook import WebhookReceiver
-
-log = logging.getLogger("vaultra.functions.stripe_webhook")
-_receiver: WebhookReceiver | None = None
-
-
-def _get_receiver() -> WebhookReceiver:
-    global _receiver
-    if _receiver is None:
-        settings = get_settings()
-        configure_logging()
-        _receiver = WebhookReceiver(
-            get_engine(settings),
-            build_publisher(settings),
-            settings.webhook_secrets(),
-            settings.stripe_webhook_tolerance_s,
-        )
-    return _receiver
-
-
-def _json(body: dict[str, Any], status: int) -> tuple[str, int, dict[str, str]]:
-    return json.dumps(body), status, {"Content-Type": "application/json"}
-
-
-@functions_framework.http
-def stripe_webhook(request: Request) -> tuple[str, int, dict[str, str]]:
-    if request.method != "POST":
-        return _json({"error": "use POST"}, 405)
-    try:
-        response = _get_receiver().receive(
-            request.get_data(cache=False), request.headers.get("Stripe-Signature")
-        )
-    except SQLAlchemyError as exc:
-        log.error("database error while storing a Stripe event: %s", type(exc).__name__)
-        return _json({"error": "temporarily unable to store the event; retry"}, 503)
-    except Exception:
-        log.exception("unexpected error while handling a Stripe event")
-        return _json({"error": "internal error; retry"}, 500)
-    return _json(response.body, response.status_code)
+stripe_webhook = webhook_function()

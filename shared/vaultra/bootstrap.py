@@ -1,34 +1,211 @@
-"""Process-wide resources shared by a runtime's composition root: one engine per database.
+"""The composition root: every runtime — each Cloud Function, `vaultra serve`, the CLI, later the
+API and the agent — gets its adapters and services here, built once per process.
 
-Entry points (each function's main.py, the CLI, the local server) build their services from these,
-once per process, and tests dispose them between cases.
+A `Runtime` builds lazily and caches the database (one engine and pool), the publisher (one Pub/Sub
+client, or the process's local bus) and the services over them. Entry points never build an
+adapter themselves (an import-linter contract keeps them away from `vaultra.db`, the Stripe
+adapter and SQLAlchemy); they call the runtime.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import cached_property
 
-from sqlalchemy import Engine
+import stripe
 
-from vaultra.config import Settings
+from vaultra.config import Settings, get_settings
+from vaultra.db.businesses import LinkedAccount
 from vaultra.db.engine import build_engine
+from vaultra.db.migrate import upgrade
+from vaultra.db.unit_of_work import Database
+from vaultra.events.cloudevent import DeadLetter
+from vaultra.events.publisher import Publisher
+from vaultra.health import LIVE, HealthReport, check_health
+from vaultra.services import credentials
+from vaultra.services.backfill import Backfill, ProgressFn
+from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
+from vaultra.services.daily_refresh import fan_out_daily_refresh
+from vaultra.services.dead_letters import record_dead_letter
+from vaultra.services.jobs import Jobs
+from vaultra.services.metrics import Metrics
+from vaultra.services.readiness import Readiness
+from vaultra.services.reconcile import ReconcileReport, reconcile
+from vaultra.services.stripe_access import client_for_account
+from vaultra.services.webhook import WebhookReceiver
 
-_engines: dict[tuple[str | None, str | None, str], Engine] = {}
-_lock = threading.Lock()
+
+def build_publisher(settings: Settings) -> tuple[Publisher, Callable[[], None] | None]:
+    """The bus chosen by `VAULTRA_EVENT_BUS` and how to release it: "pubsub" (one client per
+    process, closed with the runtime) or "local" (the process's bus, which outlives it)."""
+    if settings.event_bus == "pubsub":
+        if not settings.gcp_project:
+            raise ValueError("GCP_PROJECT must be set when VAULTRA_EVENT_BUS=pubsub")
+        from vaultra.events.pubsub import PubSubPublisher
+
+        publisher = PubSubPublisher(settings.gcp_project)
+        return publisher, publisher.close
+    from vaultra.events.local_bus import get_local_bus
+
+    return get_local_bus(), None
 
 
-def get_engine(settings: Settings) -> Engine:
-    db_url = settings.database_url.get_secret_value() if settings.database_url else None
-    key = (settings.instance_connection_name, db_url, str(settings.vaultra_home))
-    with _lock:
-        if key not in _engines:
-            _engines[key] = build_engine(settings)
-        return _engines[key]
+class Runtime:
+    """One process's adapters and services. `publisher`/`database` may be given (tests, the
+    local stack); otherwise they are built from the settings on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        database: Database | None = None,
+        publisher: Publisher | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._database = database
+        self._publisher = publisher
+        self._release_publisher: Callable[[], None] | None = None
+
+    # --- adapters --------------------------------------------------------------------------
+
+    @property
+    def database(self) -> Database:
+        with self._lock:
+            if self._database is None:
+                self._database = Database(build_engine(self.settings))
+            return self._database
+
+    @property
+    def publisher(self) -> Publisher:
+        with self._lock:
+            if self._publisher is None:
+                self._publisher, self._release_publisher = build_publisher(self.settings)
+            return self._publisher
+
+    def migrate(self) -> None:
+        upgrade(self.database.engine)
+
+    # --- services --------------------------------------------------------------------------
+
+    @cached_property
+    def webhook(self) -> WebhookReceiver:
+        return WebhookReceiver(
+            self.database,
+            self.publisher,
+            self.settings.webhook_secrets(),
+            self.settings.stripe_webhook_tolerance_s,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics(
+            self.database,
+            self.publisher,
+            debounce_s=self.settings.metrics_debounce_s,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def readiness(self) -> Readiness:
+        return Readiness(self.database)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        return Jobs(self.database)
+
+    def add_business(
+        self, name: str, account_id: str, *, livemode: bool, restricted_key: str | None = None
+    ) -> LinkResult:
+        secret = credentials.encrypt(self.settings, restricted_key) if restricted_key else None
+        return add_business(self.database, name, account_id, livemode, secret)
+
+    def link(self, account_id: str, test_mode: bool | None = None) -> LinkedAccount:
+        """The account's one current link (`NotLinked` if none, or if both modes are linked
+        and `test_mode` does not choose)."""
+        return current_link(self.database, account_id, test_mode)
+
+    def links(self, account_id: str) -> list[LinkedAccount]:
+        return current_links(self.database, account_id)
+
+    def stripe_client(self, link: LinkedAccount) -> stripe.StripeClient:
+        return client_for_account(self.settings, link)
+
+    def backfill(self, link: LinkedAccount, progress: ProgressFn | None = None) -> Backfill:
+        return Backfill(
+            self.database, self.stripe_client(link), link, self.publisher, progress=progress
+        )
+
+    def fan_out_daily_refresh(self, as_of: date) -> int:
+        return fan_out_daily_refresh(self.database, self.publisher, as_of, clock=self.clock)
+
+    def reconcile(self) -> ReconcileReport:
+        return reconcile(
+            self.database,
+            self.publisher,
+            grace_s=self.settings.reconcile_grace_s,
+            clock=self.clock,
+        )
+
+    def record_dead_letter(self, letter: DeadLetter) -> bool:
+        return record_dead_letter(self.database, letter)
+
+    def health(self, *, ready: bool) -> HealthReport:
+        """Liveness (`ready=False`): the process answers. Readiness: the database answers a query
+        and the event bus accepts messages; each named with its state."""
+        if not ready:
+            return LIVE
+        return check_health({"database": self.database.check, "event_bus": self._check_bus})
+
+    def _check_bus(self) -> None:
+        check = getattr(self.publisher, "check", None)
+        if check is not None:
+            check()
+
+    def close(self) -> None:
+        """Release what this runtime built: the pool's connections, the Pub/Sub client."""
+        with self._lock:
+            database, self._database = self._database, None
+            release, self._release_publisher = self._release_publisher, None
+            self._publisher = None
+        if database is not None:
+            database.dispose()
+        if release is not None:
+            release()
 
 
-def dispose_engines() -> None:
-    with _lock:
-        engines = list(_engines.values())
-        _engines.clear()
-    for engine in engines:
-        engine.dispose()
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> Runtime:
+    """The process's runtime, built from the settings on first use."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = Runtime(get_settings())
+        return _runtime
+
+
+def use_runtime(runtime: Runtime) -> Runtime:
+    """Make `runtime` the process's (the local stack, tests); the previous one is closed."""
+    global _runtime
+    with _runtime_lock:
+        previous, _runtime = _runtime, runtime
+    if previous is not None and previous is not runtime:
+        previous.close()
+    return runtime
+
+
+def reset_runtime() -> None:
+    """Close and forget the process's runtime (tests): the next `get_runtime()` builds anew."""
+    global _runtime
+    with _runtime_lock:
+        previous, _runtime = _runtime, None
+    if previous is not None:
+        previous.close()

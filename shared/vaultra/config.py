@@ -5,14 +5,16 @@ Secrets are `SecretStr` so that a repr, a log line or a traceback never shows th
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from vaultra.events import topics
 
 # The repository root, when running from a checkout; `.vaultra/` under it holds local state.
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -57,23 +59,25 @@ class Settings(BaseSettings):
     # rest of a burst of "data changed" messages arrives meanwhile and is then already seen.
     metrics_debounce_s: float = Field(2.0, ge=0, le=60, alias="METRICS_DEBOUNCE_S")
 
-    # Pub/Sub topic names; defaults from vaultra.events.topics, the names Terraform creates.
-    topic_stripe_data_changed: str = Field(
-        topics.STRIPE_DATA_CHANGED, alias="TOPIC_STRIPE_DATA_CHANGED"
-    )
-    topic_backfill_requested: str = Field(
-        topics.BACKFILL_REQUESTED, alias="TOPIC_BACKFILL_REQUESTED"
-    )
-    topic_metrics_computed: str = Field(topics.METRICS_COMPUTED, alias="TOPIC_METRICS_COMPUTED")
-    topic_daily_refresh: str = Field(topics.DAILY_REFRESH, alias="TOPIC_DAILY_REFRESH")
-    topic_metrics_refresh_requested: str = Field(
-        topics.METRICS_REFRESH_REQUESTED, alias="TOPIC_METRICS_REFRESH_REQUESTED"
-    )
+    # The reconciliation tick leaves changes younger than this to their own messages.
+    reconcile_grace_s: float = Field(60.0, ge=0, le=3600, alias="RECONCILE_GRACE_S")
+    # How often `vaultra serve` ticks (Cloud Scheduler's job does it in the cloud).
+    reconcile_interval_s: float = Field(120.0, ge=1, le=3600, alias="RECONCILE_INTERVAL_S")
+
+    # --- Where this runs --------------------------------------------------------------------
+    # "production" refuses to start without its required settings; so does any process on
+    # Google's runtime, which sets K_SERVICE (Cloud Run, Cloud Functions gen2).
+    environment: Literal["local", "production"] = Field("local", alias="VAULTRA_ENV")
+    platform_service: str | None = Field(None, alias="K_SERVICE")
 
     @field_validator("stripe_api_base")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
         return v.rstrip("/")
+
+    @property
+    def deployed(self) -> bool:
+        return self.environment == "production" or self.platform_service is not None
 
     def webhook_secrets(self) -> list[str]:
         """All configured signing secrets; during a rotation both old and new are accepted."""
@@ -86,3 +90,67 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()  # type: ignore[call-arg]
+
+
+class ConfigurationError(RuntimeError):
+    """A deployed runtime is missing a setting it needs, or has a placeholder in it."""
+
+
+Requirement = Literal["database", "event_bus", "credentials_key", "webhook_secret"]
+
+# Values people leave in templates: "changeme" anywhere, or a whole value that only names its kind.
+_PLACEHOLDER = re.compile(
+    r"change[-_ ]?me|replace[-_ ]?me|^(placeholder|todo|tbd|dummy|secret|password|none|null)$"
+    r"|^x+$|^<.*>$|^\$\{.*\}$|^(whsec|sk_test|sk_live|rk_test|rk_live)_(x+|\.+)?$",
+    re.IGNORECASE,
+)
+
+
+def _is_placeholder(value: str) -> bool:
+    return not value.strip() or bool(_PLACEHOLDER.search(value.strip()))
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _problems(settings: Settings, need: Requirement) -> list[str]:
+    if need == "database":
+        if settings.instance_connection_name:
+            return [] if settings.db_iam_user else ["DB_IAM_USER (with INSTANCE_CONNECTION_NAME)"]
+        url = _secret(settings.database_url)
+        if url is None:
+            return ["INSTANCE_CONNECTION_NAME or DATABASE_URL (no embedded database when deployed)"]
+        return ["DATABASE_URL is a placeholder"] if _is_placeholder(url) else []
+    if need == "event_bus":
+        problems = []
+        if settings.event_bus != "pubsub":
+            problems.append("VAULTRA_EVENT_BUS=pubsub (the local bus reaches no other instance)")
+        if not settings.gcp_project or _is_placeholder(settings.gcp_project):
+            problems.append("GCP_PROJECT")
+        return problems
+    if need == "credentials_key":
+        key = _secret(settings.credentials_key)
+        if key is None or _is_placeholder(key):
+            return ["VAULTRA_CREDENTIALS_KEY (each instance would otherwise make its own key)"]
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        return [] if valid else ["VAULTRA_CREDENTIALS_KEY is not 32 url-safe base64 bytes"]
+    secrets = settings.webhook_secrets()
+    if not secrets or any(_is_placeholder(s) or not s.startswith("whsec_") for s in secrets):
+        return ["STRIPE_WEBHOOK_SECRET (the endpoint's whsec_… signing secret)"]
+    return []
+
+
+def check_deployment(settings: Settings, needs: Iterable[Requirement], runtime: str) -> None:
+    """In a deployed runtime, refuse to start without every setting `runtime` needs.
+
+    Locally nothing is required: the embedded database, the local bus and a generated key serve.
+    The message names the settings, never their values."""
+    if not settings.deployed:
+        return
+    problems = [problem for need in needs for problem in _problems(settings, need)]
+    if problems:
+        raise ConfigurationError(f"{runtime} refuses to start: set " + "; ".join(problems))

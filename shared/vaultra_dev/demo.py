@@ -29,19 +29,16 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine, text
-from vaultra.bootstrap import get_engine
+from vaultra.bootstrap import Runtime
 from vaultra.cli.render.metrics import format_value
 from vaultra.cli.render.readiness import print_components, print_recommendations
 from vaultra.config import Settings
-from vaultra.db import migrate
-from vaultra.db.connections import LinkedAccount, find_linked_account
 from vaultra.domain.metrics.catalog import BY_KEY, MetricDefinition
 from vaultra.domain.money import minor_units_per_unit
-from vaultra.events.publisher import build_publisher
 from vaultra.services.backfill import RESOURCES, Backfill
-from vaultra.services.businesses import add_business
-from vaultra.services.metrics import month_ends_before, refresh_history, refresh_metrics
-from vaultra.services.readiness import recommendation_statuses, score_business, this_week
+from vaultra.services.businesses import AccountAlreadyLinked, LinkedAccount
+from vaultra.services.metrics import month_ends_before
+from vaultra.services.readiness import this_week
 from vaultra.stripe.client import build_client
 from vaultra.web.app import create_app
 
@@ -73,17 +70,18 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
         settings = settings.model_copy(
             update={"stripe_webhook_secret": SecretStr(DEMO_WEBHOOK_SECRET)}
         )
-    engine = get_engine(settings)
-    migrate.upgrade(engine)
+    runtime = Runtime(settings)
+    runtime.migrate()
+    engine = runtime.database.engine
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     now = int(today.timestamp())
     histories = {
         b.account: generate(b.archetype, seed=seed, now=now, account=b.account, scale=scale)
         for b in DEMO_BUSINESSES
     }
-    accounts = {b.account: _link(engine, b) for b in DEMO_BUSINESSES}
+    accounts = {b.account: _link(runtime, b) for b in DEMO_BUSINESSES}
 
-    with _local_server(settings) as base_url:
+    with _local_server(runtime) as base_url:
         for b in (b for b in DEMO_BUSINESSES if b.path == "webhook"):
             _deliver(
                 base_url, histories[b.account], settings.webhook_secrets()[0], seed, console, b
@@ -92,26 +90,27 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
         for b in (b for b in DEMO_BUSINESSES if b.path == "backfill"):
             stripe_api.add_history(histories[b.account])
         for b in (b for b in DEMO_BUSINESSES if b.path == "backfill"):
-            _backfill(engine, settings, stripe_api, accounts[b.account], console, b)
+            _backfill(runtime, stripe_api, accounts[b.account], console, b)
     console.print(summary(engine, accounts))
-    console.print(metrics_summary(engine, accounts, today.date(), console))
-    readiness_summary(engine, accounts, today.date(), console)
+    console.print(metrics_summary(runtime, accounts, today.date(), console))
+    readiness_summary(runtime, accounts, today.date(), console)
+    runtime.close()
 
 
-def _link(engine: Engine, business: DemoBusiness) -> LinkedAccount:
-    with engine.begin() as conn:
-        existing = find_linked_account(conn, business.account, livemode=False)
-        if existing is not None:
-            return existing
-        result = add_business(conn, business.name, business.account, livemode=False)
+def _link(runtime: Runtime, business: DemoBusiness) -> LinkedAccount:
+    """The demo business's link, made on the first run and found on the next ones."""
+    try:
+        result = runtime.add_business(business.name, business.account, livemode=False)
+    except AccountAlreadyLinked:
+        return runtime.link(business.account, test_mode=True)
     return LinkedAccount(result.business_id, business.account, False)
 
 
 @contextmanager
-def _local_server(settings: Settings) -> Iterator[str]:
+def _local_server(runtime: Runtime) -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -165,8 +164,7 @@ def _deliver(
 
 
 def _backfill(
-    engine: Engine,
-    settings: Settings,
+    runtime: Runtime,
     stripe_api: StripeApiServer,
     account: LinkedAccount,
     console: Console,
@@ -176,15 +174,15 @@ def _backfill(
         stripe_api.api_key,
         stripe_api.base_url,
         account=account.account_id,
-        requests_per_s=settings.stripe_max_requests_per_s * 10,
+        requests_per_s=runtime.settings.stripe_max_requests_per_s * 10,
     )
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"backfill → {business.name}", total=None)
         job = Backfill(
-            engine,
+            runtime.database,
             client,
             account,
-            build_publisher(settings),
+            runtime.publisher,
             progress=lambda _w, _r, n: bar.advance(task, n),
         )
         report = job.run()
@@ -249,7 +247,7 @@ def summary(engine: Engine, accounts: dict[str, LinkedAccount]) -> Table:
 
 
 def metrics_summary(
-    engine: Engine, accounts: dict[str, LinkedAccount], as_of: date, console: Console
+    runtime: Runtime, accounts: dict[str, LinkedAccount], as_of: date, console: Console
 ) -> Table:
     """Each business's headline metrics as of today; also saves them and the last 12 month ends
     (the snapshot history trends are read from)."""
@@ -276,8 +274,8 @@ def metrics_summary(
     with console.status("computing metrics…"):
         for b in DEMO_BUSINESSES:
             business_id = accounts[b.account].business_id
-            refresh_history(engine, business_id, as_of)
-            run = refresh_metrics(engine, business_id, as_of)
+            runtime.metrics.history(business_id, as_of)
+            run = runtime.metrics.refresh(business_id, as_of, wait_s=60)
             if run.metrics is None:
                 continue
             values = run.metrics.values
@@ -289,7 +287,7 @@ def metrics_summary(
 
 
 def readiness_summary(
-    engine: Engine, accounts: dict[str, LinkedAccount], as_of: date, console: Console
+    runtime: Runtime, accounts: dict[str, LinkedAccount], as_of: date, console: Console
 ) -> None:
     """Scores every business (today and the last 12 month ends, the score's trend), then shows
     the first demo business as a founder sees it: score, components, this week's plan."""
@@ -301,8 +299,8 @@ def readiness_summary(
         for b in DEMO_BUSINESSES:
             business_id = accounts[b.account].business_id
             for day in month_ends_before(as_of, 12):
-                score_business(engine, business_id, day)
-            result = score_business(engine, business_id, as_of)
+                runtime.readiness.score(business_id, day)
+            result = runtime.readiness.score(business_id, as_of)
             if result is None:
                 continue
             scored[b.account] = result
@@ -327,8 +325,7 @@ def readiness_summary(
         f"confidence {score.confidence}"
     )
     print_components(console, score)
-    with engine.connect() as conn:
-        statuses = recommendation_statuses(conn, result.business_id)
+    statuses = runtime.readiness.statuses(result.business_id)
     plan = this_week(result.recommendations, statuses)
     print_recommendations(console, plan, statuses, {r.key for r in plan}, title="This week's plan")
 

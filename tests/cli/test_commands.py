@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
-from vaultra.bootstrap import dispose_engines
+from vaultra.bootstrap import reset_runtime
 from vaultra.cli import app
 from vaultra.config import get_settings
 from vaultra_dev.stripe_api import StripeApiServer
@@ -27,8 +27,9 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) -> Ite
     monkeypatch.setenv("VAULTRA_EVENT_BUS", "local")
     monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
     get_settings.cache_clear()
+    reset_runtime()
     yield
-    dispose_engines()
+    reset_runtime()
     get_settings.cache_clear()
 
 

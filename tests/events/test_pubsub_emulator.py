@@ -90,14 +90,14 @@ def test_a_backfill_request_through_the_emulator_imports_the_account(
     from sqlalchemy import text
     from vaultra.db.engine import engine_for_url
     from vaultra.events.messages import BackfillRequested
-    from vaultra.services.businesses import add_business
+    from vaultra.db.unit_of_work import Database
+from vaultra.services.businesses import add_business
     from vaultra_dev.stripe_api import StripeApiServer
 
     from tests.support import histories
 
     engine = engine_for_url(database_url)
-    with engine.begin() as conn:
-        business_id = add_business(conn, "Hand-made Co", histories.ACCOUNT, False).business_id
+    business_id = add_business(Database(engine), "Hand-made Co", histories.ACCOUNT, False).business_id
     source = Path(__file__).parents[2] / "functions" / "backfill_account" / "main.py"
 
     with StripeApiServer() as stripe_api:
@@ -164,9 +164,8 @@ def test_the_daily_tick_through_the_emulator_computes_every_business(
     from vaultra.services.businesses import add_business
 
     engine = engine_for_url(database_url)
-    with engine.begin() as conn:
-        for n in range(3):
-            add_business(conn, f"Business {n}", f"acct_1EmulatorTick{n:04d}", False)
+    for n in range(3):
+        add_business(Database(engine), f"Business {n}", f"acct_1EmulatorTick{n:04d}", False)
     functions = Path(__file__).parents[2] / "functions"
 
     with run_pubsub_emulator() as emulator_host:

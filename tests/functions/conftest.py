@@ -7,8 +7,9 @@ from typing import Any
 import functions_framework
 import pytest
 from sqlalchemy import Engine
-from vaultra.bootstrap import dispose_engines
+from vaultra.bootstrap import reset_runtime
 from vaultra.config import get_settings
+from vaultra.db.unit_of_work import Database
 from vaultra.events import topics
 from vaultra.events.cloudevent import message_from_cloud_event
 from vaultra.events.local_bus import get_local_bus, reset_local_bus
@@ -27,9 +28,10 @@ def function_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator
     monkeypatch.setenv("VAULTRA_EVENT_BUS", "local")
     monkeypatch.setenv("METRICS_DEBOUNCE_S", "0")
     get_settings.cache_clear()
+    reset_runtime()
     reset_local_bus()
     yield
-    dispose_engines()
+    reset_runtime()
     get_settings.cache_clear()
     reset_local_bus()
 
@@ -57,5 +59,4 @@ def webhook_client(function_env: None) -> Any:
 @pytest.fixture
 def business(engine: Engine, function_env: None) -> Any:
     """A business linked to the test account the signed test payloads belong to."""
-    with engine.begin() as conn:
-        return add_business(conn, "Burst Co", ACCOUNT, livemode=False).business_id
+    return add_business(Database(engine), "Burst Co", ACCOUNT, livemode=False).business_id

@@ -11,6 +11,7 @@ import functions_framework
 import pytest
 from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
+from vaultra.db.unit_of_work import Database
 from vaultra.events import topics
 from vaultra.events.local_bus import LocalBus
 from vaultra.events.messages import BackfillRequested
@@ -49,8 +50,9 @@ def pushed(message: BackfillRequested) -> tuple[dict[str, str], bytes]:
 def test_backfill_request_imports_the_account_once(
     engine: Engine, stripe_api: StripeApiServer
 ) -> None:
-    with engine.begin() as conn:
-        business_id = add_business(conn, "Hand-made Co", ACCOUNT, livemode=False).business_id
+    business_id = add_business(
+        Database(engine), "Hand-made Co", ACCOUNT, livemode=False
+    ).business_id
     client = functions_framework.create_app(
         "backfill_account", str(FUNCTIONS / "backfill_account" / "main.py"), "cloudevent"
     ).test_client()
@@ -76,9 +78,10 @@ def test_backfill_request_imports_the_account_once(
 def test_request_for_an_account_of_another_business_is_acknowledged_and_ignored(
     engine: Engine, stripe_api: StripeApiServer
 ) -> None:
-    with engine.begin() as conn:
-        add_business(conn, "Owner", ACCOUNT, livemode=False)
-        intruder = add_business(conn, "Other", "acct_1SomeoneElse000", livemode=False).business_id
+    add_business(Database(engine), "Owner", ACCOUNT, livemode=False)
+    intruder = add_business(
+        Database(engine), "Other", "acct_1SomeoneElse000", livemode=False
+    ).business_id
     client = functions_framework.create_app(
         "backfill_account", str(FUNCTIONS / "backfill_account" / "main.py"), "cloudevent"
     ).test_client()

@@ -11,6 +11,7 @@ from typing import Any
 import functions_framework
 from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
+from vaultra.db.unit_of_work import Database
 from vaultra.events import topics
 from vaultra.events.local_bus import get_local_bus
 from vaultra.events.messages import (
@@ -143,8 +144,10 @@ def test_the_daily_refresh_fans_out_to_active_linked_businesses_once(
     engine: Engine, business: Any
 ) -> None:
     with engine.begin() as conn:
-        other = add_business(conn, "Other Co", "acct_1OtherBusiness", livemode=False).business_id
-        paused = add_business(conn, "Paused Co", "acct_1PausedBusiness", livemode=False)
+        other = add_business(
+            Database(engine), "Other Co", "acct_1OtherBusiness", livemode=False
+        ).business_id
+        paused = add_business(Database(engine), "Paused Co", "acct_1PausedBusiness", livemode=False)
         conn.execute(
             text("UPDATE businesses SET active = false WHERE id = :b"),
             {"b": paused.business_id},

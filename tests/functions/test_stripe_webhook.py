@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 from vaultra.db.models import LEDGER_TABLES
+from vaultra.db.unit_of_work import Database
 from vaultra.services.businesses import add_business
 
 from tests.support.stripe_payloads import ACCOUNT, body_of, charge, event, sign
@@ -21,8 +22,7 @@ def post(client: Any, body: bytes, header: str | None = None) -> Any:
 
 
 def link(engine: Engine, account: str = ACCOUNT, livemode: bool = False) -> Any:
-    with engine.begin() as conn:
-        return add_business(conn, "Acme", account, livemode).business_id
+    return add_business(Database(engine), "Acme", account, livemode).business_id
 
 
 def count(engine: Engine, sql: str) -> int:

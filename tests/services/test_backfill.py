@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 from vaultra.db.connections import LinkedAccount
+from vaultra.db.unit_of_work import Database
 from vaultra.events import topics
 from vaultra.events.cloudevent import message_from_cloud_event
 from vaultra.events.local_bus import LocalBus
@@ -35,8 +36,7 @@ def server() -> Iterator[StripeApiServer]:
 
 @pytest.fixture
 def account(engine: Engine) -> LinkedAccount:
-    with engine.begin() as conn:
-        result = add_business(conn, "Hand-made Co", ACCOUNT, livemode=False)
+    result = add_business(Database(engine), "Hand-made Co", ACCOUNT, livemode=False)
     return LinkedAccount(result.business_id, ACCOUNT, False)
 
 

@@ -14,6 +14,7 @@ import stripe
 from sqlalchemy import Engine, text
 from vaultra.db.connections import LinkedAccount
 from vaultra.db.models import LEDGER_TABLES
+from vaultra.db.unit_of_work import Database
 from vaultra.events.local_bus import LocalBus
 from vaultra.services.backfill import Backfill
 from vaultra.services.businesses import add_business
@@ -40,8 +41,7 @@ def saas_history() -> StripeHistory:
 
 
 def link(engine: Engine, account: str) -> LinkedAccount:
-    with engine.begin() as conn:
-        business_id = add_business(conn, "Equivalence", account, livemode=False).business_id
+    business_id = add_business(Database(engine), "Equivalence", account, livemode=False).business_id
     return LinkedAccount(business_id, account, False)
 
 

@@ -7,8 +7,10 @@ import threading
 
 import stripe
 from sqlalchemy import Engine, text
+from vaultra.db.stripe_events import Body
+from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.events.local_bus import LocalBus
-from vaultra.services.businesses import add_business
+from vaultra.services.businesses import add_business, create_linked_business
 from vaultra.services.webhook import WebhookReceiver
 from vaultra.stripe.events import parse_event
 
@@ -18,21 +20,20 @@ SECRET = "whsec_race"
 
 
 def test_a_link_waits_for_an_event_being_stored_then_applies_it(engine: Engine) -> None:
-    receiver = WebhookReceiver(engine, LocalBus(), [SECRET])
+    receiver = WebhookReceiver(Database(engine), LocalBus(), [SECRET])
     body = json.dumps(
         event("charge.succeeded", charge("ch_1"), event_id="evt_1", created=1_700_000_100)
     ).encode()
     linked = threading.Event()
 
     def link() -> None:
-        with engine.begin() as conn:
-            add_business(conn, "Acme", ACCOUNT, livemode=False)
+        add_business(Database(engine), "Acme", ACCOUNT, livemode=False)
         linked.set()
 
     with engine.connect() as delivery, delivery.begin():
         # The delivery has looked the account up (not linked) and is storing the event…
-        status, _, _ = receiver._store(delivery, parse_event(body), body)
-        assert status == "pending_link"
+        stored = receiver._store(UnitOfWork(delivery), parse_event(body), Body(body.decode()))
+        assert stored.status == "pending_link"
         linker = threading.Thread(target=link)
         linker.start()
         # …so the link waits for it instead of missing it.
@@ -46,7 +47,7 @@ def test_a_link_waits_for_an_event_being_stored_then_applies_it(engine: Engine) 
 
 
 def test_an_event_arriving_during_a_link_sees_the_link(engine: Engine) -> None:
-    receiver = WebhookReceiver(engine, LocalBus(), [SECRET])
+    receiver = WebhookReceiver(Database(engine), LocalBus(), [SECRET])
     payload = json.dumps(
         event("charge.succeeded", charge("ch_1"), event_id="evt_1", created=1_700_000_100)
     )
@@ -54,7 +55,7 @@ def test_an_event_arriving_during_a_link_sees_the_link(engine: Engine) -> None:
     results: list[str] = []
 
     with engine.connect() as linking, linking.begin():
-        add_business(linking, "Acme", ACCOUNT, livemode=False)
+        create_linked_business(UnitOfWork(linking), "Acme", ACCOUNT, livemode=False)
         delivery = threading.Thread(
             target=lambda: results.append(str(receiver.receive(payload.encode(), header).body))
         )

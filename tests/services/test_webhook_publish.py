@@ -8,6 +8,7 @@ import json
 import pytest
 import stripe
 from sqlalchemy import Engine, text
+from vaultra.db.unit_of_work import Database
 from vaultra.events.local_bus import LocalBus
 from vaultra.events.messages import Message
 from vaultra.services.businesses import add_business
@@ -42,8 +43,7 @@ def signed(evt: dict) -> tuple[bytes, str]:
 
 
 def test_a_failed_publish_is_retried_by_stripes_redelivery(engine: Engine) -> None:
-    with engine.begin() as conn:
-        business_id = add_business(conn, "Acme", ACCOUNT, livemode=False).business_id
+    business_id = add_business(Database(engine), "Acme", ACCOUNT, livemode=False).business_id
     bus = FlakyBus()
     receiver = WebhookReceiver(engine, bus, [SECRET])
     body, header = signed(

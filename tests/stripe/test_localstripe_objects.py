@@ -18,6 +18,7 @@ import pytest
 import stripe
 from sqlalchemy import Engine, text
 from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.db.unit_of_work import Database
 from vaultra.services.businesses import add_business
 from vaultra.stripe import mapping
 from vaultra.stripe.client import build_client
@@ -97,8 +98,9 @@ def populate(client: stripe.StripeClient) -> dict[str, str]:
 def test_objects_from_localstripe_land_in_the_ledger(engine: Engine, localstripe_url: str) -> None:
     client = build_client(API_KEY, localstripe_url, account=None, requests_per_s=1000)
     ids = populate(client)
-    with engine.begin() as conn:
-        business_id = add_business(conn, "Local", "acct_1LocalStripe0001", False).business_id
+    business_id = add_business(
+        Database(engine), "Local", "acct_1LocalStripe0001", False
+    ).business_id
 
     batch = Batch()
     read_at = time.time()

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
+from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.metrics.records import (
     ChargeRecord,
     DisputeRecord,
@@ -24,7 +25,7 @@ from vaultra.domain.metrics.records import (
     StateRecord,
 )
 from vaultra.domain.mrr import Discount, Item
-from vaultra.services.metrics import save_metric_run
+from vaultra.services.metrics import save_metric_set
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -355,8 +356,8 @@ def save_metrics(
     notes: dict[str, str] | None = None,
 ) -> None:
     """A saved metric run as `compute_metrics` leaves it, with chosen values: what scoring reads."""
-    save_metric_run(
-        conn,
+    save_metric_set(
+        UnitOfWork(conn),
         business_id,
         as_of,
         values,

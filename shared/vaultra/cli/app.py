@@ -8,13 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
-from vaultra.bootstrap import get_engine
-from vaultra.config import Settings
-from vaultra.db import migrate
-from vaultra.db.connections import LinkedAccount, find_account_any_mode
+from vaultra.bootstrap import Runtime, get_runtime
 from vaultra.logs import configure_logging
+from vaultra.services.businesses import LinkedAccount, NotLinked
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -33,23 +30,19 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def ready_engine(settings: Settings) -> Engine:
-    """The database, migrated to head (every command that touches it starts here)."""
-    engine = get_engine(settings)
-    migrate.upgrade(engine)
-    return engine
+def ready_runtime() -> Runtime:
+    """The process's runtime, its database migrated to head (every command starts here)."""
+    runtime = get_runtime()
+    runtime.migrate()
+    return runtime
 
 
-def linked_account(engine: Engine, account_id: str, test_mode: bool | None) -> LinkedAccount:
-    with engine.connect() as conn:
-        links = find_account_any_mode(conn, account_id)
-    if test_mode is not None:
-        links = [link for link in links if link.livemode is not test_mode]
-    if not links:
-        raise fail(f"{account_id} is not linked to a business; run `vaultra business add` first")
-    if len(links) > 1:
-        raise fail(f"{account_id} is linked in live and test mode; pass --test-mode or --live-mode")
-    return links[0]
+def linked_account(runtime: Runtime, account_id: str, test_mode: bool | None) -> LinkedAccount:
+    """The account's current link; a revoked (deauthorized) link is never acted upon."""
+    try:
+        return runtime.link(account_id, test_mode)
+    except NotLinked as exc:
+        raise fail(str(exc)) from None
 
 
 @app.callback()

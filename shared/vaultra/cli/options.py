@@ -26,3 +26,14 @@ def parse_as_of(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise fail(f"--as-of must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to wait for a computation of the business already running (0: don't).",
+    ),
+]
+DEFAULT_WAIT_S = 120.0

@@ -23,6 +23,9 @@ from sqlalchemy import Connection, DateTime, Table, text
 
 from vaultra.db.models import LEDGER_TABLES, Base
 from vaultra.db.prepared import run_prepared
+from vaultra.db.row_checks import InvalidRow, check_rows
+
+__all__ = ["Batch", "InvalidRow", "write_batch"]
 
 STATES_TABLE = "subscription_states"
 
@@ -56,6 +59,10 @@ class Batch:
     def add(
         self, mapped: dict[str, list[dict[str, Any]]], version_at: float, version_key: str
     ) -> None:
+        """Add one object's rows; raises `InvalidRow` (adding nothing) when PostgreSQL would
+        refuse any of them, so one bad object never fails the statement of a whole batch."""
+        for table, table_rows in mapped.items():
+            check_rows(table, table_rows)
         self.objects += 1
         for table, table_rows in mapped.items():
             times = _time_columns(table)

@@ -132,6 +132,10 @@ class StripeEvent(Base):
     created: Mapped[datetime | None] = mapped_column(TZ)
     source: Mapped[str] = mapped_column(String(16))  # webhook | backfill
     body: Mapped[str] = mapped_column(Text)  # the raw request body, byte for byte (UTF-8)
+    # A signed body PostgreSQL cannot hold as it came (invalid UTF-8, NUL bytes) is kept with
+    # those bytes escaped; one beyond the size limit is kept truncated. Both are flagged.
+    body_escaped: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    body_truncated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     error: Mapped[str | None] = mapped_column(Text)
@@ -352,6 +356,22 @@ class SubscriptionState(Base):
     ended_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
+class LedgerVersion(Base):
+    """The last transaction that changed a business's ledger (`xid8` as text).
+
+    Written by every ledger write that changed a row, in its own transaction, so it names the
+    latest committed change: a metrics run whose read snapshot does not see it is stale. The
+    upsert takes the row's lock until commit, so the stored id is always the last committer's.
+    """
+
+    __tablename__ = "ledger_versions"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    changed_xid: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = _now()
+
+
 # --- Jobs ---------------------------------------------------------------------------------------
 
 
@@ -390,6 +410,26 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(TZ)
     error: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class DeadLetter(Base):
+    """A message Pub/Sub gave up delivering (it reached a dead-letter topic), kept for operators.
+
+    Messages carry identifiers only, so `data` is safe to keep. Lost recomputes need no action
+    here: the reconciliation tick finds every business whose metrics or score are behind.
+    """
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index(None, "business_id", "received_at"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    message_type: Mapped[str | None] = mapped_column(String(64))
+    source_subscription: Mapped[str | None] = mapped_column(String(255))
+    delivery_attempts: Mapped[int | None] = mapped_column(Integer)
+    business_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = _now()
 
 
 # --- Metrics ------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
-from vaultra.events.messages import InvalidMessage, Message, decode
+from vaultra.events.messages import MESSAGE_TYPES, InvalidMessage, Message, decode
 
 MESSAGE_PUBLISHED_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 PUBSUB_SERVICE = "pubsub.googleapis.com"
@@ -149,3 +150,57 @@ def decode_cloud_event_as_one_of(
             error = exc
     assert error is not None
     raise error
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """What a delivery from a dead-letter topic says of the message Pub/Sub gave up on.
+
+    Read from whatever arrived, never raising: an undecodable letter is still worth keeping, with
+    the reason it could not be read. Messages carry identifiers only, so `data` is safe to keep.
+    """
+
+    message_id: str
+    message_type: str | None
+    source_subscription: str | None
+    delivery_attempts: int | None
+    business_id: UUID | None
+    data: dict[str, Any] | None
+    error: str | None = None
+
+
+def read_dead_letter(event: Any) -> DeadLetter:
+    data = _event_data(event)
+    found = data.get("message", data) if isinstance(data, dict) else None
+    message: dict[str, Any] = found if isinstance(found, dict) else {}
+    raw_attributes = message.get("attributes")
+    attributes: dict[str, Any] = raw_attributes if isinstance(raw_attributes, dict) else {}
+    attempts = str(attributes.get("CloudPubSubDeadLetterSourceDeliveryCount", ""))
+    message_type = str(attributes["type"])[:64] if attributes.get("type") else None
+    decoded: dict[str, Any] | None = None
+    error = None
+    model = MESSAGE_TYPES.get(message_type or "")
+    if model is None:
+        error = "no known message type attribute"
+    else:
+        try:
+            body = base64.b64decode(message.get("data") or "", validate=True)
+            decoded = decode(model, body).model_dump(mode="json")
+        except InvalidMessage as exc:
+            error = str(exc)[:500]
+        except (binascii.Error, TypeError, ValueError):
+            error = "message data is not valid base64"
+    business = (decoded or {}).get("business_id")
+    return DeadLetter(
+        message_id=message_id_of(event),
+        message_type=message_type,
+        source_subscription=(
+            str(attributes["CloudPubSubDeadLetterSourceSubscription"])[:255]
+            if attributes.get("CloudPubSubDeadLetterSourceSubscription")
+            else None
+        ),
+        delivery_attempts=int(attempts) if attempts.isdigit() else None,
+        business_id=UUID(business) if business else None,
+        data=decoded,
+        error=error,
+    )

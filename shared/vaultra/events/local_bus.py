@@ -5,7 +5,8 @@ Handlers receive the same `cloudevents.http.CloudEvent` that functions-framework
 locally and in the cloud. Delivery follows Pub/Sub semantics: every subscription gets every
 message, at least once; a handler that raises is retried with exponential backoff and, after
 `max_attempts`, the delivery goes to `dead_letters` (and a log line that names ids, never the
-payload).
+payload) and, as Pub/Sub's dead-letter policy does, is published to the topic's dead-letter topic
+with the `CloudPubSubDeadLetter*` attributes.
 
 `synchronous=True` delivers inline during `publish` (deterministic: tests and the CLI). Otherwise a
 worker thread delivers in the background; `drain()` waits until nothing is pending.
@@ -21,7 +22,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from cloudevents.http import CloudEvent
 from vaultra.events.cloudevent import MESSAGE_PUBLISHED_TYPE, rfc3339_now, topic_source
 from vaultra.events.messages import Message, message_attributes
 from vaultra.events.publisher import coalesce
+from vaultra.events.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,6 @@ class LocalBus:
         self,
         *,
         project: str = DEFAULT_PROJECT,
-        topic_names: Mapping[str, str] | None = None,
         synchronous: bool = True,
         max_attempts: int = 5,
         backoff_initial_s: float = 0.05,
@@ -88,7 +89,6 @@ class LocalBus:
         self.backoff_multiplier = backoff_multiplier
         self.backoff_max_s = backoff_max_s
         self.dead_letters: list[DeadLetter] = []
-        self._topic_names = dict(topic_names or {})
         self._subscriptions: dict[str, list[Subscription]] = {}
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -99,15 +99,6 @@ class LocalBus:
         self._closed = False
 
     # --- configuration ----------------------------------------------------------------------
-
-    def set_topic_names(self, topic_names: Mapping[str, str]) -> None:
-        """Map default topic names (`Message.TOPIC`) to configured names (as Pub/Sub would)."""
-        with self._lock:
-            self._topic_names = dict(topic_names)
-
-    def topic_name(self, message: Message) -> str:
-        with self._lock:
-            return self._topic_names.get(message.TOPIC, message.TOPIC)
 
     def subscribe(
         self, topic_name: str, handler: Handler, *, subscription: str | None = None
@@ -140,11 +131,12 @@ class LocalBus:
 
     def publish(self, message: Message) -> str:
         """Publish; in synchronous mode every handler has run (or dead-lettered) on return."""
-        topic = self.topic_name(message)
+        encoded = base64.b64encode(message.encode()).decode("ascii")
+        return self._publish_raw(message.TOPIC, encoded, message_attributes(message))
+
+    def _publish_raw(self, topic: str, encoded: str, msg_attributes: dict[str, str]) -> str:
         message_id = str(secrets.randbelow(9 * 10**15) + 10**15)  # Pub/Sub ids are decimal strings
         publish_time = rfc3339_now()
-        encoded = base64.b64encode(message.encode()).decode("ascii")
-        msg_attributes = message_attributes(message)
         ce_attributes = {
             "specversion": "1.0",
             "type": MESSAGE_PUBLISHED_TYPE,
@@ -237,7 +229,24 @@ class LocalBus:
         )
         with self._lock:
             self.dead_letters.append(dead)
+            forward = bool(self._subscriptions.get(dead_letter_topic(sub.topic)))
+        if forward:
+            self._forward_dead_letter(delivery)
         return False
+
+    def _forward_dead_letter(self, delivery: _Delivery) -> None:
+        """Publish the message as it was to the dead-letter topic, as Pub/Sub does."""
+        message = delivery.data["message"]
+        attributes = {
+            **message.get("attributes", {}),
+            "CloudPubSubDeadLetterSourceDeliveryCount": str(delivery.attempt),
+            "CloudPubSubDeadLetterSourceSubscription": delivery.subscription.name,
+            "CloudPubSubDeadLetterSourceSubscriptionProject": self.project,
+            "CloudPubSubDeadLetterSourceTopicPublishTime": message.get("publishTime", ""),
+        }
+        self._publish_raw(
+            dead_letter_topic(delivery.subscription.topic), message["data"], attributes
+        )
 
     def _deliver_inline(self, delivery: _Delivery) -> None:
         while True:
@@ -286,6 +295,14 @@ class LocalBus:
                 with self._cond:
                     self._in_flight -= 1
                     self._cond.notify_all()
+
+    def check(self) -> None:
+        """Raise unless the bus accepts messages (readiness)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the local bus is closed")
+            if self._worker is not None and not self._worker.is_alive():
+                raise RuntimeError("the local bus's delivery thread has stopped")
 
     def pending(self) -> int:
         """Deliveries queued or running (background mode)."""

@@ -1,9 +1,8 @@
 """Message schemas for the event bus: small, strict, JSON on the wire.
 
 Every message is a frozen pydantic model that forbids unknown fields, so a producer and a consumer
-that disagree about the schema fail loudly instead of silently dropping data. `TOPIC` is the default
-topic name from `vaultra.events.topics`; deployments may rename topics through settings (see
-`vaultra.events.publisher.topic_names_from_settings`), and `TOPIC` is the key of that mapping.
+that disagree about the schema fail loudly instead of silently dropping data. `TOPIC` is its topic's
+name, from `vaultra.events.topics`.
 
 Messages carry identifiers only, never Stripe payloads or secrets: consumers re-read what they need.
 Timestamps must be timezone-aware.
@@ -102,6 +101,12 @@ class DailyRefresh(Message):
     as_of: date | None = None
 
 
+class ReconcileTick(Message):
+    """Cloud Scheduler's tick, every few minutes: find whatever is behind and ask for it again."""
+
+    TOPIC: ClassVar[str] = topics.RECONCILE_TICK
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.__name__: cls
     for cls in (
@@ -110,6 +115,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         MetricsComputed,
         DailyRefresh,
         MetricsRefreshRequested,
+        ReconcileTick,
     )
 }
 """Message classes by name; the name travels as the Pub/Sub attribute `type`."""

@@ -22,17 +22,17 @@ DEFAULT_PUBLISH_TIMEOUT_S = 30.0
 
 
 class PubSubPublisher:
-    """Publishes messages as JSON bytes to `projects/<project>/topics/<name>`.
+    """Publishes messages as JSON bytes to `projects/<project>/topics/<Message.TOPIC>`.
 
-    `topic_names` maps a message's default topic (`Message.TOPIC`) to the deployed topic name;
-    topics that are absent keep their default name. Publishing blocks until Pub/Sub acknowledges (or
-    `timeout_s` passes) and errors propagate, so a caller can answer "retry" to whoever asked.
+    One client per process (the composition root keeps this publisher): creating a
+    `PublisherClient` per message opens a gRPC channel each time. Publishing blocks until Pub/Sub
+    acknowledges (or `timeout_s` passes) and errors propagate, so a caller can answer "retry" to
+    whoever asked.
     """
 
     def __init__(
         self,
         project: str,
-        topic_names: Mapping[str, str] | None = None,
         client: Any | None = None,
         *,
         timeout_s: float = DEFAULT_PUBLISH_TIMEOUT_S,
@@ -40,7 +40,6 @@ class PubSubPublisher:
         if not project:
             raise ValueError("a Google Cloud project id is required")
         self.project = project
-        self.topic_names = dict(topic_names or {})
         self.timeout_s = timeout_s
         self._client = client
         self._lock = threading.Lock()
@@ -53,11 +52,8 @@ class PubSubPublisher:
                 self._client = pubsub_v1.PublisherClient()
             return self._client
 
-    def topic_name(self, message: Message) -> str:
-        return self.topic_names.get(message.TOPIC, message.TOPIC)
-
     def topic_path(self, message: Message) -> str:
-        return f"projects/{self.project}/topics/{self.topic_name(message)}"
+        return f"projects/{self.project}/topics/{message.TOPIC}"
 
     def _start(self, message: Message) -> Any:
         return self.client.publish(

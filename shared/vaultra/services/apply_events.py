@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
-from vaultra.db.connections import LinkedAccount, mark_deauthorized
-from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.db.businesses import LinkedAccount
+from vaultra.db.ledger_writer import Batch, InvalidRow
+from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.stripe import mapping
 from vaultra.stripe.events import ParsedEvent
 
@@ -23,23 +22,23 @@ class Outcome:
 
 
 def outcome_of(event: ParsedEvent, batch: Batch) -> Outcome:
-    """Normalize one event into `batch` and say what became of it. Pure: no writes yet."""
+    """Normalize and check one event into `batch` and say what became of it. No writes yet."""
     if event.type == DEAUTHORIZED:
         return Outcome("applied")
     try:
         rows = mapping.normalize(event.object, observed_at=event.created, source="event")
+        batch.add(rows, event.created, event.id)
     except mapping.UnsupportedObject as exc:
         return Outcome("ignored", str(exc))
-    except mapping.MalformedObject as exc:
+    except (mapping.MalformedObject, InvalidRow) as exc:
         return Outcome("failed", str(exc))
-    batch.add(rows, event.created, event.id)
     return Outcome("applied")
 
 
 def apply_events(
-    conn: Connection, account: LinkedAccount, events: Iterable[ParsedEvent]
+    uow: UnitOfWork, account: LinkedAccount, events: Iterable[ParsedEvent]
 ) -> dict[str, Outcome]:
-    """Normalize and write the events in one batch, inside the caller's transaction."""
+    """Normalize and write the events in one batch, inside the unit of work's transaction."""
     batch = Batch()
     outcomes: dict[str, Outcome] = {}
     for event in events:
@@ -48,7 +47,7 @@ def apply_events(
             continue
         outcomes[event.id] = outcome_of(event, batch)
         if event.type == DEAUTHORIZED:
-            mark_deauthorized(conn, account.account_id, account.livemode, event.created)
+            uow.businesses.mark_deauthorized(account.account_id, account.livemode, event.created)
     if batch:
-        write_batch(conn, account.business_id, account.livemode, batch)
+        uow.ledger.write(account.business_id, account.livemode, batch)
     return outcomes

@@ -27,12 +27,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
-from sqlalchemy import Engine, text
 
-from vaultra.db.connections import LinkedAccount
-from vaultra.db.data_version import committed_transaction_id
-from vaultra.db.ledger_writer import Batch, write_batch
-from vaultra.db.subscription_history import rebuild_subscription_history
+from vaultra.db.businesses import LinkedAccount
+from vaultra.db.checkpoints import Checkpoint
+from vaultra.db.ledger_writer import Batch, InvalidRow
+from vaultra.db.unit_of_work import Database
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_events
@@ -116,7 +115,7 @@ def month_windows(start: datetime, end: datetime) -> Iterator[Window]:
 class Backfill:
     def __init__(
         self,
-        engine: Engine,
+        db: Database,
         client: stripe.StripeClient,
         account: LinkedAccount,
         publisher: Publisher,
@@ -129,7 +128,7 @@ class Backfill:
         progress: ProgressFn | None = None,
         writers: int = 2,
     ) -> None:
-        self.engine, self.client, self.account, self.publisher = engine, client, account, publisher
+        self.db, self.client, self.account, self.publisher = db, client, account, publisher
         self.batch_size, self.max_attempts, self.backoff_s = batch_size, max_attempts, backoff_s
         self.clock, self.sleep = clock, sleep
         self.progress = progress or (lambda *_: None)
@@ -162,15 +161,18 @@ class Backfill:
                 if account_created is None and empty_streak >= EMPTY_WINDOWS_TO_STOP:
                     break
         self.report.events = self._import_recent_events(started)
-        with self.engine.begin() as conn:
-            self.report.states_rebuilt = rebuild_subscription_history(
-                conn, self.account.business_id, started - EVENTS_RETENTION
+        with self.db.transaction() as uow:
+            self.report.states_rebuilt = uow.ledger.rebuild_subscription_history(
+                self.account.business_id, started - EVENTS_RETENTION
             )
         self._publish()
         return self.report
 
     def _import_window(
-        self, pool: ThreadPoolExecutor, window: Window, checkpoints: dict[Any, Any]
+        self,
+        pool: ThreadPoolExecutor,
+        window: Window,
+        checkpoints: dict[tuple[str, datetime], Checkpoint],
     ) -> int:
         """All resources of one window; returns the objects seen. The first failure is raised
         once the other resources of the window have stopped."""
@@ -192,7 +194,7 @@ class Backfill:
 
     # --- one resource in one window --------------------------------------------------------
 
-    def _import(self, resource: Resource, window: Window, checkpoint: Any) -> int:
+    def _import(self, resource: Resource, window: Window, checkpoint: Checkpoint | None) -> int:
         """Import one (resource, window), resuming from its checkpoint; returns objects seen."""
         if checkpoint is not None and checkpoint.completed_at is not None:
             if checkpoint.completed_at >= window.end:
@@ -267,14 +269,19 @@ class Backfill:
                 self._complete_invoice_lines(obj)
             try:
                 rows = mapping.normalize(obj, observed_at=int(read_at), source="snapshot")
-            except mapping.MalformedObject as exc:
+                batch.add(rows, read_at, "")
+            except (mapping.MalformedObject, InvalidRow) as exc:
                 log.warning("skipping a malformed %s: %s", resource.name, exc)
-                continue
-            batch.add(rows, read_at, "")
         last_id = str(objects[-1]["id"])
-        with self.engine.begin() as conn:
-            write_batch(conn, self.account.business_id, self.account.livemode, batch)
-            self._save_checkpoint(resource, window, last_id, len(objects), conn=conn)
+        with self.db.transaction() as uow:
+            uow.ledger.write(self.account.business_id, self.account.livemode, batch)
+            uow.checkpoints.save(
+                self.account.business_id,
+                resource.name,
+                (window.start, window.end),
+                last_id,
+                len(objects),
+            )
         self._count("objects", len(objects))
         return last_id
 
@@ -303,72 +310,40 @@ class Backfill:
         events: list[ParsedEvent] = [e for e, _ in received]
         if not events:
             return 0
-        with self.engine.begin() as conn:
-            outcomes = apply_events(conn, self.account, events)
-            conn.execute(
-                text(
-                    "INSERT INTO stripe_events (id, account_id, livemode, type, api_version, created,"
-                    " source, body, status, error, business_id, processed_at, published_at) "
-                    "SELECT e.id, :account, :livemode, e.type, e.api_version, to_timestamp(e.created),"
-                    " 'backfill', e.body, e.status, e.error, :business_id, now(), now() "
-                    "FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(id text, type text, "
-                    "api_version text, created bigint, body text, status text, error text) "
-                    "ON CONFLICT (id) DO NOTHING"
+        with self.db.transaction() as uow:
+            outcomes = apply_events(uow, self.account, events)
+            uow.events.insert_imported(
+                self.account.account_id,
+                self.account.livemode,
+                self.account.business_id,
+                (
+                    {
+                        "id": e.id,
+                        "type": e.type,
+                        "api_version": e.api_version,
+                        "created": e.created,
+                        "body": body,
+                        "status": outcomes[e.id].status,
+                        "error": outcomes[e.id].error,
+                    }
+                    for e, body in received
                 ),
-                {
-                    "account": self.account.account_id,
-                    "livemode": self.account.livemode,
-                    "business_id": self.account.business_id,
-                    "events": json.dumps(
-                        [
-                            {
-                                "id": e.id,
-                                "type": e.type,
-                                "api_version": e.api_version,
-                                "created": e.created,
-                                "body": body,
-                                "status": outcomes[e.id].status,
-                                "error": outcomes[e.id].error,
-                            }
-                            for e, body in received
-                        ]
-                    ),
-                },
             )
         return len(events)
 
     # --- checkpoints, retries, publishing --------------------------------------------------
 
-    def _checkpoints(self) -> dict[tuple[str, datetime], Any]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT resource, window_start, cursor, objects, completed_at "
-                    "FROM backfill_checkpoints WHERE business_id = :b"
-                ),
-                {"b": self.account.business_id},
-            ).all()
-        return {(r.resource, r.window_start): r for r in rows}
+    def _checkpoints(self) -> dict[tuple[str, datetime], Checkpoint]:
+        with self.db.transaction() as uow:
+            return uow.checkpoints.all(self.account.business_id)
 
     def _reset_checkpoint(self, resource: Resource, window: Window) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "DELETE FROM backfill_checkpoints WHERE business_id = :b "
-                    "AND resource = :r AND window_start = :w"
-                ),
-                {"b": self.account.business_id, "r": resource.name, "w": window.start},
-            )
+        with self.db.transaction() as uow:
+            uow.checkpoints.reset(self.account.business_id, resource.name, window.start)
 
     def _checkpoint_cursor(self, resource: Resource, window: Window) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                text(
-                    "SELECT cursor FROM backfill_checkpoints WHERE business_id = :b "
-                    "AND resource = :r AND window_start = :w"
-                ),
-                {"b": self.account.business_id, "r": resource.name, "w": window.start},
-            ).scalar()
+        with self.db.transaction() as uow:
+            return uow.checkpoints.cursor(self.account.business_id, resource.name, window.start)
 
     def _save_checkpoint(
         self,
@@ -378,32 +353,16 @@ class Backfill:
         added: int,
         *,
         completed: bool = False,
-        conn: Any = None,
     ) -> None:
-        statement = text(
-            "INSERT INTO backfill_checkpoints (business_id, resource, window_start, window_end, "
-            "cursor, objects, completed_at, updated_at) VALUES (:b, :r, :ws, :we, :c, :n, "
-            "CASE WHEN :done THEN now() END, now()) "
-            "ON CONFLICT (business_id, resource, window_start) DO UPDATE SET "
-            "window_end = excluded.window_end, cursor = coalesce(excluded.cursor, "
-            "backfill_checkpoints.cursor), objects = backfill_checkpoints.objects + :n, "
-            "completed_at = CASE WHEN :done THEN greatest(now(), excluded.window_end) "
-            "ELSE backfill_checkpoints.completed_at END, updated_at = now()"
-        )
-        params = {
-            "b": self.account.business_id,
-            "r": resource.name,
-            "ws": window.start,
-            "we": window.end,
-            "c": cursor,
-            "n": added,
-            "done": completed,
-        }
-        if conn is not None:
-            conn.execute(statement, params)
-            return
-        with self.engine.begin() as own:
-            own.execute(statement, params)
+        with self.db.transaction() as uow:
+            uow.checkpoints.save(
+                self.account.business_id,
+                resource.name,
+                (window.start, window.end),
+                cursor,
+                added,
+                completed=completed,
+            )
 
     def _call(self, fn: Callable[[], Any]) -> Any:
         for attempt in range(1, self.max_attempts + 1):
@@ -422,6 +381,11 @@ class Backfill:
                 ) from exc
         raise AssertionError("unreachable")
 
+    def _committed_version(self) -> str:
+        """The id of a fresh transaction: later than every batch this backfill committed."""
+        with self.db.transaction() as uow:
+            return uow.transaction_id()
+
     def _publish(self) -> None:
         self.publisher.publish(
             StripeDataChanged(
@@ -430,7 +394,7 @@ class Backfill:
                 livemode=self.account.livemode,
                 reason="backfill",
                 changed_at=self.clock(),
-                data_version=committed_transaction_id(self.engine),
+                data_version=self._committed_version(),
             )
         )
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
-
-from vaultra.db.connections import LinkedAccount, find_linked_account, lock_account_routing
+from vaultra.db.businesses import LinkedAccount
+from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.services.apply_events import apply_events
 from vaultra.stripe.events import parse_event
 
@@ -22,6 +19,10 @@ class AccountAlreadyLinked(ValueError):
 
 class InvalidAccountId(ValueError):
     pass
+
+
+class NotLinked(LookupError):
+    """No current link of that account (never linked, or deauthorized)."""
 
 
 @dataclass(frozen=True)
@@ -40,63 +41,68 @@ def validate_account_id(account_id: str) -> str:
 
 
 def add_business(
-    conn: Connection,
+    db: Database,
     name: str,
     account_id: str,
     livemode: bool,
     credentials_encrypted: bytes | None = None,
 ) -> LinkResult:
     """Create the business, link the account, apply its pending events — one transaction."""
+    with db.transaction() as uow:
+        return create_linked_business(uow, name, account_id, livemode, credentials_encrypted)
+
+
+def create_linked_business(
+    uow: UnitOfWork,
+    name: str,
+    account_id: str,
+    livemode: bool,
+    credentials_encrypted: bytes | None = None,
+) -> LinkResult:
+    """`add_business` inside the caller's unit of work (which may add to it, e.g. a member)."""
     name = name.strip()
     if not name:
         raise ValueError("business name must not be empty")
     account_id = validate_account_id(account_id)
-    lock_account_routing(conn, account_id, exclusive=True)
-    if find_linked_account(conn, account_id, livemode) is not None:
+    uow.businesses.lock_routing(account_id, exclusive=True)
+    if uow.businesses.find_link(account_id, livemode) is not None:
         mode = "live" if livemode else "test"
         raise AccountAlreadyLinked(f"{account_id} is already linked to a business in {mode} mode")
-    business_id = conn.execute(
-        text("INSERT INTO businesses (name) VALUES (:n) RETURNING id"), {"n": name}
-    ).scalar_one()
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                text(
-                    "INSERT INTO stripe_connections (business_id, account_id, livemode, "
-                    "credentials_encrypted) VALUES (:b, :a, :m, :c)"
-                ),
-                {"b": business_id, "a": account_id, "m": livemode, "c": credentials_encrypted},
-            )
-    except IntegrityError as exc:  # a concurrent link of the same account won the race
-        raise AccountAlreadyLinked(f"{account_id} is already linked") from exc
-    applied = apply_pending_events(
-        conn, LinkedAccount(business_id, account_id, livemode, credentials_encrypted)
-    )
-    return LinkResult(business_id, applied)
+    business_id = uow.businesses.create(name)
+    if not uow.businesses.link(business_id, account_id, livemode, credentials_encrypted):
+        raise AccountAlreadyLinked(f"{account_id} is already linked")
+    link = LinkedAccount(business_id, account_id, livemode, credentials_encrypted)
+    return LinkResult(business_id, apply_pending_events(uow, link))
 
 
-def apply_pending_events(conn: Connection, account: LinkedAccount) -> int:
-    rows = conn.execute(
-        text(
-            "SELECT id, body FROM stripe_events WHERE account_id = :a AND livemode = :m "
-            "AND status = 'pending_link' FOR UPDATE"
-        ),
-        {"a": account.account_id, "m": account.livemode},
-    ).all()
-    if not rows:
+def apply_pending_events(uow: UnitOfWork, account: LinkedAccount) -> int:
+    pending = uow.events.pending_for(account.account_id, account.livemode)
+    if not pending:
         return 0
-    outcomes = apply_events(conn, account, [parse_event(r.body) for r in rows])
-    conn.execute(
-        text(
-            "UPDATE stripe_events e SET status = o.status, error = o.error, business_id = :b, "
-            "processed_at = now() FROM jsonb_to_recordset(CAST(:o AS jsonb)) "
-            "AS o(id text, status text, error text) WHERE e.id = o.id"
-        ),
-        {
-            "b": account.business_id,
-            "o": json.dumps(
-                [{"id": k, "status": v.status, "error": v.error} for k, v in outcomes.items()]
-            ),
-        },
+    outcomes = apply_events(uow, account, [parse_event(body) for _, body in pending])
+    uow.events.set_outcomes(
+        account.business_id, {k: (o.status, o.error) for k, o in outcomes.items()}
     )
     return sum(1 for o in outcomes.values() if o.status == "applied")
+
+
+def current_links(db: Database, account_id: str) -> list[LinkedAccount]:
+    """The account's current links (a deauthorized link is never acted upon)."""
+    with db.transaction() as uow:
+        return uow.businesses.links_of(account_id)
+
+
+def current_link(db: Database, account_id: str, test_mode: bool | None) -> LinkedAccount:
+    """The one current link of the account (in the given mode, if both are linked)."""
+    links = current_links(db, account_id)
+    if test_mode is not None:
+        links = [link for link in links if link.livemode is not test_mode]
+    if not links:
+        raise NotLinked(
+            f"{account_id} is not linked to a business; run `vaultra business add` first"
+        )
+    if len(links) > 1:
+        raise NotLinked(
+            f"{account_id} is linked in live and test mode; pass --test-mode or --live-mode"
+        )
+    return links[0]

@@ -4,16 +4,23 @@ A computation reads one consistent snapshot of the ledger (REPEATABLE READ) and 
 business's snapshot rows for that day and policy version in the same transaction, so a recompute of
 an unchanged ledger writes the same rows and a failed one leaves the previous ones.
 
-Bursts and redeliveries: each "data changed" message carries the id of a transaction that committed
-after its change (`vaultra.db.data_version`). Computations of one business are serialized by an
-advisory lock; a message whose transaction the latest computation for that day already saw is a
-no-op, and a message that finds a computation running asks to be retried — by then, that
-computation has usually seen its change, and the retry is a no-op too.
+Bursts and redeliveries (docs/ARCHITECTURE.md, "Bursts settle"): each "data changed" message
+carries the id of a transaction that committed after its change. In this order, and before any
+waiting:
+
+1. a message whose transaction the day's latest run already saw is a no-op;
+2. computations of one business are serialized by an advisory lock; a change to the *live day*
+   that finds the lock taken is acknowledged: the holder keeps the live day's run current — after
+   each computation, and again after releasing the lock, it checks the run against the ledger's
+   latest change (`ledger_versions`) and computes again while it is behind;
+3. any other message that finds the lock taken asks to be retried.
+
+So a burst ends in a handful of computations, and the business is idle a debounce and a
+computation after its last change.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -22,11 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, text
-
-from vaultra.db.data_version import read_snapshot, seen_in
-from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
-from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, MetricValue, compute_metrics
+from vaultra.db import locks
+from vaultra.db.unit_of_work import Database, Session, UnitOfWork
+from vaultra.domain.metrics.formulas import MetricSet, MetricValue, compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
 from vaultra.domain.numbers import json_value
 from vaultra.events.messages import MetricsComputed
@@ -36,40 +41,8 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["computed", "already_seen", "busy"]
 
-_TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtext('vaultra.metrics'), hashtext(:b))")
-_UNLOCK = text("SELECT pg_advisory_unlock(hashtext('vaultra.metrics'), hashtext(:b))")
-_LAST_RUN = text(
-    "SELECT read_snapshot, published_at FROM metric_runs "
-    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
-)
-# `published_at` is set with the run when it is to be announced, and cleared if the announcement
-# fails: a redelivered message then finds the run unannounced and announces it (an outbox of one).
-_SAVE_RUN = text(
-    """
-    INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot, notes,
-                             duration_ms, published_at, computed_at)
-    VALUES (:b, :d, :v, :currency, :snapshot, CAST(:notes AS jsonb), :ms,
-            CASE WHEN :announce THEN now() END, COALESCE(:at, now()))
-    ON CONFLICT (business_id, as_of, policy_version) DO UPDATE SET
-      currency = EXCLUDED.currency, read_snapshot = EXCLUDED.read_snapshot,
-      notes = EXCLUDED.notes, duration_ms = EXCLUDED.duration_ms,
-      published_at = EXCLUDED.published_at, computed_at = EXCLUDED.computed_at
-    """
-)
-_SET_PUBLISHED = text(
-    "UPDATE metric_runs SET published_at = CASE WHEN :done THEN now() END "
-    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
-)
-_DELETE_VALUES = text(
-    "DELETE FROM metric_snapshots WHERE business_id = :b AND as_of = :d AND policy_version = :v"
-)
-_INSERT_VALUES = text(
-    """
-    INSERT INTO metric_snapshots (business_id, as_of, policy_version, metric, value, computed_at)
-    SELECT :b, :d, :v, key, CASE WHEN jsonb_typeof(value) = 'null' THEN NULL ELSE value END, now()
-    FROM jsonb_each(CAST(:values AS jsonb))
-    """
-)
+# How often a caller that waits for a running computation asks for the lock again.
+LOCK_POLL_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -79,115 +52,26 @@ class MetricsRun:
     outcome: Outcome
     metrics: MetricSet | None = None
     announced: bool = True  # whether "metrics computed" went out for the latest run of this day
+    computations: int = 0  # how many computations this call made (the live day's included)
 
 
-def compute_metric_set(conn: Connection, business_id: uuid.UUID, as_of: date) -> MetricSet:
-    """The metric set from the ledger as `conn` sees it (read-only)."""
+def today_utc(clock: Callable[[], datetime]) -> date:
+    return clock().astimezone(UTC).date()
+
+
+def compute_metric_set(uow: UnitOfWork, business_id: uuid.UUID, as_of: date) -> MetricSet:
+    """The metric set from the ledger as the unit of work sees it (read-only)."""
     periods = Periods(as_of)
-    currency = resolve_currency(conn, business_id)
-    return compute_metrics(ledger_aggregates(conn, business_id, periods, currency), periods)
+    currency = uow.ledger.currency(business_id)
+    return compute_metrics(uow.ledger.aggregates(business_id, periods, currency), periods)
 
 
 def metrics_json(metrics: MetricSet) -> dict[str, Any]:
     return {key: json_value(value) for key, value in metrics.values.items()}
 
 
-def refresh_metrics(
-    engine: Engine,
-    business_id: uuid.UUID,
-    as_of: date,
-    *,
-    data_version: str | None = None,
-    publisher: Publisher | None = None,
-    debounce_s: float = 0.0,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> MetricsRun:
-    """Compute and save the metrics as of `as_of` unless the latest run already saw
-    `data_version`; publish "metrics computed" after a computation commits.
-
-    `debounce_s` waits, holding the business's lock, before reading: messages of a burst that
-    arrive meanwhile find the lock taken, are retried, and are then already seen.
-    """
-    key = {"b": str(business_id)}
-    with engine.connect() as conn:
-        locked = conn.execute(_TRY_LOCK, key).scalar_one()
-        conn.commit()
-        if not locked:
-            return MetricsRun(business_id, as_of, "busy")
-        try:
-            if debounce_s > 0:
-                time.sleep(debounce_s)
-            conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                run = _compute_and_save(
-                    conn, business_id, as_of, data_version, announce=publisher is not None
-                )
-            if publisher is not None and not run.announced:
-                _announce(conn, publisher, run, clock)
-        finally:
-            conn.execute(_UNLOCK, key)
-            conn.commit()
-    return run
-
-
-def _announce(
-    conn: Connection, publisher: Publisher, run: MetricsRun, clock: Callable[[], datetime]
-) -> None:
-    """Publish "metrics computed"; record whether it went out, so a redelivery can retry it."""
-    params = {"b": run.business_id, "d": run.as_of, "v": POLICY_VERSION}
-    try:
-        publisher.publish(
-            MetricsComputed(business_id=run.business_id, as_of=run.as_of, computed_at=clock())
-        )
-    except Exception:
-        with conn.begin():
-            conn.execute(_SET_PUBLISHED, {**params, "done": False})
-        raise
-    if run.outcome == "already_seen":  # a computed run was saved as announced already
-        with conn.begin():
-            conn.execute(_SET_PUBLISHED, {**params, "done": True})
-
-
-def _compute_and_save(
-    conn: Connection,
-    business_id: uuid.UUID,
-    as_of: date,
-    data_version: str | None,
-    *,
-    announce: bool,
-) -> MetricsRun:
-    params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
-    previous = conn.execute(_LAST_RUN, params).one_or_none()
-    if (
-        data_version is not None
-        and previous is not None
-        and seen_in(conn, data_version, previous.read_snapshot)
-    ):
-        return MetricsRun(
-            business_id, as_of, "already_seen", announced=previous.published_at is not None
-        )
-    snapshot = read_snapshot(conn)
-    started = time.perf_counter()
-    metrics = compute_metric_set(conn, business_id, as_of)
-    elapsed_ms = round((time.perf_counter() - started) * 1000)
-    save_metric_run(
-        conn,
-        business_id,
-        as_of,
-        metrics.values,
-        currency=metrics.currency,
-        notes=metrics.notes,
-        read_snapshot=snapshot,
-        duration_ms=elapsed_ms,
-        announce=announce,
-    )
-    log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
-    # Announced only once the message is out (`_announce`); the row says it will be.
-    return MetricsRun(business_id, as_of, "computed", metrics, announced=False)
-
-
-def save_metric_run(
-    conn: Connection,
+def save_metric_set(
+    uow: UnitOfWork,
     business_id: uuid.UUID,
     as_of: date,
     values: Mapping[str, MetricValue],
@@ -199,24 +83,19 @@ def save_metric_run(
     announce: bool = False,
     computed_at: datetime | None = None,
 ) -> None:
-    """Replace the day's run and snapshot rows under the current policy (`computed_at` defaults
-    to now; tests and benchmarks give a fixed one)."""
-    params = {"b": business_id, "d": as_of, "v": POLICY_VERSION}
-    conn.execute(
-        _SAVE_RUN,
-        {
-            **params,
-            "currency": currency,
-            "snapshot": read_snapshot,
-            "notes": json.dumps(dict(notes)),
-            "ms": duration_ms,
-            "announce": announce,
-            "at": computed_at,
-        },
+    """Replace the day's run and values under the current policy (`computed_at` defaults to now;
+    tests and benchmarks give a fixed one)."""
+    uow.metrics.save(
+        business_id,
+        as_of,
+        {key: json_value(value) for key, value in values.items()},
+        currency=currency,
+        notes=notes,
+        read_snapshot=read_snapshot,
+        duration_ms=duration_ms,
+        announce=announce,
+        computed_at=computed_at,
     )
-    conn.execute(_DELETE_VALUES, params)
-    values_json = {key: json_value(value) for key, value in values.items()}
-    conn.execute(_INSERT_VALUES, {**params, "values": json.dumps(values_json)})
 
 
 def month_ends_before(day: date, months: int) -> list[date]:
@@ -225,49 +104,207 @@ def month_ends_before(day: date, months: int) -> list[date]:
     return [last_day_of_month(add_months(first, -k)) for k in range(months, 0, -1)]
 
 
-def refresh_history(
-    engine: Engine,
-    business_id: uuid.UUID,
-    through: date,
-    *,
-    months: int = 12,
-    data_version: str | None = None,
-) -> list[MetricsRun]:
-    """Metrics as of each of the last `months` month ends: the trend a newly imported history
-    has at once (the daily refresh only adds days from now on). Busy days are left to the next
-    refresh."""
-    return [
-        refresh_metrics(engine, business_id, day, data_version=data_version)
-        for day in month_ends_before(through, months)
-    ]
+class Metrics:
+    """The metrics use cases, over one database and one publisher (None: nothing announced)."""
 
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher | None,
+        *,
+        debounce_s: float = 0.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._db = db
+        self._publisher = publisher
+        self._debounce_s = debounce_s
+        self._clock = clock
+        self._sleep = sleep
 
-def refresh_after_change(
-    engine: Engine,
-    business_id: uuid.UUID,
-    as_of: date,
-    *,
-    data_version: str | None,
-    imported_history: bool,
-    publisher: Publisher | None,
-    debounce_s: float = 0.0,
-) -> MetricsRun | None:
-    """What a "data changed" or "refresh requested" message asks for; None when the business is
-    gone or inactive (nothing to do). An imported history also gets its month-end trend."""
-    with engine.connect() as conn:
-        active = conn.execute(
-            text("SELECT active FROM businesses WHERE id = :b"), {"b": business_id}
-        ).scalar()
-    if not active:
-        return None
-    run = refresh_metrics(
-        engine,
-        business_id,
-        as_of,
-        data_version=data_version,
-        publisher=publisher,
-        debounce_s=debounce_s,
-    )
-    if run.outcome != "busy" and imported_history:
-        refresh_history(engine, business_id, as_of, data_version=data_version)
-    return run
+    # --- use cases -------------------------------------------------------------------------
+
+    def refresh(
+        self,
+        business_id: uuid.UUID,
+        as_of: date,
+        *,
+        data_version: str | None = None,
+        debounce: bool = False,
+        wait_s: float = 0.0,
+        on_wait: Callable[[], None] | None = None,
+    ) -> MetricsRun:
+        """Compute and save the metrics as of `as_of` unless the day's run already saw
+        `data_version`; announce "metrics computed" after each computation commits.
+
+        `debounce`: wait `debounce_s` while holding the business before reading, so the rest of a
+        burst arrives first. `wait_s`: how long to wait for a computation already running
+        (`on_wait` is called once when waiting starts); 0 answers "busy" at once.
+        """
+        seen = self._already_seen(business_id, as_of, data_version)
+        if seen is not None:
+            return seen
+        live = today_utc(self._clock)
+        run: MetricsRun | None = None
+        computations = 0
+        with self._db.session() as session:
+            while True:
+                waited = wait_s if run is None else 0.0
+                if not self._acquire(session, business_id, waited, on_wait):
+                    if run is not None:  # the holder that took over keeps the live day current
+                        break
+                    return MetricsRun(business_id, as_of, "busy")
+                try:
+                    if run is None:
+                        run = self._compute(session, business_id, as_of, data_version, debounce)
+                        computations += run.computations
+                    # Changes to the live day that found us busy were acknowledged on the promise
+                    # that the holder keeps its run current.
+                    while self._live_run_behind(session, business_id, live):
+                        computations += self._compute(
+                            session, business_id, live, None, debounce
+                        ).computations
+                finally:
+                    session.unlock(locks.METRICS, business_id)
+                # A change committed after the last check and acknowledged while we still held the
+                # lock is seen here, once the lock is free.
+                if not self._live_run_behind(session, business_id, live):
+                    break
+        return MetricsRun(
+            run.business_id, run.as_of, run.outcome, run.metrics, run.announced, computations
+        )
+
+    def coalesces(self, business_id: uuid.UUID, as_of: date) -> bool:
+        """Whether a change to `as_of` may be folded into a computation already running: only
+        the live day's, and only once it has a run the holder can keep current."""
+        if as_of != today_utc(self._clock):
+            return False
+        with self._db.snapshot() as uow:
+            return uow.metrics.state(business_id, as_of) is not None
+
+    def history(
+        self, business_id: uuid.UUID, through: date, *, months: int = 12
+    ) -> list[MetricsRun]:
+        """Metrics as of each of the last `months` month ends: the trend a newly imported
+        history has at once (the daily refresh only adds days from now on). Busy days are left
+        to the next refresh."""
+        return [self.refresh(business_id, day) for day in month_ends_before(through, months)]
+
+    def current_set(self, business_id: uuid.UUID, as_of: date) -> MetricSet:
+        """The metric set as of a day from the current ledger, saving nothing."""
+        with self._db.snapshot() as uow:
+            return compute_metric_set(uow, business_id, as_of)
+
+    def is_active(self, business_id: uuid.UUID) -> bool:
+        with self._db.transaction() as uow:
+            return uow.businesses.is_active(business_id)
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def _already_seen(
+        self, business_id: uuid.UUID, as_of: date, data_version: str | None
+    ) -> MetricsRun | None:
+        if data_version is None:
+            return None
+        with self._db.snapshot() as uow:
+            state = uow.metrics.state(business_id, as_of)
+            if state is None or not uow.sees(data_version, state.read_snapshot):
+                return None
+        run = MetricsRun(
+            business_id, as_of, "already_seen", announced=state.published_at is not None
+        )
+        if not run.announced and self._publisher is not None:
+            self._announce(business_id, as_of, newly_saved=False)
+        return run
+
+    def _acquire(
+        self,
+        session: Session,
+        business_id: uuid.UUID,
+        wait_s: float,
+        on_wait: Callable[[], None] | None,
+    ) -> bool:
+        if session.try_lock(locks.METRICS, business_id):
+            return True
+        if wait_s <= 0:
+            return False
+        if on_wait is not None:
+            on_wait()
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            self._sleep(LOCK_POLL_S)
+            if session.try_lock(locks.METRICS, business_id):
+                return True
+        return False
+
+    def _live_run_behind(self, session: Session, business_id: uuid.UUID, live: date) -> bool:
+        with session.transaction() as uow:
+            return uow.metrics.state(business_id, live) is not None and not uow.metrics.sees_ledger(
+                business_id, live
+            )
+
+    def _compute(
+        self,
+        session: Session,
+        business_id: uuid.UUID,
+        as_of: date,
+        data_version: str | None,
+        debounce: bool,
+    ) -> MetricsRun:
+        """One computation under the lock; a change seen meanwhile by another holder is not
+        computed again."""
+        if debounce and self._debounce_s > 0:
+            self._sleep(self._debounce_s)
+        announce = self._publisher is not None
+        with session.transaction(consistent=True) as uow:
+            state = uow.metrics.state(business_id, as_of)
+            if (
+                data_version is not None
+                and state is not None
+                and uow.sees(data_version, state.read_snapshot)
+            ):
+                seen = MetricsRun(
+                    business_id, as_of, "already_seen", announced=state.published_at is not None
+                )
+            else:
+                seen = None
+                snapshot = uow.read_snapshot()
+                started = time.perf_counter()
+                metrics = compute_metric_set(uow, business_id, as_of)
+                elapsed_ms = round((time.perf_counter() - started) * 1000)
+                save_metric_set(
+                    uow,
+                    business_id,
+                    as_of,
+                    metrics.values,
+                    currency=metrics.currency,
+                    notes=metrics.notes,
+                    read_snapshot=snapshot,
+                    duration_ms=elapsed_ms,
+                    announce=announce,
+                )
+        if seen is not None:
+            if not seen.announced and announce:
+                self._announce(business_id, as_of, newly_saved=False)
+            return seen
+        log.info("metrics of %s as of %s computed in %d ms", business_id, as_of, elapsed_ms)
+        if announce:
+            self._announce(business_id, as_of, newly_saved=True)
+        return MetricsRun(business_id, as_of, "computed", metrics, computations=1)
+
+    def _announce(self, business_id: uuid.UUID, as_of: date, *, newly_saved: bool) -> None:
+        """Publish "metrics computed"; record whether it went out, so a redelivery can retry.
+
+        A run saved with `announce` is already marked published; a failed publish unmarks it."""
+        assert self._publisher is not None
+        try:
+            self._publisher.publish(
+                MetricsComputed(business_id=business_id, as_of=as_of, computed_at=self._clock())
+            )
+        except Exception:
+            with self._db.transaction() as uow:
+                uow.metrics.set_published(business_id, as_of, False)
+            raise
+        if not newly_saved:
+            with self._db.transaction() as uow:
+                uow.metrics.set_published(business_id, as_of, True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import stripe
 
 from vaultra.config import Settings
-from vaultra.db import credentials
-from vaultra.db.connections import LinkedAccount
+from vaultra.db.businesses import LinkedAccount
+from vaultra.services import credentials
 from vaultra.stripe.client import build_client
 
 

@@ -1,11 +1,18 @@
 """Receive one Stripe webhook delivery: verify, store raw, normalize, publish.
 
-The HTTP status tells Stripe what to do next:
-- 400: not a genuine, recent Stripe delivery — nothing stored;
-- 200: stored (applied, pending a link, ignored, failed as malformed) or a duplicate — retrying
-  could not change anything;
-- 5xx (raised as an exception to the entry point): the database or the event bus failed — Stripe
-  retries, and the transaction left no partial rows.
+The rule: a correctly signed event is always recorded and answered 2xx — applied, pending a link,
+ignored, or failed with its reason. The HTTP status tells Stripe what to do next:
+- 400: not a genuine, recent Stripe delivery — nothing stored, nothing said about why beyond the
+  signature check's own reason;
+- 200: stored, whatever became of it, or a duplicate — retrying could not change anything;
+- 503 (`DatabaseUnavailable`, raised to the entry point): the database could not be reached or
+  could not finish — nothing was written, and Stripe's retry will find it back.
+
+Values PostgreSQL would refuse are caught before any SQL (`vaultra.stripe.events`,
+`vaultra.stripe.mapping`, `vaultra.db.row_checks`); should PostgreSQL refuse one anyway, the
+transaction rolls back whole and the event is recorded as failed in a new one. A failed publish
+after the commit is not the sender's problem: the event is stored, and the reconciliation tick
+recomputes the business within minutes.
 """
 
 from __future__ import annotations
@@ -16,15 +23,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, text
-
-from vaultra.db.connections import find_linked_account, lock_account_routing
-from vaultra.db.data_version import current_transaction_id
-from vaultra.db.prepared import run_prepared
+from vaultra.db.stripe_events import Body, Envelope
+from vaultra.db.unit_of_work import Database, UnitOfWork
+from vaultra.errors import DataRejected
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_events
-from vaultra.stripe.events import MalformedEvent, ParsedEvent, malformed_event_id, parse_event
+from vaultra.stripe.events import (
+    MalformedEvent,
+    ParsedEvent,
+    malformed_event_id,
+    parse_event,
+    storable_body,
+)
 from vaultra.stripe.signature import InvalidSignature, verify_signature
 
 log = logging.getLogger(__name__)
@@ -36,33 +47,24 @@ class WebhookResponse:
     body: dict[str, object] = field(default_factory=dict)
 
 
-_INSERT_EVENT = (
-    "INSERT INTO stripe_events (id, account_id, livemode, type, api_version, created, source, "
-    "body, status, error, business_id, processed_at, published_at) VALUES (:id, :account, "
-    ":livemode, :type, :api_version, to_timestamp(:created), 'webhook', :body, CAST(:status AS varchar), :error, "
-    ":business_id, CASE WHEN CAST(:status AS varchar) = 'pending_link' THEN NULL ELSE now() END, "
-    "CASE WHEN CAST(:status AS varchar) = 'applied' THEN now() END) ON CONFLICT (id) DO NOTHING RETURNING id"
-)
-_REDELIVERED = text(
-    "UPDATE stripe_events SET attempts = attempts + 1 WHERE id = :id "
-    "RETURNING status, business_id, published_at, account_id, livemode, type, "
-    "extract(epoch FROM created)::bigint AS created"
-)
-# `published_at` is set with the event, in its one transaction (one commit per delivery); a
-# publish that then fails clears it, so that Stripe's redelivery publishes again.
-_PUBLISH_FAILED = text("UPDATE stripe_events SET published_at = NULL WHERE id = :id")
+@dataclass(frozen=True)
+class _Stored:
+    status: str
+    business_id: uuid.UUID | None
+    publish: bool
+    version: str | None = None
 
 
 class WebhookReceiver:
     def __init__(
         self,
-        engine: Engine,
+        db: Database,
         publisher: Publisher,
         secrets: list[str],
         tolerance_s: int = 300,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._engine = engine
+        self._db = db
         self._publisher = publisher
         self._secrets = secrets
         self._tolerance_s = tolerance_s
@@ -74,29 +76,33 @@ class WebhookReceiver:
         except InvalidSignature as exc:
             return WebhookResponse(400, {"error": f"invalid Stripe-Signature: {exc}"})
 
+        kept = Body(*storable_body(body))
         try:
             event = parse_event(body)
         except MalformedEvent as exc:
-            self._store_malformed(body, str(exc))
-            return WebhookResponse(200, {"status": "failed", "error": str(exc)})
+            event_id = self._record_failed(body, None, kept, str(exc))
+            return WebhookResponse(200, {"id": event_id, "status": "failed", "error": str(exc)})
 
-        with self._engine.begin() as conn:
-            status, business_id, publish = self._store(conn, event, body)
-            # This transaction commits after the change: its id tells the consumer whether a
-            # computation has already seen it.
-            version = current_transaction_id(conn) if publish else None
-        if publish and business_id is not None:
-            self._publish(event, business_id, version)
-        return WebhookResponse(200, {"id": event.id, "status": status})
+        try:
+            with self._db.transaction() as uow:
+                stored = self._store(uow, event, kept)
+        except DataRejected as exc:
+            # A check let through a value PostgreSQL refuses: nothing of the event was written.
+            log.error(
+                "PostgreSQL refused event %s (%s): recorded as failed", event.id, exc.sqlstate
+            )
+            reason = f"refused by the database: {exc.reason}"
+            event_id = self._record_failed(body, _envelope(event), kept, reason)
+            return WebhookResponse(200, {"id": event_id, "status": "failed", "error": reason})
+        if stored.publish and stored.business_id is not None:
+            self._publish(event, stored.business_id, stored.version)
+        return WebhookResponse(200, {"id": event.id, "status": stored.status})
 
-    def _store(
-        self, conn: Connection, event: ParsedEvent, body: bytes
-    ) -> tuple[str, uuid.UUID | None, bool]:
-        """Returns (status, business, whether to publish), all in the caller's transaction."""
+    def _store(self, uow: UnitOfWork, event: ParsedEvent, body: Body) -> _Stored:
         account = None
         if event.account:
-            lock_account_routing(conn, event.account, exclusive=False)
-            account = find_linked_account(conn, event.account, event.livemode)
+            uow.businesses.lock_routing(event.account, exclusive=False)
+            account = uow.businesses.find_link(event.account, event.livemode)
         error = None
         if event.account is None:
             status, error = "ignored", "event has no `account`: only Connect events are routed"
@@ -104,42 +110,28 @@ class WebhookReceiver:
             status = "pending_link"
         else:
             status = "applied"  # refined below once the row is known to be new
-        inserted = run_prepared(
-            conn,
-            _INSERT_EVENT,
-            **{
-                "id": event.id,
-                "account": event.account,
-                "livemode": event.livemode,
-                "type": event.type,
-                "api_version": event.api_version,
-                "created": event.created,
-                "body": body.decode("utf-8"),
-                "status": status,
-                "error": error,
-                "business_id": account.business_id if account else None,
-            },
+        inserted = uow.events.insert_received(
+            _envelope(event),
+            body,
+            status=status,
+            error=error,
+            business_id=account.business_id if account else None,
         )
         if not inserted:
-            return self._redelivered(conn, event)
+            return self._redelivered(uow, event)
         if account is None:
-            return status, None, False
-        outcome = apply_events(conn, account, [event])[event.id]
+            return _Stored(status, None, False)
+        outcome = apply_events(uow, account, [event])[event.id]
         if outcome.status != "applied":
-            conn.execute(
-                text(
-                    "UPDATE stripe_events SET status = :s, error = :e, published_at = NULL "
-                    "WHERE id = :id"
-                ),
-                {"s": outcome.status, "e": outcome.error, "id": event.id},
-            )
-        return outcome.status, account.business_id, outcome.status == "applied"
+            uow.events.set_outcome(event.id, outcome.status, outcome.error)
+            return _Stored(outcome.status, account.business_id, False)
+        # This transaction commits after the change: its id tells a consumer whether a
+        # computation has already seen it.
+        return _Stored("applied", account.business_id, True, uow.transaction_id())
 
-    def _redelivered(
-        self, conn: Connection, event: ParsedEvent
-    ) -> tuple[str, uuid.UUID | None, bool]:
-        row = conn.execute(_REDELIVERED, {"id": event.id}).one()
-        if (row.type, row.created) != (event.type, event.created):
+    def _redelivered(self, uow: UnitOfWork, event: ParsedEvent) -> _Stored:
+        stored = uow.events.count_redelivery(event.id)
+        if (stored.type, stored.created) != (event.type, event.created):
             # Stripe redelivers the same event (only counters like `pending_webhooks` change); a
             # different type or time under a known id is a collision or a forgery. The first
             # event stays; say so, by ids only.
@@ -148,17 +140,15 @@ class WebhookReceiver:
                 event.id,
                 event.type,
                 event.created,
-                row.type,
-                row.created,
+                stored.type,
+                stored.created,
             )
         # Publish again only if the first delivery stored the data but its publish failed.
-        republish = row.status == "applied" and row.published_at is None
+        republish = stored.status == "applied" and stored.published_at is None
         if republish:
-            conn.execute(
-                text("UPDATE stripe_events SET published_at = now() WHERE id = :id"),
-                {"id": event.id},
-            )
-        return "duplicate", row.business_id, republish
+            uow.events.set_published(event.id, True)
+        version = uow.transaction_id() if republish else None
+        return _Stored("duplicate", stored.business_id, republish, version)
 
     def _publish(self, event: ParsedEvent, business_id: uuid.UUID, version: str | None) -> None:
         assert event.account is not None
@@ -173,23 +163,45 @@ class WebhookReceiver:
                     data_version=version,
                 )
             )
-        except Exception:
-            with self._engine.begin() as conn:
-                conn.execute(_PUBLISH_FAILED, {"id": event.id})
-            raise
-
-    def _store_malformed(self, body: bytes, error: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO stripe_events (id, source, body, status, error, processed_at) "
-                    "VALUES (:id, 'webhook', :body, 'failed', :error, now()) "
-                    "ON CONFLICT (id) DO UPDATE SET attempts = stripe_events.attempts + 1"
-                ),
-                {
-                    "id": malformed_event_id(body),
-                    "body": body.decode("utf-8", "replace").replace("\x00", "\\u0000"),
-                    "error": error,
-                },
+        except Exception as exc:
+            # Stored and committed: the reconciliation tick recomputes the business. The cleared
+            # flag lets a redelivery publish sooner.
+            log.warning(
+                "event %s stored; publishing its change failed (%s): reconciliation will catch up",
+                event.id,
+                type(exc).__name__,
             )
-        log.warning("stored a malformed Stripe event: %s", error)
+            with self._db.transaction() as uow:
+                uow.events.set_published(event.id, False)
+
+    def _record_failed(self, raw: bytes, envelope: Envelope | None, body: Body, error: str) -> str:
+        """Record a signed event that cannot be applied; returns the id it is stored under.
+
+        Without a usable envelope the event is kept under an id derived from its body (stable,
+        so a redelivery is a duplicate); should PostgreSQL refuse the envelope, the same; should
+        it refuse the body too, an empty body flagged as truncated stands for it."""
+        by_body = Envelope(malformed_event_id(raw))
+        attempts = [(by_body, body), (by_body, Body("", escaped=False, truncated=True))]
+        if envelope is not None:
+            attempts.insert(0, (envelope, body))
+        for attempt_envelope, attempt_body in attempts:
+            try:
+                with self._db.transaction() as uow:
+                    uow.events.insert_failed(attempt_envelope, attempt_body, error[:2000])
+            except DataRejected as exc:
+                log.error("a failed event was refused by PostgreSQL (%s); retrying", exc.sqlstate)
+                continue
+            log.warning("stored a failed Stripe event %s: %s", attempt_envelope.id, error[:200])
+            return attempt_envelope.id
+        raise AssertionError("PostgreSQL refused an empty failed event")
+
+
+def _envelope(event: ParsedEvent) -> Envelope:
+    return Envelope(
+        id=event.id,
+        account=event.account,
+        livemode=event.livemode,
+        type=event.type,
+        api_version=event.api_version,
+        created=event.created,
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+MAX_STORED_BODY = 1 << 20
 
 
 class MalformedEvent(ValueError):
@@ -26,6 +28,20 @@ class ParsedEvent:
 def malformed_event_id(body: bytes) -> str:
     """A stable id for a body that has none, so a redelivery of it is still a duplicate."""
     return "malformed_" + hashlib.sha256(body).hexdigest()[:40]
+
+
+class StoredBody(NamedTuple):
+    text: str
+    escaped: bool
+    truncated: bool
+
+
+def storable_body(body: bytes, limit: int = MAX_STORED_BODY) -> StoredBody:
+    """The body as PostgreSQL's `text` holds it: invalid UTF-8 and NUL escaped, long ones cut."""
+    truncated = len(body) > limit
+    raw = body[:limit]
+    text = raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+    return StoredBody(text, text.encode("utf-8") != raw, truncated)
 
 
 def parse_event(body: bytes | str) -> ParsedEvent:

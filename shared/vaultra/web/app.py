@@ -1,7 +1,8 @@
-"""The local stack in one ASGI app (`vaultra serve`): the Stripe webhook at POST /stripe/webhook.
+"""The local stack's HTTP surface in one ASGI app (`vaultra serve`): the Stripe webhook at
+POST /stripe/webhook, liveness at /healthz and readiness at /readyz.
 
 Later steps mount the REST API under /api/v1, MCP at /mcp and the dashboard at /. Production runs
-each surface as its own function or service; here they share one process and one engine.
+each surface as its own function or service; here they share one process and one runtime.
 """
 
 from __future__ import annotations
@@ -10,24 +11,16 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from vaultra.bootstrap import get_engine
-from vaultra.config import Settings
-from vaultra.events.publisher import build_publisher
-from vaultra.services.webhook import WebhookReceiver
+from vaultra.bootstrap import Runtime
+from vaultra.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    receiver = WebhookReceiver(
-        get_engine(settings),
-        build_publisher(settings),
-        settings.webhook_secrets(),
-        settings.stripe_webhook_tolerance_s,
-    )
+def create_app(runtime: Runtime) -> FastAPI:
+    receiver = runtime.webhook
     app = FastAPI(title="Vaultra (local)", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.post("/stripe/webhook", include_in_schema=False)
@@ -38,13 +31,19 @@ def create_app(settings: Settings) -> FastAPI:
             response = await run_in_threadpool(
                 receiver.receive, body, request.headers.get("stripe-signature")
             )
-        except SQLAlchemyError as exc:
-            log.error("database error while storing a Stripe event: %s", type(exc).__name__)
+        except DatabaseUnavailable as exc:
+            log.warning("webhook: %s; answering 503", exc)
             return JSONResponse({"error": "temporarily unable to store the event; retry"}, 503)
         return JSONResponse(response.body, response.status_code)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        report = runtime.health(ready=False)
+        return JSONResponse(report.body(), report.status_code)
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        report = runtime.health(ready=True)
+        return JSONResponse(report.body(), report.status_code)
 
     return app

@@ -8,16 +8,15 @@ from typing import Annotated
 
 import typer
 
-from vaultra.cli.app import app, business_app, console, fail, ready_engine
+from vaultra.cli.app import app, business_app, console, fail, ready_runtime
 from vaultra.cli.options import JsonOption
-from vaultra.config import get_settings
-from vaultra.db import credentials
+from vaultra.services.businesses import AccountAlreadyLinked, InvalidAccountId
 
 
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply database migrations (every other command does this on start, too)."""
-    ready_engine(get_settings())
+    ready_runtime()
     console.print("database is at the latest migration")
 
 
@@ -32,21 +31,16 @@ def business_add(
     as_json: JsonOption = False,
 ) -> None:
     """Create a business linked to a Stripe account; events already received for it apply now."""
-    from vaultra.services.businesses import AccountAlreadyLinked, InvalidAccountId, add_business
-
-    settings = get_settings()
-    engine = ready_engine(settings)
-    secret = None
+    runtime = ready_runtime()
+    key = None
     if restricted_key_stdin:
         key = sys.stdin.readline().strip()
         if not key:
             raise fail("--restricted-key-stdin given but standard input was empty")
-        secret = credentials.encrypt(settings, key)
     try:
-        with engine.begin() as conn:
-            result = add_business(
-                conn, name, stripe_account, livemode=not test_mode, credentials_encrypted=secret
-            )
+        result = runtime.add_business(
+            name, stripe_account, livemode=not test_mode, restricted_key=key
+        )
     except (AccountAlreadyLinked, InvalidAccountId, ValueError) as exc:
         raise fail(str(exc)) from None
     if as_json:

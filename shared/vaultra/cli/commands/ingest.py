@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vaultra.cli.app import app, console, err, fail, linked_account, ready_engine
+from vaultra.cli.app import app, console, err, fail, linked_account, ready_runtime
 from vaultra.cli.options import AccountArg, ModeOption
-from vaultra.config import get_settings
+from vaultra.services.backfill import RESOURCES, BackfillFailed
+from vaultra.services.stripe_access import NoStripeCredentials
 
 
 @app.command()
@@ -15,17 +16,8 @@ def backfill(
     test_mode: ModeOption = None,
 ) -> None:
     """Import an account's Stripe history (resumes an interrupted run)."""
-    from vaultra.events.publisher import build_publisher
-    from vaultra.services.backfill import RESOURCES, Backfill, BackfillFailed
-    from vaultra.services.stripe_access import NoStripeCredentials, client_for_account
-
-    settings = get_settings()
-    engine = ready_engine(settings)
-    link = linked_account(engine, account, test_mode)
-    try:
-        client = client_for_account(settings, link)
-    except NoStripeCredentials as exc:
-        raise fail(str(exc)) from None
+    runtime = ready_runtime()
+    link = linked_account(runtime, account, test_mode)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -47,9 +39,10 @@ def backfill(
                 description=f"backfill {account} · {window} · {resource}",
             )
 
-        job = Backfill(engine, client, link, build_publisher(settings), progress=progress)
         try:
-            report = job.run()
+            report = runtime.backfill(link, progress=progress).run()
+        except NoStripeCredentials as exc:
+            raise fail(str(exc)) from None
         except BackfillFailed as exc:
             raise fail(f"backfill stopped (run it again to resume): {exc}", 1) from None
     console.print(

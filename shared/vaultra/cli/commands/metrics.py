@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import json
 
-from vaultra.cli.app import app, console, linked_account, ready_engine
-from vaultra.cli.options import AccountArg, AsOfOption, JsonOption, ModeOption, parse_as_of
-from vaultra.config import get_settings
+from vaultra.cli.app import app, console, linked_account, ready_runtime
+from vaultra.cli.options import (
+    DEFAULT_WAIT_S,
+    AccountArg,
+    AsOfOption,
+    JsonOption,
+    ModeOption,
+    WaitOption,
+    parse_as_of,
+)
+from vaultra.cli.refresh import refresh_waiting
+from vaultra.cli.render.metrics import print_metrics
+from vaultra.services.metrics import metrics_json
 
 
 @app.command()
@@ -15,23 +25,14 @@ def metrics(
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     test_mode: ModeOption = None,
+    wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
     """Compute every metric as of a day from the current ledger, save it and print it."""
-    from vaultra.cli.render.metrics import print_metrics
-    from vaultra.events.publisher import build_publisher
-    from vaultra.services.metrics import compute_metric_set, metrics_json, refresh_metrics
-
     day = parse_as_of(as_of)
-    settings = get_settings()
-    engine = ready_engine(settings)
-    link = linked_account(engine, account, test_mode)
-    run = refresh_metrics(engine, link.business_id, day, publisher=build_publisher(settings))
-    result = run.metrics
-    if result is None:  # another computation holds the business: read without saving
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                result = compute_metric_set(conn, link.business_id, day)
+    runtime = ready_runtime()
+    link = linked_account(runtime, account, test_mode)
+    result = refresh_waiting(runtime, link, day, wait).metrics
+    assert result is not None  # no data version was given: the command always computes
     if as_json:
         payload = {
             "account": account,

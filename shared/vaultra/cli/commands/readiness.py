@@ -4,32 +4,49 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from vaultra.cli.app import app, console, fail, linked_account, ready_engine
-from vaultra.cli.options import AccountArg, AsOfOption, JsonOption, ModeOption, parse_as_of
-from vaultra.config import Settings, get_settings
-from vaultra.db.connections import LinkedAccount
+from vaultra.bootstrap import Runtime
+from vaultra.cli.app import app, console, fail, linked_account, ready_runtime
+from vaultra.cli.options import (
+    DEFAULT_WAIT_S,
+    AccountArg,
+    AsOfOption,
+    JsonOption,
+    ModeOption,
+    WaitOption,
+    parse_as_of,
+)
+from vaultra.cli.refresh import refresh_waiting
+from vaultra.cli.render.readiness import (
+    print_recommendations,
+    print_score,
+    print_whatif,
+    recommendations_json,
+    score_json,
+    whatif_json,
+)
+from vaultra.domain.readiness import simulate
+from vaultra.domain.scoring.whatif import WhatIfError, parse_change
+from vaultra.services.businesses import LinkedAccount
+from vaultra.services.readiness import (
+    Scored,
+    Status,
+    UnknownRecommendation,
+    assess_metrics,
+    this_week,
+)
 
-if TYPE_CHECKING:
-    from vaultra.services.readiness import Scored
 
-
-def score_day(settings: Settings, engine: Engine, link: LinkedAccount, day: date) -> Scored:
+def score_day(runtime: Runtime, link: LinkedAccount, day: date, wait_s: float) -> Scored:
     """Compute and save the day's metrics, then score them: what `score` and `recommendations`
     show is what the function would have stored."""
-    from vaultra.events.publisher import build_publisher
-    from vaultra.services.metrics import refresh_metrics
-    from vaultra.services.readiness import score_business
-
-    run = refresh_metrics(engine, link.business_id, day, publisher=build_publisher(settings))
-    scored = score_business(engine, link.business_id, day)
-    if scored is None:
-        outcome = "busy" if run.outcome == "busy" else "missing"
-        raise fail(f"no metrics to score for {link.account_id} as of {day} ({outcome}); retry")
+    refresh_waiting(runtime, link, day, wait_s)
+    scored = runtime.readiness.score(link.business_id, day)
+    if scored is None:  # the business was deleted meanwhile
+        raise fail(f"no metrics to score for {link.account_id} as of {day}")
     return scored
 
 
@@ -39,15 +56,13 @@ def score(
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     test_mode: ModeOption = None,
+    wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
     """Score funding readiness as of a day: components, top factors and lender fit; saved."""
-    from vaultra.cli.render.readiness import print_score, score_json
-
     day = parse_as_of(as_of)
-    settings = get_settings()
-    engine = ready_engine(settings)
-    link = linked_account(engine, account, test_mode)
-    scored = score_day(settings, engine, link, day)
+    runtime = ready_runtime()
+    link = linked_account(runtime, account, test_mode)
+    scored = score_day(runtime, link, day, wait)
     if as_json:
         print(json.dumps(score_json(account, day, scored.assessment), indent=2))
     else:
@@ -70,15 +85,10 @@ def whatif(
     test_mode: ModeOption = None,
 ) -> None:
     """Simulate changed metrics: the score and lender fit they would give. Saves nothing."""
-    from vaultra.cli.render.readiness import print_whatif, whatif_json
-    from vaultra.domain.readiness import simulate
-    from vaultra.domain.scoring.whatif import WhatIfError, parse_change
-    from vaultra.services.readiness import assess_metrics, current_metrics
-
     day = parse_as_of(as_of)
-    engine = ready_engine(get_settings())
-    link = linked_account(engine, account, test_mode)
-    stored = current_metrics(engine, link.business_id, day)
+    runtime = ready_runtime()
+    link = linked_account(runtime, account, test_mode)
+    stored = runtime.readiness.current_metrics(link.business_id, day)
     try:
         parsed = [parse_change(text, stored.currency) for text in changes]
         before = assess_metrics(stored, day)
@@ -100,22 +110,13 @@ def recommendations(
     done: Annotated[list[str] | None, typer.Option("--done", help="Mark KEY done.")] = None,
     dismiss: Annotated[list[str] | None, typer.Option("--dismiss", help="Dismiss KEY.")] = None,
     reopen: Annotated[list[str] | None, typer.Option("--reopen", help="Reopen KEY.")] = None,
+    wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
     """What to do, ranked by expected score gain per effort; ★ marks this week's three."""
-    from vaultra.cli.render.readiness import print_recommendations, recommendations_json
-    from vaultra.services.readiness import (
-        Status,
-        UnknownRecommendation,
-        recommendation_statuses,
-        set_recommendation_status,
-        this_week,
-    )
-
     day = parse_as_of(as_of)
-    settings = get_settings()
-    engine = ready_engine(settings)
-    link = linked_account(engine, account, test_mode)
-    scored = score_day(settings, engine, link, day)
+    runtime = ready_runtime()
+    link = linked_account(runtime, account, test_mode)
+    scored = score_day(runtime, link, day, wait)
     marks: list[tuple[str, Status]] = [
         *((k, "done") for k in done or []),
         *((k, "dismissed") for k in dismiss or []),
@@ -123,11 +124,10 @@ def recommendations(
     ]
     for key, status in marks:
         try:
-            set_recommendation_status(engine, link.business_id, key, status)
+            runtime.readiness.set_status(link.business_id, key, status)
         except UnknownRecommendation as exc:
             raise fail(str(exc)) from None
-    with engine.connect() as conn:
-        statuses = recommendation_statuses(conn, link.business_id)
+    statuses = runtime.readiness.statuses(link.business_id)
     plan = {r.key for r in this_week(scored.recommendations, statuses)}
     if as_json:
         payload = recommendations_json(scored.recommendations, statuses, plan)

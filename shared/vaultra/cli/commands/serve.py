@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vaultra.cli.app import app, console, ready_engine
+from vaultra.cli.app import app, console
 from vaultra.config import get_settings
 
 
@@ -16,26 +16,31 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
     """Run the local stack in one process: the webhook, and the Pub/Sub-triggered functions
-    (metrics, score) on a local bus — the same handlers as in the cloud."""
+    (metrics, score, reconciliation) on a local bus — the same handlers as in the cloud."""
     import uvicorn
 
+    from vaultra.bootstrap import get_runtime
+    from vaultra.local_stack import LocalStack
     from vaultra.web.app import create_app
 
     settings = get_settings()
-    ready_engine(settings)
-    bus = None
+    stack = None
     if settings.event_bus == "local":
-        from vaultra.events.local_bus import LocalBus, use_local_bus
-        from vaultra.events.publisher import topic_names_from_settings
-        from vaultra.local_functions import subscribe_functions
-
-        names = topic_names_from_settings(settings)
-        bus = use_local_bus(LocalBus(synchronous=False, topic_names=names))
-        subscribed = subscribe_functions(bus, names)
-        console.print(f"Local bus: {len(subscribed)} Pub/Sub subscriptions of functions/")
-    console.print(f"Vaultra on http://{host}:{port} — Stripe webhook at POST /stripe/webhook")
+        stack = LocalStack(settings).start()
+        runtime = stack.runtime
+        console.print(
+            f"Local bus: {len(stack.subscriptions)} subscriptions of the functions; "
+            f"reconciliation every {settings.reconcile_interval_s:g} s"
+        )
+    else:
+        runtime = get_runtime()
+    runtime.migrate()
+    console.print(
+        f"Vaultra on http://{host}:{port} — Stripe webhook at POST /stripe/webhook, "
+        "health at /healthz and /readyz"
+    )
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
     finally:
-        if bus is not None:
-            bus.close()
+        if stack is not None:
+            stack.stop()

@@ -30,11 +30,14 @@ def _local_key(home: Path) -> bytes:
 
 
 def fernet(settings: Settings) -> Fernet:
-    key = (
-        settings.credentials_key.get_secret_value().encode()
-        if settings.credentials_key is not None
-        else _local_key(settings.vaultra_home)
-    )
+    if settings.credentials_key is not None:
+        key = settings.credentials_key.get_secret_value().encode()
+    elif settings.deployed:
+        # A key made here would exist on this instance only: what it encrypts could not be read
+        # anywhere else, nor after a restart.
+        raise CredentialsKeyError("VAULTRA_CREDENTIALS_KEY must be set in a deployed runtime")
+    else:
+        key = _local_key(settings.vaultra_home)
     try:
         return Fernet(key)
     except ValueError as exc:

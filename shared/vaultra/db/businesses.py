@@ -1,0 +1,111 @@
+"""Businesses and their Stripe connections (`businesses`, `stripe_connections`).
+
+A connection links one Stripe account, in one mode, to one business. A deauthorized connection is
+history: it routes no events and is never acted upon.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from vaultra.db import locks
+from vaultra.db.locks import Locks
+from vaultra.db.prepared import run_prepared
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    business_id: uuid.UUID
+    account_id: str
+    livemode: bool
+    credentials_encrypted: bytes | None = None
+
+
+_FIND_LINKED = (
+    "SELECT business_id, account_id, livemode, credentials_encrypted FROM stripe_connections "
+    "WHERE account_id = :a AND livemode = :m AND deauthorized_at IS NULL"
+)
+_LINKS_OF = text(
+    "SELECT business_id, account_id, livemode, credentials_encrypted FROM stripe_connections "
+    "WHERE account_id = :a AND deauthorized_at IS NULL ORDER BY livemode"
+)
+_CREATE = text("INSERT INTO businesses (name) VALUES (:n) RETURNING id")
+_LINK = text(
+    "INSERT INTO stripe_connections (business_id, account_id, livemode, credentials_encrypted) "
+    "VALUES (:b, :a, :m, :c)"
+)
+_DEAUTHORIZE = text(
+    "UPDATE stripe_connections SET deauthorized_at = to_timestamp(:t) "
+    "WHERE account_id = :a AND livemode = :m AND deauthorized_at IS NULL"
+)
+_ACTIVE = text("SELECT active FROM businesses WHERE id = :b")
+_ACTIVE_LINKED = text(
+    "SELECT b.id FROM businesses b "
+    "JOIN stripe_connections c ON c.business_id = b.id AND c.deauthorized_at IS NULL "
+    "WHERE b.active ORDER BY b.id"
+)
+
+
+class Businesses:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._locks = Locks(conn)
+
+    def find_link(self, account_id: str, livemode: bool) -> LinkedAccount | None:
+        """The live link of (account, mode); prepared, as every webhook delivery asks it."""
+        rows = run_prepared(self._conn, _FIND_LINKED, a=account_id, m=livemode)
+        if not rows:
+            return None
+        business_id, account, mode, secret = rows[0]
+        return LinkedAccount(uuid.UUID(str(business_id)), account, mode, secret)
+
+    def links_of(self, account_id: str) -> list[LinkedAccount]:
+        """The account's current links, test mode first (at most one per mode)."""
+        rows = self._conn.execute(_LINKS_OF, {"a": account_id}).all()
+        return [LinkedAccount(*r) for r in rows]
+
+    def create(self, name: str) -> uuid.UUID:
+        business_id: uuid.UUID = self._conn.execute(_CREATE, {"n": name}).scalar_one()
+        return business_id
+
+    def link(
+        self,
+        business_id: uuid.UUID,
+        account_id: str,
+        livemode: bool,
+        credentials_encrypted: bytes | None,
+    ) -> bool:
+        """Link the account; False when a concurrent link of the same account won the race."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    _LINK,
+                    {"b": business_id, "a": account_id, "m": livemode, "c": credentials_encrypted},
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def mark_deauthorized(self, account_id: str, livemode: bool, at_unix: int) -> None:
+        self._conn.execute(_DEAUTHORIZE, {"a": account_id, "m": livemode, "t": at_unix})
+
+    def lock_routing(self, account_id: str, *, exclusive: bool) -> None:
+        """Serialize linking an account with routing its events, for this transaction.
+
+        A delivery takes the lock shared before it looks the account up; linking takes it
+        exclusive before it creates the link and applies pending events. So an event is either
+        seen pending by the link, or sees the link itself — never stored pending after the link
+        has looked.
+        """
+        self._locks.hold_for_transaction(locks.ACCOUNT_ROUTING, account_id, shared=not exclusive)
+
+    def is_active(self, business_id: uuid.UUID) -> bool:
+        return bool(self._conn.execute(_ACTIVE, {"b": business_id}).scalar())
+
+    def active_linked(self) -> list[uuid.UUID]:
+        """Every active business with a current Stripe connection."""
+        return list(self._conn.execute(_ACTIVE_LINKED).scalars())

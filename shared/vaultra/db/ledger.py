@@ -1,0 +1,57 @@
+"""The normalized ledger of a business: set-based writes, the rebuild of old subscription history,
+the metric aggregates, and the version that says when it last changed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
+from vaultra.db.subscription_history import rebuild_subscription_history
+from vaultra.domain.metrics.aggregates import Aggregates
+from vaultra.domain.metrics.periods import Periods
+
+# The last statement of a changing write, so the row's lock is held only until the commit that
+# follows. The stored id is then the last committer's (see `LedgerVersion`).
+_TOUCH_VERSION = text(
+    "INSERT INTO ledger_versions (business_id, changed_xid, changed_at) "
+    "VALUES (:b, pg_current_xact_id()::text, now()) ON CONFLICT (business_id) DO UPDATE SET "
+    "changed_xid = EXCLUDED.changed_xid, changed_at = EXCLUDED.changed_at"
+)
+_VERSION = text("SELECT changed_xid FROM ledger_versions WHERE business_id = :b")
+
+
+class Ledger:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def write(self, business_id: uuid.UUID, livemode: bool, batch: Batch) -> int:
+        """Upsert the batch; returns how many rows it inserted or changed. A write that changed
+        anything records this transaction as the ledger's latest change."""
+        changed = write_batch(self._conn, business_id, livemode, batch)
+        if changed:
+            self._conn.execute(_TOUCH_VERSION, {"b": business_id})
+        return changed
+
+    def rebuild_subscription_history(self, business_id: uuid.UUID, horizon: datetime) -> int:
+        rebuilt = rebuild_subscription_history(self._conn, business_id, horizon)
+        if rebuilt:
+            self._conn.execute(_TOUCH_VERSION, {"b": business_id})
+        return rebuilt
+
+    def version(self, business_id: uuid.UUID) -> str | None:
+        """The id of the last transaction that changed the ledger, None if none ever did."""
+        value = self._conn.execute(_VERSION, {"b": business_id}).scalar()
+        return str(value) if value is not None else None
+
+    def currency(self, business_id: uuid.UUID) -> str | None:
+        return resolve_currency(self._conn, business_id)
+
+    def aggregates(
+        self, business_id: uuid.UUID, periods: Periods, currency: str | None
+    ) -> Aggregates:
+        """Every aggregate the metrics need (read in one REPEATABLE READ snapshot)."""
+        return ledger_aggregates(self._conn, business_id, periods, currency)

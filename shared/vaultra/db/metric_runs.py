@@ -1,0 +1,142 @@
+"""Metric runs and their values (`metric_runs`, `metric_snapshots`), keyed by business, day and
+metric policy version. A run replaces the day's values of its version; other versions stay.
+
+`read_snapshot` is the PostgreSQL snapshot a run read: whether it saw a change is answered by
+`pg_visible_in_snapshot` (see `vaultra.db.unit_of_work.UnitOfWork.sees`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+_LATEST = text(
+    "SELECT read_snapshot, published_at, computed_at FROM metric_runs "
+    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+# `published_at` is set with the run when it is to be announced, and cleared if the announcement
+# fails: a redelivered message then finds the run unannounced and announces it (an outbox of one).
+_SAVE = text(
+    """
+    INSERT INTO metric_runs (business_id, as_of, policy_version, currency, read_snapshot, notes,
+                             duration_ms, published_at, computed_at)
+    VALUES (:b, :d, :v, :currency, :snapshot, CAST(:notes AS jsonb), :ms,
+            CASE WHEN :announce THEN now() END, COALESCE(:at, now()))
+    ON CONFLICT (business_id, as_of, policy_version) DO UPDATE SET
+      currency = EXCLUDED.currency, read_snapshot = EXCLUDED.read_snapshot,
+      notes = EXCLUDED.notes, duration_ms = EXCLUDED.duration_ms,
+      published_at = EXCLUDED.published_at, computed_at = EXCLUDED.computed_at
+    """
+)
+_SET_PUBLISHED = text(
+    "UPDATE metric_runs SET published_at = CASE WHEN :done THEN now() END "
+    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+_DELETE_VALUES = text(
+    "DELETE FROM metric_snapshots WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+_INSERT_VALUES = text(
+    """
+    INSERT INTO metric_snapshots (business_id, as_of, policy_version, metric, value, computed_at)
+    SELECT :b, :d, :v, key, CASE WHEN jsonb_typeof(value) = 'null' THEN NULL ELSE value END, now()
+    FROM jsonb_each(CAST(:values AS jsonb))
+    """
+)
+_RUN = text(
+    "SELECT currency, notes, computed_at FROM metric_runs "
+    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+_VALUES = text(
+    "SELECT metric, value FROM metric_snapshots "
+    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+)
+# Whether the day's run saw the ledger's latest change (true when the ledger never changed).
+_SEES_LEDGER = text(
+    "SELECT coalesce(pg_visible_in_snapshot(CAST(v.changed_xid AS xid8), "
+    "CAST(r.read_snapshot AS pg_snapshot)), true) "
+    "FROM metric_runs r LEFT JOIN ledger_versions v ON v.business_id = r.business_id "
+    "WHERE r.business_id = :b AND r.as_of = :d AND r.policy_version = :v"
+)
+
+
+@dataclass(frozen=True)
+class RunState:
+    read_snapshot: str
+    published_at: datetime | None
+    computed_at: datetime
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A saved run's values as stored (JSON), with its notes, currency and time."""
+
+    values: dict[str, Any]
+    notes: dict[str, str]
+    currency: str | None
+    computed_at: datetime
+
+
+class MetricRuns:
+    def __init__(self, conn: Connection, policy_version: str) -> None:
+        self._conn = conn
+        self._version = policy_version
+
+    def _key(self, business_id: uuid.UUID, as_of: date) -> dict[str, Any]:
+        return {"b": business_id, "d": as_of, "v": self._version}
+
+    def state(self, business_id: uuid.UUID, as_of: date) -> RunState | None:
+        row = self._conn.execute(_LATEST, self._key(business_id, as_of)).one_or_none()
+        if row is None:
+            return None
+        return RunState(row.read_snapshot, row.published_at, row.computed_at)
+
+    def sees_ledger(self, business_id: uuid.UUID, as_of: date) -> bool:
+        """Whether the day's run read the ledger's latest change (False: no run, or stale)."""
+        return bool(self._conn.execute(_SEES_LEDGER, self._key(business_id, as_of)).scalar())
+
+    def save(
+        self,
+        business_id: uuid.UUID,
+        as_of: date,
+        values_json: Mapping[str, Any],
+        *,
+        currency: str | None,
+        notes: Mapping[str, str],
+        read_snapshot: str,
+        duration_ms: int,
+        announce: bool = False,
+        computed_at: datetime | None = None,
+    ) -> None:
+        """Replace the day's run and values (`computed_at` defaults to now)."""
+        key = self._key(business_id, as_of)
+        self._conn.execute(
+            _SAVE,
+            {
+                **key,
+                "currency": currency,
+                "snapshot": read_snapshot,
+                "notes": json.dumps(dict(notes)),
+                "ms": duration_ms,
+                "announce": announce,
+                "at": computed_at,
+            },
+        )
+        self._conn.execute(_DELETE_VALUES, key)
+        self._conn.execute(_INSERT_VALUES, {**key, "values": json.dumps(dict(values_json))})
+
+    def set_published(self, business_id: uuid.UUID, as_of: date, published: bool) -> None:
+        self._conn.execute(_SET_PUBLISHED, {**self._key(business_id, as_of), "done": published})
+
+    def load(self, business_id: uuid.UUID, as_of: date) -> SavedRun | None:
+        key = self._key(business_id, as_of)
+        run = self._conn.execute(_RUN, key).one_or_none()
+        if run is None:
+            return None
+        values = {row.metric: row.value for row in self._conn.execute(_VALUES, key)}
+        return SavedRun(values, dict(run.notes), run.currency, run.computed_at)

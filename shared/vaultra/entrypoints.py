@@ -1,0 +1,137 @@
+"""The one wrapper every Cloud Function goes through: decode → dispatch → acknowledge or raise.
+
+Each `functions/<name>/main.py` is a single line that names its function here. At import (an
+instance starting) the wrapper refuses to start when a deployed runtime lacks a setting it needs;
+per message it decodes, dispatches to the handler of `vaultra.handlers.FUNCTIONS`, and maps the
+outcome to Pub/Sub's two answers: return (acknowledge) or raise (deliver again).
+
+- An undecodable message is acknowledged: retrying cannot fix it.
+- `Retry` and `DatabaseUnavailable` raise, logged in one line (no traceback): they are expected.
+- Anything else raises with its traceback: a bug, retried until it dead-letters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import functions_framework
+from cloudevents.http import CloudEvent
+from flask import Request
+
+from vaultra.bootstrap import get_runtime
+from vaultra.config import check_deployment, get_settings
+from vaultra.errors import DatabaseUnavailable
+from vaultra.events.cloudevent import decode_cloud_event_as_one_of, read_dead_letter
+from vaultra.events.messages import InvalidMessage
+from vaultra.handlers import (
+    DEAD_LETTER_NEEDS,
+    DEAD_LETTERS,
+    FUNCTIONS,
+    WEBHOOK,
+    WEBHOOK_NEEDS,
+    Retry,
+    dead_letter,
+)
+from vaultra.health import HEALTH_PATHS
+from vaultra.logs import configure_logging
+
+log = logging.getLogger("vaultra.functions")
+
+CloudEventHandler = Callable[[CloudEvent], None]
+
+
+def _named(name: str, handler: CloudEventHandler) -> CloudEventHandler:
+    handler.__name__ = handler.__qualname__ = name
+    # functions-framework registers a function's signature type under its __name__.
+    wrapped: CloudEventHandler = functions_framework.cloud_event(handler)
+    return wrapped
+
+
+def cloud_event_handler(name: str) -> CloudEventHandler:
+    """The handler of Pub/Sub-triggered function `name` (no start-up check: the local stack)."""
+    function = FUNCTIONS[name]
+    function_log = logging.getLogger(f"vaultra.functions.{name}")
+
+    def handle(cloud_event: CloudEvent) -> None:
+        configure_logging()
+        try:
+            received = decode_cloud_event_as_one_of(cloud_event, function.messages)
+        except InvalidMessage as exc:
+            function_log.error("acknowledging an undecodable message: %s", exc)
+            return
+        try:
+            function.handle(get_runtime(), received)
+        except (Retry, DatabaseUnavailable) as exc:
+            function_log.warning("message %s will be retried: %s", received.message_id, exc)
+            raise
+
+    return _named(name, handle)
+
+
+def cloud_event_function(name: str) -> CloudEventHandler:
+    """What `functions/<name>/main.py` exports: the handler, after the deployment check."""
+    check_deployment(get_settings(), FUNCTIONS[name].needs, name)
+    return cloud_event_handler(name)
+
+
+def dead_letter_handler() -> CloudEventHandler:
+    """The handler every dead-letter topic triggers: record the letter, by ids only."""
+
+    def handle(cloud_event: CloudEvent) -> None:
+        configure_logging()
+        dead_letter(get_runtime(), read_dead_letter(cloud_event))
+
+    return _named(DEAD_LETTERS, handle)
+
+
+def dead_letter_function() -> CloudEventHandler:
+    check_deployment(get_settings(), DEAD_LETTER_NEEDS, DEAD_LETTERS)
+    return dead_letter_handler()
+
+
+# --- HTTP: the Stripe webhook -------------------------------------------------------------------
+
+# Stripe's event payloads are a few kilobytes, rarely tens; a body beyond this is refused unread.
+MAX_WEBHOOK_BODY = 1 << 20
+
+
+def _json(body: dict[str, Any], status: int) -> tuple[str, int, dict[str, str]]:
+    return json.dumps(body), status, {"Content-Type": "application/json"}
+
+
+def webhook_handler() -> Callable[[Request], tuple[str, int, dict[str, str]]]:
+    """The Stripe webhook over HTTP (no start-up check): health probes on GET, events on POST."""
+
+    def handle(request: Request) -> tuple[str, int, dict[str, str]]:
+        configure_logging()
+        runtime = get_runtime()
+        if request.method == "GET" and request.path.rstrip("/").endswith(HEALTH_PATHS):
+            report = runtime.health(ready=request.path.rstrip("/").endswith("/readyz"))
+            return _json(report.body(), report.status_code)
+        if request.method != "POST":
+            return _json({"error": "use POST"}, 405)
+        length = request.content_length
+        if length is not None and length > MAX_WEBHOOK_BODY:
+            return _json({"error": "body too large"}, 413)
+        body = request.stream.read(MAX_WEBHOOK_BODY + 1)
+        if len(body) > MAX_WEBHOOK_BODY:
+            return _json({"error": "body too large"}, 413)
+        try:
+            response = runtime.webhook.receive(body, request.headers.get("Stripe-Signature"))
+        except DatabaseUnavailable as exc:
+            log.warning("webhook: %s; answering 503", exc)
+            return _json({"error": "temporarily unable to store the event; retry"}, 503)
+        return _json(response.body, response.status_code)
+
+    handle.__name__ = handle.__qualname__ = WEBHOOK
+    functions_framework.http(handle)  # registers the signature type; returns a plain wrapper
+    return handle
+
+
+def webhook_function() -> Callable[[Request], tuple[str, int, dict[str, str]]]:
+    """What `functions/stripe_webhook/main.py` exports, after the deployment check."""
+    check_deployment(get_settings(), WEBHOOK_NEEDS, WEBHOOK)
+    return webhook_handler()

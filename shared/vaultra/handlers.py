@@ -1,0 +1,186 @@
+"""What each Pub/Sub message asks of the runtime, and which function it triggers.
+
+A handler takes a decoded message and returns to acknowledge it, or raises to have Pub/Sub
+deliver it again. `FUNCTIONS` is the map the entry points (`vaultra.entrypoints`), the local stack
+and the deployment share: function name → the messages that trigger it, its handler and the
+settings it needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from vaultra.bootstrap import Runtime
+from vaultra.config import Requirement
+from vaultra.events.cloudevent import DeadLetter, ReceivedMessage
+from vaultra.events.messages import (
+    BackfillRequested,
+    DailyRefresh,
+    Message,
+    MetricsComputed,
+    MetricsRefreshRequested,
+    ReconcileTick,
+    StripeDataChanged,
+)
+from vaultra.services.backfill import BackfillFailed
+from vaultra.services.stripe_access import NoStripeCredentials
+
+log = logging.getLogger("vaultra.handlers")
+
+Handler = Callable[[Runtime, ReceivedMessage[Any]], None]
+
+
+class Retry(RuntimeError):
+    """The message cannot be handled now; Pub/Sub should deliver it again later."""
+
+
+def compute_metrics(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """ "Stripe data changed" (as of today) or a refresh request (as of its day)."""
+    message = received.message
+    assert isinstance(message, StripeDataChanged | MetricsRefreshRequested)
+    metrics = runtime.metrics
+    if not metrics.is_active(message.business_id):
+        log.warning("acknowledging metrics for a business that is gone or inactive")
+        return
+    live = isinstance(message, StripeDataChanged)
+    as_of = (
+        runtime.clock().astimezone(UTC).date()
+        if isinstance(message, StripeDataChanged)
+        else message.as_of
+    )
+    run = metrics.refresh(
+        message.business_id,
+        as_of,
+        data_version=message.data_version,
+        # Only live changes come in bursts; a refresh request is one message per business.
+        debounce=live,
+    )
+    if run.outcome == "busy":
+        if metrics.coalesces(message.business_id, as_of):
+            log.info("metrics of %s are being computed; the holder will see this change", as_of)
+            return
+        raise Retry(f"metrics of {message.business_id} as of {as_of} are being computed")
+    if isinstance(message, StripeDataChanged) and message.reason == "backfill":
+        metrics.history(message.business_id, as_of)  # the month-end trend of the new history
+    log.info(
+        "metrics of %s as of %s: %s (%d computation(s))",
+        message.business_id,
+        as_of,
+        run.outcome,
+        run.computations,
+    )
+
+
+def score_business(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """ "Metrics computed": score them, store lender fit and recommendations, raise alerts."""
+    message = received.message
+    assert isinstance(message, MetricsComputed)
+    scored = runtime.readiness.score(message.business_id, message.as_of)
+    if scored is None:
+        # The metrics of that day are gone (a deleted business) or under another policy version.
+        log.warning("no metrics of %s as of %s to score", message.business_id, message.as_of)
+        return
+    log.info(
+        "scored %s as of %s: %d (%d alert(s) raised)",
+        message.business_id,
+        message.as_of,
+        scored.assessment.score.score,
+        len(scored.raised),
+    )
+
+
+def backfill_account(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """ "Backfill requested": import the account's history, resuming from its checkpoints."""
+    request = received.message
+    assert isinstance(request, BackfillRequested)
+    links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
+    if not links:
+        log.warning("acknowledging a backfill for an account no longer linked to the business")
+        return
+    link = links[0]
+    jobs = runtime.jobs
+    run_id = jobs.start("backfill", received.message_id, request.business_id)
+    if run_id is None:
+        log.info("message %s already processed; nothing to do", received.message_id)
+        return
+    try:
+        report = runtime.backfill(link).run()
+    except NoStripeCredentials as exc:
+        jobs.finish(run_id, error=str(exc))
+        raise Retry(str(exc)) from exc  # a deployment fix, then Pub/Sub's redelivery
+    except BackfillFailed as exc:
+        jobs.finish(run_id, error=str(exc))
+        if exc.retryable:
+            raise Retry(str(exc)) from exc
+        log.error("backfill cannot succeed without a change; acknowledging: %s", exc)
+        return
+    jobs.finish(run_id, detail=dataclasses.asdict(report))
+
+
+def schedule_refresh(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """The daily tick: one refresh request per active, linked business, once per tick."""
+    message = received.message
+    assert isinstance(message, DailyRefresh)
+    as_of = message.as_of or runtime.clock().astimezone(UTC).date()
+    jobs = runtime.jobs
+    run_id = jobs.start("daily_refresh", received.message_id, None)
+    if run_id is None:
+        log.info("daily refresh %s already fanned out; nothing to do", received.message_id)
+        return
+    try:
+        count = runtime.fan_out_daily_refresh(as_of)
+    except Exception as exc:
+        jobs.finish(run_id, error=f"{type(exc).__name__}: {exc}")
+        raise  # Pub/Sub redelivers the tick
+    jobs.finish(run_id, detail={"as_of": as_of.isoformat(), "businesses": count})
+    log.info("daily refresh as of %s: %d businesses", as_of, count)
+
+
+def reconcile(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """The reconciliation tick: ask again for whatever is behind (idempotent, level-triggered)."""
+    assert isinstance(received.message, ReconcileTick)
+    report = runtime.reconcile()
+    log.info(
+        "reconciliation as of %s: %d metrics and %d scores requested",
+        report.day,
+        report.metrics_requested,
+        report.scores_requested,
+    )
+
+
+def dead_letter(runtime: Runtime, letter: DeadLetter) -> None:
+    runtime.record_dead_letter(letter)
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Pub/Sub-triggered Cloud Function: what triggers it, what it does, what it needs."""
+
+    name: str
+    messages: tuple[type[Message], ...]
+    handle: Handler
+    needs: tuple[Requirement, ...] = ("database", "event_bus")
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function("backfill_account", (BackfillRequested,), backfill_account,
+                 ("database", "event_bus", "credentials_key")),
+        Function("compute_metrics", (StripeDataChanged, MetricsRefreshRequested), compute_metrics),
+        Function("schedule_refresh", (DailyRefresh,), schedule_refresh),
+        Function("score_business", (MetricsComputed,), score_business, ("database",)),
+        Function("reconcile", (ReconcileTick,), reconcile),
+    )
+}  # fmt: skip
+
+# The function every dead-letter topic triggers (`vaultra.entrypoints.dead_letter_function`).
+DEAD_LETTERS = "dead_letters"
+DEAD_LETTER_NEEDS: tuple[Requirement, ...] = ("database",)
+WEBHOOK = "stripe_webhook"
+WEBHOOK_NEEDS: tuple[Requirement, ...] = ("database", "event_bus", "webhook_secret")
