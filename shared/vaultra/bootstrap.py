@@ -184,12 +184,17 @@ _runtime_lock = threading.Lock()
 
 
 def get_runtime() -> Runtime:
-    """The process's runtime, built from the settings on first use."""
+    """The process's runtime, built from the settings on first use — and again should the
+    settings be reloaded (`get_settings.cache_clear()`, which only tests do)."""
     global _runtime
+    settings = get_settings()
     with _runtime_lock:
-        if _runtime is None:
-            _runtime = Runtime(get_settings())
-        return _runtime
+        previous = runtime = _runtime
+        if runtime is None or runtime.settings is not settings:
+            runtime = _runtime = Runtime(settings)
+    if previous is not None and previous is not runtime:
+        previous.close()
+    return runtime
 
 
 def use_runtime(runtime: Runtime) -> Runtime:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine
+from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.metrics.formulas import MetricSet, compute_metrics
 from vaultra.domain.metrics.periods import Periods
 from vaultra.domain.metrics.records import (
@@ -90,7 +91,7 @@ def compute(engine: Engine, ledger: Ledger, as_of: date = D) -> MetricSet:
     with engine.begin() as conn:
         business = new_business(conn, currency="usd")
         load_ledger(conn, business, ledger)
-        metrics = compute_metric_set(conn, business, as_of)
+        metrics = compute_metric_set(UnitOfWork(conn), business, as_of)
     periods = Periods(as_of)
     reference = compute_metrics(reference_aggregates(ledger, periods, "usd"), periods)
     differ = {

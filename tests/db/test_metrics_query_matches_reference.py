@@ -141,14 +141,14 @@ def disputes(draw: st.DrawFn, moments: st.SearchStrategy[datetime]) -> list[Disp
 
 @st.composite
 def payouts(draw: st.DrawFn, moments: st.SearchStrategy[datetime]) -> list[PayoutRecord]:
-    return [
-        PayoutRecord(
-            f"po_{n}",
-            draw(moments),
-            draw(st.sampled_from(["paid", "paid", "paid", "failed", "pending", "canceled"])),
-        )
-        for n in range(draw(st.integers(0, 10)))
-    ]
+    found = []
+    for n in range(draw(st.integers(0, 10))):
+        arrival = draw(moments)
+        status = draw(st.sampled_from(["paid", "paid", "paid", "failed", "pending", "canceled"]))
+        # Every stored payout has its `created`, a few days before it arrives at the latest.
+        created = arrival - timedelta(days=draw(st.integers(0, 5)))
+        found.append(PayoutRecord(f"po_{n}", arrival, status, created))
+    return found
 
 
 items = st.builds(

@@ -14,6 +14,7 @@ from vaultra.events.messages import (
     Message,
     MetricsComputed,
     MetricsRefreshRequested,
+    ReconcileTick,
     StripeDataChanged,
     decode,
     encode,
@@ -62,7 +63,9 @@ def test_each_message_names_its_topic_from_the_topics_module() -> None:
     assert MetricsComputed.TOPIC == topics.METRICS_COMPUTED
     assert DailyRefresh.TOPIC == topics.DAILY_REFRESH
     assert MetricsRefreshRequested.TOPIC == topics.METRICS_REFRESH_REQUESTED
+    assert ReconcileTick.TOPIC == topics.RECONCILE_TICK
     assert set(MESSAGE_TYPES) == {
+        "ReconcileTick",
         "StripeDataChanged",
         "BackfillRequested",
         "MetricsComputed",

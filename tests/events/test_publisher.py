@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from vaultra.bootstrap import build_publisher
 from vaultra.config import Settings
 from vaultra.events import topics
 from vaultra.events.local_bus import LocalBus, get_local_bus, reset_local_bus
@@ -15,12 +16,7 @@ from vaultra.events.messages import (
     StripeDataChanged,
     decode,
 )
-from vaultra.events.publisher import (
-    Publisher,
-    build_publisher,
-    coalesce,
-    topic_names_from_settings,
-)
+from vaultra.events.publisher import Publisher, coalesce
 from vaultra.events.pubsub import PubSubPublisher
 
 AT = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
@@ -84,24 +80,24 @@ def test_publish_many_publishes_one_message_per_affected_business() -> None:
     assert [event["id"] for event in received] == ids
 
 
-def test_build_publisher_local_is_the_process_wide_local_bus() -> None:
-    publisher = build_publisher(settings(VAULTRA_EVENT_BUS="local"))
+def test_build_publisher_local_is_the_process_wide_local_bus_and_is_not_closed_with_a_runtime() -> (
+    None
+):
+    publisher, release = build_publisher(settings(VAULTRA_EVENT_BUS="local"))
 
     assert publisher is get_local_bus()
     assert isinstance(publisher, Publisher)
+    assert release is None
 
 
-def test_the_local_bus_uses_topic_names_from_settings() -> None:
-    publisher = build_publisher(
-        settings(VAULTRA_EVENT_BUS="local", TOPIC_STRIPE_DATA_CHANGED="renamed-topic")
-    )
+def test_messages_go_to_the_topics_of_the_topics_module() -> None:
     received: list[Any] = []
-    get_local_bus().subscribe("renamed-topic", received.append)
+    get_local_bus().subscribe(topics.STRIPE_DATA_CHANGED, received.append)
 
-    publisher.publish(changed(uuid4()))
+    get_local_bus().publish(changed(uuid4()))
 
     assert len(received) == 1
-    assert received[0]["source"].endswith("/topics/renamed-topic")
+    assert received[0]["source"].endswith(f"/topics/{topics.STRIPE_DATA_CHANGED}")
 
 
 def test_build_publisher_pubsub_needs_a_project() -> None:
@@ -109,23 +105,13 @@ def test_build_publisher_pubsub_needs_a_project() -> None:
         build_publisher(settings(VAULTRA_EVENT_BUS="pubsub"))
 
 
-def test_build_publisher_pubsub_uses_the_project_and_configured_topic_names() -> None:
-    publisher = build_publisher(
-        settings(VAULTRA_EVENT_BUS="pubsub", GCP_PROJECT="proj-1", TOPIC_DAILY_REFRESH="tick")
-    )
+def test_build_publisher_pubsub_uses_the_project_and_is_released_with_the_runtime() -> None:
+    publisher, release = build_publisher(settings(VAULTRA_EVENT_BUS="pubsub", GCP_PROJECT="proj-1"))
 
     assert isinstance(publisher, PubSubPublisher)
     assert publisher.project == "proj-1"
-    assert publisher.topic_path(DailyRefresh()) == "projects/proj-1/topics/tick"
-    assert publisher.topic_path(changed(uuid4())) == (
-        f"projects/proj-1/topics/{topics.STRIPE_DATA_CHANGED}"
-    )
-
-
-def test_topic_names_default_to_the_topics_module() -> None:
-    names = topic_names_from_settings(settings())
-
-    assert names == {name: name for name in topics.TOPICS.values()}
+    assert publisher.topic_path(DailyRefresh()) == f"projects/proj-1/topics/{topics.DAILY_REFRESH}"
+    assert release == publisher.close
 
 
 class FakeFuture:
@@ -155,7 +141,7 @@ class FakePublisherClient:
 
 def test_pubsub_publisher_sends_json_bytes_with_type_and_business_attributes() -> None:
     client = FakePublisherClient()
-    publisher = PubSubPublisher("proj-1", {}, client=client, timeout_s=7.0)
+    publisher = PubSubPublisher("proj-1", client=client, timeout_s=7.0)
     message = changed(uuid4())
 
     message_id = publisher.publish(message)

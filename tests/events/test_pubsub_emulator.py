@@ -58,7 +58,7 @@ def test_a_message_published_to_the_emulator_reaches_the_cloud_function_by_push(
         all_topics = list(topics.TOPICS.values())
         ensure_topics_and_push_subscriptions(PROJECT, all_topics, endpoints)
         subscriptions = ensure_topics_and_push_subscriptions(PROJECT, all_topics, endpoints)
-        publisher = PubSubPublisher(PROJECT, {})
+        publisher = PubSubPublisher(PROJECT)
         try:
             message_id = publisher.publish(sent)
         finally:
@@ -89,15 +89,17 @@ def test_a_backfill_request_through_the_emulator_imports_the_account(
         pytest.skip(reason)
     from sqlalchemy import text
     from vaultra.db.engine import engine_for_url
-    from vaultra.events.messages import BackfillRequested
     from vaultra.db.unit_of_work import Database
-from vaultra.services.businesses import add_business
+    from vaultra.events.messages import BackfillRequested
+    from vaultra.services.businesses import add_business
     from vaultra_dev.stripe_api import StripeApiServer
 
     from tests.support import histories
 
     engine = engine_for_url(database_url)
-    business_id = add_business(Database(engine), "Hand-made Co", histories.ACCOUNT, False).business_id
+    business_id = add_business(
+        Database(engine), "Hand-made Co", histories.ACCOUNT, False
+    ).business_id
     source = Path(__file__).parents[2] / "functions" / "backfill_account" / "main.py"
 
     with StripeApiServer() as stripe_api:
@@ -122,7 +124,7 @@ from vaultra.services.businesses import add_business
             ensure_topics_and_push_subscriptions(
                 PROJECT, list(topics.TOPICS.values()), {topics.BACKFILL_REQUESTED: f"{url}/"}
             )
-            publisher = PubSubPublisher(PROJECT, {})
+            publisher = PubSubPublisher(PROJECT)
             try:
                 publisher.publish(
                     BackfillRequested(
@@ -160,6 +162,7 @@ def test_the_daily_tick_through_the_emulator_computes_every_business(
 
     from sqlalchemy import text
     from vaultra.db.engine import engine_for_url
+    from vaultra.db.unit_of_work import Database
     from vaultra.events.messages import DailyRefresh
     from vaultra.services.businesses import add_business
 
@@ -193,7 +196,7 @@ def test_the_daily_tick_through_the_emulator_computes_every_business(
                     topics.METRICS_REFRESH_REQUESTED: f"{compute_url}/",
                 },
             )
-            publisher = PubSubPublisher(PROJECT, {})
+            publisher = PubSubPublisher(PROJECT)
             try:
                 publisher.publish(DailyRefresh(as_of=date(2026, 10, 31)))
             finally:

@@ -11,6 +11,7 @@ from typing import Any
 import functions_framework
 from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
+from vaultra.db import locks
 from vaultra.db.unit_of_work import Database
 from vaultra.events import topics
 from vaultra.events.local_bus import get_local_bus
@@ -25,7 +26,10 @@ from vaultra.services.businesses import add_business
 from tests.functions.conftest import FUNCTIONS
 from tests.support.stripe_payloads import ACCOUNT, body_of, charge, event, sign
 
-TODAY = datetime.now(UTC).date()
+
+def today() -> date:
+    """Today in UTC, read when asked: a value read at import goes stale across midnight."""
+    return datetime.now(UTC).date()
 
 
 def function(name: str) -> Any:
@@ -89,7 +93,7 @@ def test_a_burst_of_changes_computes_once_and_redelivery_changes_nothing(
     assert len(runs(engine)) == 1
     assert gross_volume(engine) == 20 * 1000
     message = MetricsComputed.model_validate_json(_data(computed[0]))
-    assert message.business_id == business and message.as_of == TODAY
+    assert message.business_id == business and message.as_of == today()
 
 
 def test_a_change_after_the_computation_is_computed_again(
@@ -108,26 +112,46 @@ def test_a_change_after_the_computation_is_computed_again(
     assert gross_volume(engine) == 3 * 1000
 
 
-def test_a_message_that_finds_the_business_busy_asks_to_be_retried(
+def hold_business(conn: Any, business: Any, *, release: bool = False) -> None:
+    """Take (or release) the business's metrics lock as another instance computing it would."""
+    verb = "unlock" if release else "lock"
+    conn.execute(
+        text(f"SELECT pg_advisory_{verb}(:k)"), {"k": locks.lock_key(locks.METRICS, business)}
+    )
+
+
+def test_a_first_change_of_the_day_that_finds_the_business_busy_asks_to_be_retried(
     engine: Engine, business: Any, webhook_client: Any
 ) -> None:
     changed = capture(topics.STRIPE_DATA_CHANGED)
     deliver_charges(webhook_client, 1)
     compute = function("compute_metrics")
     with engine.connect() as other:  # another instance is computing this business
-        other.execute(
-            text("SELECT pg_advisory_lock(hashtext('vaultra.metrics'), hashtext(:b))"),
-            {"b": str(business)},
-        )
-        assert push(compute, changed[0]) == 500  # Pub/Sub will redeliver it
-        other.execute(
-            text("SELECT pg_advisory_unlock(hashtext('vaultra.metrics'), hashtext(:b))"),
-            {"b": str(business)},
-        )
+        hold_business(other, business)
+        # No run of today exists yet for the holder to keep current: Pub/Sub must redeliver.
+        assert push(compute, changed[0]) == 500
+        hold_business(other, business, release=True)
     assert runs(engine) == []
 
     assert push(compute, changed[0]) == 200  # the redelivery
     assert gross_volume(engine) == 1000
+
+
+def test_a_change_that_finds_todays_run_being_computed_is_left_to_its_holder(
+    engine: Engine, business: Any, webhook_client: Any
+) -> None:
+    changed = capture(topics.STRIPE_DATA_CHANGED)
+    compute = function("compute_metrics")
+    deliver_charges(webhook_client, 1)
+    assert push(compute, changed[0]) == 200  # today's run exists
+    deliver_charges(webhook_client, 1, first=1)
+    with engine.connect() as other:
+        hold_business(other, business)
+
+        assert push(compute, changed[1]) == 200  # acknowledged: the holder sees it
+
+        hold_business(other, business, release=True)
+    assert gross_volume(engine) == 1000  # (the stand-in holder computes nothing)
 
 
 def test_a_message_that_is_not_a_metrics_trigger_is_acknowledged(
@@ -195,7 +219,7 @@ def test_an_imported_history_gets_its_month_end_trend_and_an_inactive_business_n
     assert push(compute, changed[0]) == 200
 
     days = sorted(r.as_of for r in runs(engine))
-    assert len(days) == 13 and days[-1] == TODAY  # today and the last 12 month ends
+    assert len(days) == 13 and days[-1] == today()  # today and the last 12 month ends
     with engine.begin() as conn:
         conn.execute(text("UPDATE businesses SET active = false"))
         conn.execute(text("DELETE FROM metric_runs"))

@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, text
+from vaultra.domain.scoring.model import MODEL_VERSION
 from vaultra.events import topics
 from vaultra.events.local_bus import get_local_bus
 from vaultra.events.messages import DailyRefresh
 
 from tests.functions.test_compute_metrics import (
-    TODAY,
     capture,
     deliver_charges,
     function,
     push,
+    today,
 )
 
 
@@ -41,7 +42,7 @@ def test_live_charges_are_scored_once_and_a_redelivery_changes_nothing(
     assert push(scorer, computed[0]) == 200  # redelivered
 
     [row] = table(engine, "readiness_scores")
-    assert (row.business_id, row.as_of, row.model_version) == (business, TODAY, "score-1")
+    assert (row.business_id, row.as_of, row.model_version) == (business, today(), MODEL_VERSION)
     assert row.score == first[0].score and row.components == first[0].components
     assert sum(c["points"] for c in row.components) == row.score
     # a business days old: history is the largest lost factor, and lender fit says "not yet"

@@ -229,7 +229,7 @@ def test_database_failure_is_5xx_with_nothing_partial_and_redelivery_recovers(
         conn.execute(
             text(
                 "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+                "$$ BEGIN RAISE EXCEPTION 'disk full' USING ERRCODE = 'disk_full'; END $$"
             )
         )
         conn.execute(

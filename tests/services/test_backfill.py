@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from vaultra.db.connections import LinkedAccount
+from vaultra.db.businesses import LinkedAccount
 from vaultra.db.unit_of_work import Database
 from vaultra.events import topics
 from vaultra.events.cloudevent import message_from_cloud_event
@@ -55,7 +55,7 @@ def run_backfill(
 ) -> Any:
     client = build_client(srv.api_key, srv.base_url, account=ACCOUNT, requests_per_s=requests_per_s)
     return Backfill(
-        engine, client, account, bus, clock=lambda: CLOCK, **{"backoff_s": 0.01, **kwargs}
+        Database(engine), client, account, bus, clock=lambda: CLOCK, **{"backoff_s": 0.01, **kwargs}
     ).run()
 
 

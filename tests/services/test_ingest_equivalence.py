@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import stripe
 from sqlalchemy import Engine, text
-from vaultra.db.connections import LinkedAccount
+from vaultra.db.businesses import LinkedAccount
 from vaultra.db.models import LEDGER_TABLES
 from vaultra.db.unit_of_work import Database
 from vaultra.events.local_bus import LocalBus
@@ -46,7 +46,7 @@ def link(engine: Engine, account: str) -> LinkedAccount:
 
 
 def deliver(engine: Engine, events: list[dict[str, Any]]) -> None:
-    receiver = WebhookReceiver(engine, LocalBus(), [SECRET], tolerance_s=10**9)
+    receiver = WebhookReceiver(Database(engine), LocalBus(), [SECRET], tolerance_s=10**9)
     for event in events:
         body = json.dumps(event)
         header = stripe.WebhookSignature.generate_signature_header(body, SECRET, timestamp=NOW)
@@ -133,7 +133,7 @@ def test_webhooks_and_backfill_agree_on_the_final_state(
             server.api_key, server.base_url, account=history.account, requests_per_s=1000
         )
         Backfill(
-            second_engine,
+            Database(second_engine),
             client,
             account,
             LocalBus(),

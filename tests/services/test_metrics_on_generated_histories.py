@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
-from vaultra.db.connections import LinkedAccount
+from vaultra.db.businesses import LinkedAccount
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
+from vaultra.db.unit_of_work import Database
 from vaultra.domain.metrics.aggregates import Aggregates
 from vaultra.domain.metrics.formulas import compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
@@ -36,7 +37,11 @@ def backfill(
             server.api_key, server.base_url, account=history.account, requests_per_s=1000
         )
         Backfill(
-            engine, client, account, LocalBus(), clock=lambda: datetime.fromtimestamp(now, UTC)
+            Database(engine),
+            client,
+            account,
+            LocalBus(),
+            clock=lambda: datetime.fromtimestamp(now, UTC),
         ).run()
 
 

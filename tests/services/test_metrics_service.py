@@ -8,20 +8,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from vaultra.db.data_version import committed_transaction_id
+from vaultra.db import unit_of_work
+from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.domain.metrics.formulas import compute_metrics
 from vaultra.domain.metrics.periods import Periods
 from vaultra.domain.metrics.records import ChargeRecord, Ledger, StateRecord
 from vaultra.domain.mrr import Item
 from vaultra.events import topics
 from vaultra.events.local_bus import LocalBus
-from vaultra.services import metrics as metrics_service
-from vaultra.services.metrics import (
-    compute_metric_set,
-    month_ends_before,
-    refresh_history,
-    refresh_metrics,
-)
+from vaultra.events.publisher import Publisher
+from vaultra.services.metrics import Metrics, MetricsRun, compute_metric_set, month_ends_before
 from vaultra_dev.reference_metrics import reference_aggregates
 
 from tests.support.ledger_records import load_ledger, new_business
@@ -43,6 +39,23 @@ def ledger(amount: int, seats: int) -> Ledger:
             StateRecord("sub_1", "cus_1", at(1, 1), "active", (Item(1000, seats, "month", 1),)),
         ),
     )
+
+
+def refresh(
+    engine: Engine,
+    business: Any,
+    day: date,
+    *,
+    data_version: str | None = None,
+    publisher: Publisher | None = None,
+) -> MetricsRun:
+    return Metrics(Database(engine), publisher).refresh(business, day, data_version=data_version)
+
+
+def committed_version(engine: Engine) -> str:
+    """The id of a fresh transaction: later than every commit so far."""
+    with Database(engine).transaction() as uow:
+        return uow.transaction_id()
 
 
 def saved(engine: Engine, business: Any, day: date = D) -> dict[str, Any]:
@@ -74,8 +87,8 @@ def test_another_businesss_rows_with_the_same_stripe_ids_never_count(engine: Eng
         load_ledger(conn, b, theirs)
         for business, records in ((a, mine), (b, theirs)):
             expected = compute_metrics(reference_aggregates(records, Periods(D), "usd"), Periods(D))
-            assert compute_metric_set(conn, business, D).values == expected.values
-        assert compute_metric_set(conn, a, D).values["mrr"] == 3000  # 3 seats × 1,000
+            assert compute_metric_set(UnitOfWork(conn), business, D).values == expected.values
+        assert compute_metric_set(UnitOfWork(conn), a, D).values["mrr"] == 3000  # 3 seats × 1,000
 
 
 def test_recomputing_an_unchanged_ledger_writes_the_same_rows(engine: Engine) -> None:
@@ -83,9 +96,9 @@ def test_recomputing_an_unchanged_ledger_writes_the_same_rows(engine: Engine) ->
         business = new_business(conn)
         load_ledger(conn, business, ledger(2000, 3))
 
-    first = refresh_metrics(engine, business, D)
+    first = refresh(engine, business, D)
     rows = saved(engine, business)
-    again = refresh_metrics(engine, business, D)
+    again = refresh(engine, business, D)
 
     assert first.outcome == again.outcome == "computed"
     assert saved(engine, business) == rows
@@ -98,7 +111,7 @@ def test_a_failed_computation_leaves_the_previous_snapshot_whole(engine: Engine)
     with engine.begin() as conn:
         business = new_business(conn)
         load_ledger(conn, business, ledger(2000, 3))
-    refresh_metrics(engine, business, D)
+    refresh(engine, business, D)
     before = saved(engine, business)
     add_charge(engine, business, "ch_new", 500)
     with engine.begin() as conn:  # the database refuses the write half-way through the save
@@ -112,12 +125,12 @@ def test_a_failed_computation_leaves_the_previous_snapshot_whole(engine: Engine)
         )
 
     with pytest.raises(Exception, match="disk full"):
-        refresh_metrics(engine, business, D)
+        refresh(engine, business, D)
 
     assert saved(engine, business) == before  # the delete and the run row rolled back too
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER refuse ON metric_snapshots"))
-    assert refresh_metrics(engine, business, D).outcome == "computed"  # the lock was released
+    assert refresh(engine, business, D).outcome == "computed"  # the lock was released
     assert saved(engine, business)["gross_volume_month"] == 2500
 
 
@@ -127,12 +140,12 @@ def test_a_recompute_touches_only_its_day_and_a_new_policy_version_keeps_the_old
     with engine.begin() as conn:
         business = new_business(conn)
         load_ledger(conn, business, ledger(2000, 3))
-    refresh_metrics(engine, business, date(2026, 2, 28))
+    refresh(engine, business, date(2026, 2, 28))
     february = saved(engine, business, date(2026, 2, 28))
     add_charge(engine, business, "ch_new", 500)
 
-    monkeypatch.setattr(metrics_service, "POLICY_VERSION", "metrics-next")
-    refresh_metrics(engine, business, D)
+    monkeypatch.setattr(unit_of_work, "POLICY_VERSION", "metrics-next")
+    refresh(engine, business, D)
 
     assert saved(engine, business, date(2026, 2, 28)) == february
     with engine.connect() as conn:
@@ -146,23 +159,23 @@ def test_a_change_already_seen_is_not_computed_again_and_a_new_one_is(engine: En
     with engine.begin() as conn:
         business = new_business(conn)
         load_ledger(conn, business, ledger(2000, 3))
-    seen = committed_transaction_id(engine)
-    refresh_metrics(engine, business, D)
+    seen = committed_version(engine)
+    refresh(engine, business, D)
 
-    assert refresh_metrics(engine, business, D, data_version=seen).outcome == "already_seen"
+    assert refresh(engine, business, D, data_version=seen).outcome == "already_seen"
     add_charge(engine, business, "ch_new", 500)
-    change = committed_transaction_id(engine)
-    assert refresh_metrics(engine, business, D, data_version=change).outcome == "computed"
+    change = committed_version(engine)
+    assert refresh(engine, business, D, data_version=change).outcome == "computed"
     assert saved(engine, business)["gross_volume_month"] == 2500
 
 
 def test_a_version_seen_on_another_day_is_computed_for_this_day(engine: Engine) -> None:
     with engine.begin() as conn:
         business = new_business(conn)
-    seen = committed_transaction_id(engine)
-    refresh_metrics(engine, business, date(2026, 2, 28))
+    seen = committed_version(engine)
+    refresh(engine, business, date(2026, 2, 28))
 
-    assert refresh_metrics(engine, business, D, data_version=seen).outcome == "computed"
+    assert refresh(engine, business, D, data_version=seen).outcome == "computed"
 
 
 def test_history_is_computed_for_the_last_twelve_month_ends(engine: Engine) -> None:
@@ -170,7 +183,7 @@ def test_history_is_computed_for_the_last_twelve_month_ends(engine: Engine) -> N
         business = new_business(conn)
         load_ledger(conn, business, ledger(2000, 3))
 
-    runs = refresh_history(engine, business, date(2026, 4, 15))
+    runs = Metrics(Database(engine), None).history(business, date(2026, 4, 15))
 
     assert [r.as_of for r in runs] == month_ends_before(date(2026, 4, 15), 12)
     assert [r.as_of for r in runs][-2:] == [date(2026, 2, 28), date(2026, 3, 31)]
@@ -182,18 +195,18 @@ def test_a_lost_announcement_goes_out_on_the_redelivery_and_only_once(engine: En
     with engine.begin() as conn:
         business = new_business(conn)
         load_ledger(conn, business, ledger(2000, 3))
-    change = committed_transaction_id(engine)
+    change = committed_version(engine)
     down = LocalBus()
     down.close()  # the bus is unreachable when the run commits
 
     with pytest.raises(RuntimeError, match="closed"):
-        refresh_metrics(engine, business, D, data_version=change, publisher=down)
+        refresh(engine, business, D, data_version=change, publisher=down)
 
     assert saved(engine, business)["mrr"] == 3000  # the computation itself is kept
     bus, announced = LocalBus(), []
     bus.subscribe(topics.METRICS_COMPUTED, announced.append)
-    redelivered = refresh_metrics(engine, business, D, data_version=change, publisher=bus)
-    again = refresh_metrics(engine, business, D, data_version=change, publisher=bus)
+    redelivered = refresh(engine, business, D, data_version=change, publisher=bus)
+    again = refresh(engine, business, D, data_version=change, publisher=bus)
 
     assert redelivered.outcome == again.outcome == "already_seen"
     assert len(announced) == 1

@@ -13,12 +13,11 @@ from sqlalchemy.engine import make_url
 from vaultra.db.embedded import drop_database, ensure_database
 from vaultra.db.engine import engine_for_url
 from vaultra.domain.scoring.score import Score
-from vaultra.services.metrics import refresh_metrics
-from vaultra.services.readiness import score_business
 from vaultra_dev.history.generator import generate
 
 from tests.services.test_ingest_equivalence import link
 from tests.services.test_metrics_on_generated_histories import backfill
+from tests.support.services import metrics, readiness
 
 NOW = int(datetime(2026, 11, 26, 6, tzinfo=UTC).timestamp())
 DAY = datetime.fromtimestamp(NOW, UTC).date()
@@ -50,8 +49,8 @@ def scores(module_engine: Engine) -> dict[str, Score]:
         history = generate(archetype, seed=7, now=NOW, account=f"acct_1Bands{archetype}")
         account = link(module_engine, history.account)
         backfill(module_engine, history, account, now=NOW)
-        refresh_metrics(module_engine, account.business_id, DAY)
-        scored = score_business(module_engine, account.business_id, DAY)
+        metrics(module_engine).refresh(account.business_id, DAY)
+        scored = readiness(module_engine).score(account.business_id, DAY)
         assert scored is not None
         found[archetype] = scored.assessment.score
     return found

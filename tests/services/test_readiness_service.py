@@ -14,13 +14,11 @@ from vaultra.domain.readiness import assess
 from vaultra.services.readiness import (
     UnknownRecommendation,
     assessed_at,
-    recommendation_statuses,
-    score_business,
-    set_recommendation_status,
     this_week,
 )
 
 from tests.support.ledger_records import new_business, save_metrics
+from tests.support.services import readiness
 
 DAY = date(2026, 11, 20)
 COMPUTED = datetime(2026, 11, 20, 6, tzinfo=UTC)
@@ -78,7 +76,7 @@ def test_the_saved_score_is_the_domain_score_of_the_saved_metrics(
 ) -> None:
     save(engine, business)
 
-    scored = score_business(engine, business, DAY)
+    scored = readiness(engine).score(business, DAY)
 
     expected = assess(PROFILE, "usd", assessed_at(DAY, COMPUTED))
     assert scored is not None
@@ -98,12 +96,12 @@ def test_scoring_again_writes_the_same_rows_and_raises_nothing_new(
 ) -> None:
     save(engine, business, payouts_failed_90d=1, last_payout_failure_at="2026-11-10T00:00:00+00:00")
 
-    first = score_business(engine, business, DAY)
+    first = readiness(engine).score(business, DAY)
     scores, recs = (
         rows(engine, "readiness_scores", business),
         rows(engine, "recommendations", business),
     )
-    second = score_business(engine, business, DAY)
+    second = readiness(engine).score(business, DAY)
 
     assert first is not None and second is not None
     assert [a.kind for a in first.raised] == ["payout_failed"]
@@ -121,18 +119,17 @@ def test_a_recommendation_keeps_its_status_across_recomputes_and_leaves_this_wee
     engine: Engine, business: uuid.UUID
 ) -> None:
     save(engine, business)
-    scored = score_business(engine, business, DAY)
+    scored = readiness(engine).score(business, DAY)
     assert scored is not None
     keys = [r.key for r in scored.recommendations]
     assert "lower_refunds" in keys
 
-    set_recommendation_status(engine, business, "lower_refunds", "dismissed")
+    readiness(engine).set_status(business, "lower_refunds", "dismissed")
     save(engine, business, refund_rate_90d=D("0.07"))  # worse refunds: a bigger expected gain
-    again = score_business(engine, business, DAY)
+    again = readiness(engine).score(business, DAY)
 
     assert again is not None
-    with engine.connect() as conn:
-        statuses = recommendation_statuses(conn, business)
+    statuses = readiness(engine).statuses(business)
     [row] = [r for r in rows(engine, "recommendations", business) if r.key == "lower_refunds"]
     assert (row.status, row.active) == ("dismissed", True)
     assert row.expected_gain == next(
@@ -145,14 +142,14 @@ def test_a_recommendation_the_data_no_longer_calls_for_goes_inactive_and_keeps_i
     engine: Engine, business: uuid.UUID
 ) -> None:
     save(engine, business)
-    score_business(engine, business, DAY)
-    set_recommendation_status(engine, business, "lower_refunds", "done")
+    readiness(engine).score(business, DAY)
+    readiness(engine).set_status(business, "lower_refunds", "done")
 
     save(engine, business, refund_rate_90d=D("0.01"))
-    score_business(engine, business, DAY)
+    readiness(engine).score(business, DAY)
     gone = [r for r in rows(engine, "recommendations", business) if r.key == "lower_refunds"]
     save(engine, business, refund_rate_90d=D("0.04"))
-    score_business(engine, business, DAY)
+    readiness(engine).score(business, DAY)
     back = [r for r in rows(engine, "recommendations", business) if r.key == "lower_refunds"]
 
     assert [(r.status, r.active, r.rank) for r in gone] == [("done", False, None)]
@@ -163,7 +160,7 @@ def test_a_business_with_nothing_to_recommend_is_scored_and_retires_its_old_reco
     engine: Engine, business: uuid.UUID
 ) -> None:
     save(engine, business)
-    score_business(engine, business, DAY)
+    readiness(engine).score(business, DAY)
     flawless = {
         "refund_rate_90d": D("0.005"),
         "customer_churn_rate_3m": D("0.005"),
@@ -173,7 +170,7 @@ def test_a_business_with_nothing_to_recommend_is_scored_and_retires_its_old_reco
     }
     save(engine, business, **flawless)
 
-    scored = score_business(engine, business, DAY)
+    scored = readiness(engine).score(business, DAY)
 
     assert scored is not None and scored.recommendations == []
     assert [r.score for r in rows(engine, "readiness_scores", business)] == [
@@ -187,12 +184,12 @@ def test_a_score_drop_of_five_points_is_raised_once_and_a_smaller_one_not_at_all
 ) -> None:
     yesterday = DAY - timedelta(days=1)
     save(engine, business, yesterday)
-    score_business(engine, business, yesterday)
+    readiness(engine).score(business, yesterday)
     # two failed payouts take the payout component from 8 to 3 points: a drop of 5 and more
     save(engine, business, payouts_failed_90d=2, payout_paid_streak=0)
 
-    first = score_business(engine, business, DAY)
-    second = score_business(engine, business, DAY)
+    first = readiness(engine).score(business, DAY)
+    second = readiness(engine).score(business, DAY)
 
     assert first is not None and second is not None
     assert "score_drop" in [a.kind for a in first.raised]
@@ -210,7 +207,7 @@ def test_dispute_activity_crossing_the_early_warning_line_is_raised_on_the_day_i
     raised = []
     for day, level in zip(days, levels, strict=True):
         save(engine, business, day, dispute_activity_ratio_month=level)
-        scored = score_business(engine, business, day)
+        scored = readiness(engine).score(business, day)
         assert scored is not None
         raised.append([a.kind for a in scored.raised])
 
@@ -228,7 +225,7 @@ def test_dispute_activity_near_the_vamp_line_and_stale_data_are_raised(
         data_through="2026-11-17T00:00:00+00:00",  # 78 hours before the metrics were computed
     )
 
-    scored = score_business(engine, business, DAY)
+    scored = readiness(engine).score(business, DAY)
 
     assert scored is not None
     assert {a.kind for a in scored.raised} == {
@@ -251,7 +248,7 @@ def test_an_old_day_is_scored_without_recommendations_or_alerts(
             computed_at=COMPUTED,
         )
 
-    scored = score_business(engine, business, old)
+    scored = readiness(engine).score(business, old)
 
     assert scored is not None and not scored.current
     assert len(rows(engine, "readiness_scores", business)) == 1
@@ -263,7 +260,7 @@ def test_a_new_model_version_never_rewrites_an_old_versions_score(
     engine: Engine, business: uuid.UUID
 ) -> None:
     save(engine, business)
-    score_business(engine, business, DAY)
+    readiness(engine).score(business, DAY)
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -273,7 +270,7 @@ def test_a_new_model_version_never_rewrites_an_old_versions_score(
             {"b": business},
         )
 
-    score_business(engine, business, DAY)
+    readiness(engine).score(business, DAY)
 
     versions = {(r.model_version, r.score) for r in rows(engine, "readiness_scores", business)}
     assert ("score-0", 12) in versions and len(versions) == 2
@@ -286,20 +283,19 @@ def test_another_tenants_recommendations_are_out_of_reach(
         other = new_business(conn, "Other Co", "usd")
     save(engine, business)
     save(engine, other)
-    score_business(engine, business, DAY)
-    score_business(engine, other, DAY)
+    readiness(engine).score(business, DAY)
+    readiness(engine).score(other, DAY)
 
-    set_recommendation_status(engine, business, "lower_refunds", "dismissed")
+    readiness(engine).set_status(business, "lower_refunds", "dismissed")
     with pytest.raises(UnknownRecommendation):
-        set_recommendation_status(engine, uuid.uuid4(), "lower_refunds", "dismissed")
-    with engine.connect() as conn:
-        theirs = recommendation_statuses(conn, other)
+        readiness(engine).set_status(uuid.uuid4(), "lower_refunds", "dismissed")
+    theirs = readiness(engine).statuses(other)
 
     assert theirs["lower_refunds"] == "open"
 
 
 def test_a_day_without_saved_metrics_is_not_scored(engine: Engine, business: uuid.UUID) -> None:
-    assert score_business(engine, business, DAY) is None
+    assert readiness(engine).score(business, DAY) is None
     assert rows(engine, "readiness_scores", business) == []
 
 
@@ -307,4 +303,4 @@ def test_an_unknown_status_is_refused_by_name(engine: Engine, business: uuid.UUI
     with pytest.raises(
         ValueError, match="status 'finished': expected one of open, done, dismissed"
     ):
-        set_recommendation_status(engine, business, "lower_refunds", "finished")  # type: ignore[arg-type]
+        readiness(engine).set_status(business, "lower_refunds", "finished")  # type: ignore[arg-type]

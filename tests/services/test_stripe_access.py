@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from vaultra.config import Settings
-from vaultra.db.connections import LinkedAccount
+from vaultra.db.businesses import LinkedAccount
 from vaultra.services import credentials
 from vaultra.services.stripe_access import NoStripeCredentials, client_for_account
 from vaultra_dev.stripe_api import StripeApiServer

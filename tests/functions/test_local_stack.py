@@ -1,0 +1,85 @@
+"""`vaultra serve`'s local stack: the functions' handlers subscribed to the local bus carry a live
+webhook all the way to a stored score, as Pub/Sub and Eventarc do in the cloud; a delivery the
+handlers give up on reaches the dead-letter function."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+from vaultra.config import get_settings
+from vaultra.events import topics
+from vaultra.events.local_bus import get_local_bus
+from vaultra.events.messages import MetricsComputed
+from vaultra.handlers import FUNCTIONS
+from vaultra.local_stack import LocalStack, subscribe_functions
+
+from tests.functions.test_compute_metrics import deliver_charges, today
+from tests.support.ledger_records import save_metrics
+
+
+def test_each_function_listens_to_its_messages_topics_and_the_dead_letters_to_every_topic() -> None:
+    subscriptions = {(s.topic, s.name) for s in subscribe_functions(get_local_bus())}
+
+    for name, function in FUNCTIONS.items():
+        for message in function.messages:
+            assert (message.TOPIC, f"{message.TOPIC}-{name}") in subscriptions
+    for topic in topics.TOPICS.values():
+        dead = topics.dead_letter_topic(topic)
+        assert (dead, f"{dead}-dead_letters") in subscriptions
+
+
+def test_a_webhook_flows_through_metrics_to_a_score_on_the_local_bus(
+    engine: Engine, business: Any, webhook_client: Any
+) -> None:
+    subscribe_functions(get_local_bus())
+
+    deliver_charges(webhook_client, 3)  # each publish runs the chain inline (a synchronous bus)
+
+    with engine.connect() as conn:
+        scores = conn.execute(
+            text("SELECT as_of FROM readiness_scores WHERE business_id = :b"), {"b": business}
+        ).all()
+        volume = conn.execute(
+            text("SELECT value FROM metric_snapshots WHERE metric = 'gross_volume_month'")
+        ).scalar_one()
+    assert [s.as_of for s in scores] == [today()]
+    assert volume == 3 * 1000
+
+
+def test_on_the_stack_vaultra_serve_runs_the_webhook_answers_before_the_work_it_triggers(
+    engine: Engine, business: Any, webhook_client: Any
+) -> None:
+    with LocalStack(get_settings(), tick_s=3600) as stack:
+        deliver_charges(webhook_client, 2)  # answered 200 before any metric work runs
+        queued = stack.bus.pending()
+        assert stack.bus.drain(timeout=60)
+
+    with engine.connect() as conn:
+        scored = conn.execute(
+            text("SELECT count(*) FROM readiness_scores WHERE business_id = :b"), {"b": business}
+        ).scalar_one()
+    assert queued >= 1  # the deliveries returned with their work still queued
+    assert scored == 1 and stack.bus.dead_letters == []
+
+
+def test_a_message_its_function_keeps_failing_on_is_kept_as_a_dead_letter(
+    engine: Engine, business: Any
+) -> None:
+    bus = get_local_bus()
+    bus.max_attempts, bus.backoff_initial_s = 2, 0.0
+    subscribe_functions(bus)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:  # metrics to score, and scoring failing until the table is back
+        save_metrics(conn, business, today(), {}, computed_at=now)
+        conn.execute(text("ALTER TABLE readiness_scores RENAME TO readiness_scores_away"))
+
+    bus.publish(MetricsComputed(business_id=business, as_of=today(), computed_at=now))
+
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE readiness_scores_away RENAME TO readiness_scores"))
+        letters = conn.execute(
+            text("SELECT message_type, business_id, delivery_attempts FROM dead_letters")
+        ).all()
+    assert [tuple(r) for r in letters] == [("MetricsComputed", business, 2)]
