@@ -17,6 +17,7 @@ from vaultra.bootstrap import get_engine
 from vaultra.config import Settings
 from vaultra.events.publisher import build_publisher
 from vaultra.services.webhook import WebhookReceiver
+from vaultra.web.limits import BodyLimits
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ def create_app(settings: Settings) -> FastAPI:
         settings.stripe_webhook_tolerance_s,
     )
     app = FastAPI(title="Vaultra (local)", docs_url=None, redoc_url=None, openapi_url=None)
+    # Bodies are capped and timed before any route reads them (a Stripe event is far below 1 MiB).
+    app.add_middleware(BodyLimits)
 
     @app.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> JSONResponse:

@@ -17,9 +17,8 @@ def serve(
 ) -> None:
     """Run the local stack in one process: the webhook, and the Pub/Sub-triggered functions
     (metrics, score) on a local bus — the same handlers as in the cloud."""
-    import uvicorn
-
     from vaultra.web.app import create_app
+    from vaultra.web.server import run
 
     settings = get_settings()
     ready_engine(settings)
@@ -35,7 +34,7 @@ def serve(
         console.print(f"Local bus: {len(subscribed)} Pub/Sub subscriptions of functions/")
     console.print(f"Vaultra on http://{host}:{port} — Stripe webhook at POST /stripe/webhook")
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        run(create_app(settings), host=host, port=port)
     finally:
         if bus is not None:
             bus.close()
