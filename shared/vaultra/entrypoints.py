@@ -37,6 +37,8 @@ from vaultra.handlers import (
 )
 from vaultra.health import HEALTH_PATHS
 from vaultra.logs import configure_logging
+from vaultra.web.limits import STRIPE_MAX_BODY_BYTES
+from vaultra.web.wsgi_body import BodyRejected, discard_body, read_body
 
 log = logging.getLogger("vaultra.functions")
 
@@ -94,9 +96,6 @@ def dead_letter_function() -> CloudEventHandler:
 
 # --- HTTP: the Stripe webhook -------------------------------------------------------------------
 
-# Stripe's event payloads are a few kilobytes, rarely tens; a body beyond this is refused unread.
-MAX_WEBHOOK_BODY = 1 << 20
-
 
 def _json(body: dict[str, Any], status: int) -> tuple[str, int, dict[str, str]]:
     return json.dumps(body), status, {"Content-Type": "application/json"}
@@ -105,25 +104,33 @@ def _json(body: dict[str, Any], status: int) -> tuple[str, int, dict[str, str]]:
 def webhook_handler() -> Callable[[Request], tuple[str, int, dict[str, str]]]:
     """The Stripe webhook over HTTP (no start-up check): health probes on GET, events on POST."""
 
+    webhook_log = logging.getLogger(f"vaultra.functions.{WEBHOOK}")
+
     def handle(request: Request) -> tuple[str, int, dict[str, str]]:
         configure_logging()
         runtime = get_runtime()
         if request.method == "GET" and request.path.rstrip("/").endswith(HEALTH_PATHS):
+            discard_body(request)
             report = runtime.health(ready=request.path.rstrip("/").endswith("/readyz"))
             return _json(report.body(), report.status_code)
         if request.method != "POST":
+            discard_body(request)  # or functions-framework reads it whole, however large
             return _json({"error": "use POST"}, 405)
-        length = request.content_length
-        if length is not None and length > MAX_WEBHOOK_BODY:
-            return _json({"error": "body too large"}, 413)
-        body = request.stream.read(MAX_WEBHOOK_BODY + 1)
-        if len(body) > MAX_WEBHOOK_BODY:
-            return _json({"error": "body too large"}, 413)
+        # The body is capped before it is read (a 10^20 Content-Length is refused at once), and a
+        # refused one is left unread. A client trickling it is bounded by the function's
+        # `timeout`: see vaultra.web.wsgi_body.
+        try:
+            body = read_body(request, STRIPE_MAX_BODY_BYTES)
+        except BodyRejected as exc:
+            webhook_log.warning("refused a webhook delivery: %s", exc.detail)
+            return _json({"error": exc.detail}, exc.status)
         try:
             response = runtime.webhook.receive(body, request.headers.get("Stripe-Signature"))
         except DatabaseUnavailable as exc:
-            log.warning("webhook: %s; answering 503", exc)
+            webhook_log.warning("webhook: %s; answering 503", exc)
             return _json({"error": "temporarily unable to store the event; retry"}, 503)
+        if response.status_code == 400:  # not a genuine delivery: one line, no traceback
+            webhook_log.warning("refused a webhook delivery: %s", response.body.get("error"))
         return _json(response.body, response.status_code)
 
     handle.__name__ = handle.__qualname__ = WEBHOOK

@@ -1,10 +1,13 @@
-"""Stripe-Signature verification: the cases stripe-python's own tests cover, plus rotation."""
+"""Stripe-Signature verification: the cases stripe-python's own tests cover, plus rotation, future
+timestamps, bodies that are not UTF-8 and a missing secret the caller must not learn about."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
+from vaultra.stripe import signature
 from vaultra.stripe.signature import InvalidSignature, verify_signature
 
 from tests.support.stripe_payloads import sign
@@ -79,6 +82,81 @@ def test_bytes_and_str_payloads_verify_alike() -> None:
     verify_signature(BODY.decode(), header, [SECRET])
 
 
-def test_no_configured_secret_fails_closed() -> None:
-    with pytest.raises(InvalidSignature, match="no webhook signing secret is configured"):
-        verify_signature(BODY, sign(BODY, SECRET), [])
+def test_timestamp_in_the_future_beyond_tolerance_is_rejected() -> None:
+    # stripe-python only refuses old timestamps; a signature dated ahead would stay replayable.
+    ahead = int(time.time()) + 301
+    with pytest.raises(InvalidSignature, match="Timestamp outside the tolerance zone"):
+        verify_signature(BODY, sign(BODY, SECRET, timestamp=ahead), [SECRET], tolerance=300)
+
+
+def test_timestamp_in_the_future_within_tolerance_is_accepted() -> None:
+    ahead = int(time.time()) + 200  # clock skew between Stripe and us
+    verify_signature(BODY, sign(BODY, SECRET, timestamp=ahead), [SECRET], tolerance=300)
+
+
+def test_zero_tolerance_disables_the_time_check_both_ways() -> None:
+    for timestamp in (int(time.time()) - 10_000, int(time.time()) + 10_000):
+        verify_signature(BODY, sign(BODY, SECRET, timestamp=timestamp), [SECRET], tolerance=0)
+
+
+def test_future_timestamp_signed_by_another_secret_is_a_mismatch() -> None:
+    ahead = int(time.time()) + 10_000
+    with pytest.raises(InvalidSignature, match="No signatures found matching"):
+        verify_signature(BODY, sign(BODY, "whsec_attacker", timestamp=ahead), [SECRET])
+
+
+def test_body_that_is_not_utf8_is_rejected_not_crashed() -> None:
+    for header in (None, sign(BODY, SECRET)):
+        with pytest.raises(InvalidSignature, match="not UTF-8"):
+            verify_signature(b"\xff\xfe" + BODY, header, [SECRET])
+
+
+def test_reasons_are_short_and_never_echo_the_callers_input() -> None:
+    junk = "x" * 10_000
+    headers = [
+        None,
+        junk,
+        f"t=123,v0={junk}",
+        f"t={int(time.time())},v1={junk}",
+        f"t={'9' * 4000},v1=ab",  # a 4000-digit timestamp
+    ]
+    for header in headers:
+        with pytest.raises(InvalidSignature) as raised:
+            verify_signature(BODY, header, [SECRET])
+        assert len(str(raised.value)) <= 80 and "xxx" not in str(raised.value)
+    with pytest.raises(InvalidSignature) as raised:
+        verify_signature(BODY, None, [SECRET])
+    assert str(raised.value) == "No Stripe-Signature header value was provided"
+
+
+@pytest.fixture
+def missing_secret_not_yet_logged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signature, "_missing_secret_logged", False)
+
+
+@pytest.mark.usefixtures("missing_secret_not_yet_logged")
+def test_no_configured_secret_fails_closed_and_the_caller_cannot_tell(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The caller gets what a signature by an unknown secret gets, case by case; the operator gets
+    one log line per process."""
+    cases = [
+        sign(BODY, SECRET),
+        sign(BODY, SECRET, timestamp=int(time.time()) - 3600),
+        None,
+        "garbage",
+        sign(BODY, SECRET).replace("v1=", "v0="),
+    ]
+    for header in cases:
+        with pytest.raises(InvalidSignature) as unconfigured:
+            verify_signature(BODY, header, [])
+        with pytest.raises(InvalidSignature) as unknown_secret:
+            verify_signature(BODY, header, ["whsec_some_other_endpoint"])
+        assert str(unconfigured.value) == str(unknown_secret.value)
+        assert "secret" not in str(unconfigured.value).lower()
+    with pytest.raises(InvalidSignature, match="No signatures found matching"):
+        verify_signature(BODY, sign(BODY, SECRET), ["  ", ""])  # blank secrets are none
+
+    logged = [r for r in caplog.records if r.name == "vaultra.stripe.signature"]
+    assert len(logged) == 1 and logged[0].levelno == logging.ERROR
+    assert "STRIPE_WEBHOOK_SECRET" in logged[0].getMessage()

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vaultra.bootstrap import Runtime
 from vaultra.errors import DatabaseUnavailable
+from vaultra.web.limits import BodyLimits
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 def create_app(runtime: Runtime) -> FastAPI:
     receiver = runtime.webhook
     app = FastAPI(title="Vaultra (local)", docs_url=None, redoc_url=None, openapi_url=None)
+    # Bodies are capped and timed before any route reads them (a Stripe event is far below 1 MiB).
+    app.add_middleware(BodyLimits)
 
     @app.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> JSONResponse:
@@ -34,6 +37,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         except DatabaseUnavailable as exc:
             log.warning("webhook: %s; answering 503", exc)
             return JSONResponse({"error": "temporarily unable to store the event; retry"}, 503)
+        if response.status_code == 400:  # not a genuine delivery: one line, no traceback
+            log.warning("refused a webhook delivery: %s", response.body.get("error"))
         return JSONResponse(response.body, response.status_code)
 
     @app.get("/healthz", include_in_schema=False)

@@ -17,11 +17,10 @@ def serve(
 ) -> None:
     """Run the local stack in one process: the webhook, and the Pub/Sub-triggered functions
     (metrics, score, reconciliation) on a local bus — the same handlers as in the cloud."""
-    import uvicorn
-
     from vaultra.bootstrap import get_runtime
     from vaultra.local_stack import LocalStack
     from vaultra.web.app import create_app
+    from vaultra.web.server import run
 
     settings = get_settings()
     stack = None
@@ -40,7 +39,7 @@ def serve(
         "health at /healthz and /readyz"
     )
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+        run(create_app(runtime), host=host, port=port)
     finally:
         if stack is not None:
             stack.stop()
