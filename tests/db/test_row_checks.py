@@ -1,12 +1,19 @@
-"""Row checks against the schema: derived from the column definitions, and naming table, row,
-column and why."""
+"""Row checks against the schema: derived from the column definitions, as strict as PostgreSQL
+where PostgreSQL refuses (checked against a real one), and naming table, row, column and why."""
 
 from __future__ import annotations
 
+import copy
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Integer, String
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import BigInteger, Connection, Engine, Integer, String
+from sqlalchemy.exc import DBAPIError
+from vaultra.db.ledger_writer import Batch, write_batch
 from vaultra.db.models import Base
 from vaultra.db.row_checks import (
     FILLED_BY_WRITER,
@@ -16,6 +23,17 @@ from vaultra.db.row_checks import (
     check_mapped,
     check_rows,
     column_problem,
+)
+from vaultra.stripe import mapping
+
+from tests.support.ledger_records import new_business
+from tests.support.poison_corpus import (
+    APPLIED,
+    body_of,
+    cases,
+    poisoned_events,
+    valid_event,
+    validate,
 )
 
 TABLES = sorted(Base.metadata.tables)
@@ -238,3 +256,109 @@ def test_every_table_of_a_mapping_result_is_checked() -> None:
     rows["subscription_items"] = [{**ITEM, "interval_count": 2**31}]
     with pytest.raises(InvalidRow, match="subscription_items si_1: `interval_count`"):
         check_mapped(rows)
+
+
+# --- Not weaker than PostgreSQL -------------------------------------------------------------
+
+
+def mapped(kind: str) -> mapping.Rows:
+    verdict = validate(body_of(valid_event(kind)))
+    assert verdict.rows is not None
+    return verdict.rows
+
+
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    nested = conn.begin_nested()
+    try:
+        yield
+    finally:
+        nested.rollback()
+
+
+def write(conn: Connection, business: uuid.UUID, rows: mapping.Rows, created: int) -> None:
+    batch = Batch()
+    batch.add(copy.deepcopy(rows), created, "evt_check")
+    write_batch(conn, business, False, batch)
+
+
+def test_postgresql_accepts_the_rows_of_every_applied_corpus_case(engine: Engine) -> None:
+    applied = [c for c in cases() if c.outcome == APPLIED]
+    with engine.connect() as conn, conn.begin():
+        business = new_business(conn)
+        for case in applied:
+            verdict = validate(case.body)
+            assert verdict.rows is not None and verdict.event is not None, case.name
+            with savepoint(conn):
+                write(conn, business, verdict.rows, verdict.event.created)
+
+
+# A column at the edge of what it holds (accepted by the check and by PostgreSQL), and one step
+# beyond it (refused by both). Beyond the edge of times, Python's datetime refuses first.
+EDGES = [
+    ("charges", "amount", 2**63 - 1, 2**63),
+    ("charges", "amount", -(2**63), -(2**63) - 1),
+    ("charges", "id", "x" * 255, "x" * 256),
+    ("charges", "currency", "usd", "usdx"),
+    ("charges", "status", "s" * 16, "s" * 17),
+    ("charges", "status", "succeeded", f"succeeded{NUL}"),
+    ("charges", "failure_code", "é" * 64, "é" * 65),
+    ("charges", "customer_id", "cus_☃", f"cus_{SURROGATE}"),
+    ("charges", "amount", 5000, 50.5),
+    ("charges", "created", UNIX_TIME_MAX, None),
+    ("charges", "created", UNIX_TIME_MIN, None),
+    ("invoice_lines", "interval_count", 2**31 - 1, 2**31),
+    ("invoice_lines", "quantity", 2**63 - 1, 2**63),
+    ("balance_transactions", "exchange_rate", 999_999_999_999.0, 1e12),
+    ("subscriptions", "discount", {"coupon_id": "HALF"}, {"coupon_id": f"HALF{NUL}"}),
+    ("subscriptions", "discount", {"percent_off": 50.0}, {"percent_off": float("nan")}),
+    ("subscription_states", "items", [{"price_id": "p"}], [{"price_id": f"p{SURROGATE}"}]),
+]
+KIND_OF = {
+    "charges": "charge",
+    "invoice_lines": "invoice",
+    "balance_transactions": "balance_transaction",
+    "subscriptions": "subscription",
+    "subscription_states": "subscription",
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "edge", "beyond"),
+    EDGES,
+    ids=[f"{t}.{c}={str(b)[:20]!r}" for t, c, _, b in EDGES],
+)
+def test_check_and_postgresql_agree_at_a_columns_edge(
+    engine: Engine, table: str, column: str, edge: Any, beyond: Any
+) -> None:
+    rows = mapped(KIND_OF[table])
+    with engine.connect() as conn, conn.begin():
+        business = new_business(conn)
+        rows[table][0][column] = edge
+        check_mapped(rows)
+        with savepoint(conn):
+            write(conn, business, rows, 1_700_000_000)
+        if beyond is None:
+            return
+        rows[table][0][column] = beyond
+        with pytest.raises(InvalidRow, match=f"`{column}`"):
+            check_mapped(rows)
+        with savepoint(conn), pytest.raises(DBAPIError) as refused:
+            write(conn, business, rows, 1_700_000_000)
+        assert refused.value.orig.args[0]["C"].startswith("22")  # SQLSTATE class 22: data exception
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(evt=poisoned_events())
+def test_postgresql_accepts_whatever_passes_the_check(engine: Engine, evt: Any) -> None:
+    verdict = validate(body_of(evt))
+    if verdict.rows is None or verdict.event is None:
+        return
+    with engine.connect() as conn, conn.begin():
+        business = new_business(conn)
+        write(conn, business, verdict.rows, verdict.event.created)
+        conn.rollback()
