@@ -3,6 +3,7 @@ no bracket inside a string, and never recurse."""
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -66,3 +67,18 @@ def test_non_finite_literals_are_refused(literal: str) -> None:
 def test_text_that_is_not_json_is_refused_with_the_parsers_reason() -> None:
     with pytest.raises(InvalidJson, match="is not JSON: Expecting value"):
         load_json('{"a": }', max_depth=64)
+
+
+def test_parsing_leaves_the_cycle_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    load_json("[[], {}]", max_depth=64)
+    assert gc.isenabled()
+    with pytest.raises(InvalidJson):
+        load_json("[NaN]", max_depth=64)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_json("[]", max_depth=64)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
