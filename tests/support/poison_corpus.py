@@ -464,7 +464,7 @@ def _charge_cases() -> Iterator[PoisonCase]:
     yield _obj("charge", ("description",), "x" * MIB, APPLIED)
     yield _obj("charge", ("a_field_stripe_added_later",), {"deeply": [{"nested": 1}]}, APPLIED)
     name = "charge: ~1 MiB of whitespace between tokens"
-    padded = body_of(_fresh("charge", name)).replace(b", ", b"," + b" " * 20_000)
+    padded = body_of(_fresh("charge", name)).replace(b", ", b"," + b" " * 25_000)
     yield PoisonCase(name, padded, APPLIED)
 
 
