@@ -10,6 +10,7 @@ import pytest
 from vaultra.stripe import signature
 from vaultra.stripe.signature import InvalidSignature, verify_signature
 
+from tests.support.poison_corpus import sign_bytes
 from tests.support.stripe_payloads import sign
 
 BODY = b'{"id": "evt_1", "object": "event"}'
@@ -105,10 +106,16 @@ def test_future_timestamp_signed_by_another_secret_is_a_mismatch() -> None:
         verify_signature(BODY, sign(BODY, "whsec_attacker", timestamp=ahead), [SECRET])
 
 
-def test_body_that_is_not_utf8_is_rejected_not_crashed() -> None:
+def test_body_that_is_not_utf8_and_unsigned_is_rejected_not_crashed() -> None:
     for header in (None, sign(BODY, SECRET)):
-        with pytest.raises(InvalidSignature, match="not UTF-8"):
+        with pytest.raises(InvalidSignature, match=r"No Stripe-Signature|No signatures found"):
             verify_signature(b"\xff\xfe" + BODY, header, [SECRET])
+
+
+def test_body_that_is_not_utf8_signed_ahead_of_the_tolerance_is_refused() -> None:
+    ahead = int(time.time()) + 10_000
+    with pytest.raises(InvalidSignature, match="Timestamp outside"):
+        verify_signature(NOT_UTF8, sign_bytes(NOT_UTF8, SECRET, timestamp=ahead), [SECRET])
 
 
 def test_reasons_are_short_and_never_echo_the_callers_input() -> None:
@@ -160,3 +167,51 @@ def test_no_configured_secret_fails_closed_and_the_caller_cannot_tell(
     logged = [r for r in caplog.records if r.name == "vaultra.stripe.signature"]
     assert len(logged) == 1 and logged[0].levelno == logging.ERROR
     assert "STRIPE_WEBHOOK_SECRET" in logged[0].getMessage()
+
+
+# A body that is not UTF-8 can still be signed (Stripe's scheme is over bytes); the SDK cannot
+# decode it, so it is verified by our own check, which must agree with the SDK's on every outcome.
+NOT_UTF8 = b'{"id": "evt_1", "object": "event", "name": "J\xe9ne"}'
+
+
+def test_body_that_is_not_utf8_is_verified_over_its_bytes() -> None:
+    verify_signature(NOT_UTF8, sign_bytes(NOT_UTF8, SECRET), [OLD_SECRET, SECRET])
+
+
+def test_body_that_is_not_utf8_signed_by_another_secret_is_rejected() -> None:
+    with pytest.raises(InvalidSignature, match="No signatures found matching"):
+        verify_signature(NOT_UTF8, sign_bytes(NOT_UTF8, "whsec_attacker"), [SECRET])
+
+
+def test_body_that_is_not_utf8_tampered_is_rejected() -> None:
+    with pytest.raises(InvalidSignature, match="No signatures found matching"):
+        verify_signature(NOT_UTF8 + b"\xff", sign_bytes(NOT_UTF8, SECRET), [SECRET])
+
+
+def test_body_that_is_not_utf8_with_a_stale_timestamp_is_rejected() -> None:
+    stale = int(time.time()) - 301
+    header = sign_bytes(NOT_UTF8, SECRET, timestamp=stale)
+    with pytest.raises(InvalidSignature, match="Timestamp outside the tolerance zone"):
+        verify_signature(NOT_UTF8, header, [SECRET], tolerance=300)
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "No Stripe-Signature header"),
+        ("", "No Stripe-Signature header"),
+        ("garbage", "Unable to extract timestamp"),
+        ("t=abc,v1=00", "Unable to extract timestamp"),
+        ("t=1700000000", "No signatures found with expected scheme"),
+        ("t=1700000000,v1=caf\xe9", "No signatures found matching"),
+    ],
+)
+def test_body_that_is_not_utf8_with_a_bad_header_is_rejected(
+    header: str | None, reason: str
+) -> None:
+    with pytest.raises(InvalidSignature, match=reason):
+        verify_signature(NOT_UTF8, header, [SECRET])
+
+
+def test_utf8_body_signed_over_bytes_verifies_with_the_sdk_too() -> None:
+    verify_signature(BODY, sign_bytes(BODY, SECRET), [SECRET])

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, DateTime, Table, text
 
 from vaultra.db.models import LEDGER_TABLES, Base
 from vaultra.db.prepared import run_prepared
-from vaultra.db.row_checks import InvalidRow, check_rows
+from vaultra.db.row_checks import InvalidRow, check_mapped
 
 __all__ = ["Batch", "InvalidRow", "write_batch"]
 
@@ -61,8 +61,7 @@ class Batch:
     ) -> None:
         """Add one object's rows; raises `InvalidRow` (adding nothing) when PostgreSQL would
         refuse any of them, so one bad object never fails the statement of a whole batch."""
-        for table, table_rows in mapped.items():
-            check_rows(table, table_rows)
+        check_mapped(mapped)  # before the rows are changed below (versions, ISO times)
         self.objects += 1
         for table, table_rows in mapped.items():
             times = _time_columns(table)

@@ -36,7 +36,7 @@ from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_events
 from vaultra.stripe import mapping
-from vaultra.stripe.events import ParsedEvent, parse_event
+from vaultra.stripe.events import MalformedEvent, ParsedEvent, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -302,10 +302,13 @@ class Backfill:
         listing = self._call(
             lambda: self.client.v1.events.list(params={"limit": 100, "created": {"gte": since}})
         )
-        received = [
-            (parse_event(body), body)
-            for body in (json.dumps(e.to_dict(for_json=True)) for e in listing.auto_paging_iter())
-        ]
+        received = []
+        for listed in listing.auto_paging_iter():
+            body = json.dumps(listed.to_dict(for_json=True))
+            try:
+                received.append((parse_event(body), body))
+            except MalformedEvent as exc:
+                log.warning("skipping a malformed recent event: %s", exc)
         received = [(e, body) for e, body in received if e.livemode == self.account.livemode]
         events: list[ParsedEvent] = [e for e, _ in received]
         if not events:

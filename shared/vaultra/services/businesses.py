@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from vaultra.db.businesses import LinkedAccount
 from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.services.apply_events import apply_events
-from vaultra.stripe.events import parse_event
+from vaultra.stripe.events import MalformedEvent, ParsedEvent, parse_event
 
 ACCOUNT_ID_PREFIX = "acct_"
 
@@ -79,10 +79,17 @@ def apply_pending_events(uow: UnitOfWork, account: LinkedAccount) -> int:
     pending = uow.events.pending_for(account.account_id, account.livemode)
     if not pending:
         return 0
-    outcomes = apply_events(uow, account, [parse_event(body) for _, body in pending])
-    uow.events.set_outcomes(
-        account.business_id, {k: (o.status, o.error) for k, o in outcomes.items()}
-    )
+    # Each stored body parsed once before; a stricter parser since must fail that event only.
+    events: list[ParsedEvent] = []
+    results: dict[str, tuple[str, str | None]] = {}
+    for event_id, body in pending:
+        try:
+            events.append(parse_event(body))
+        except MalformedEvent as exc:
+            results[event_id] = ("failed", str(exc))
+    outcomes = apply_events(uow, account, events)
+    results.update({k: (o.status, o.error) for k, o in outcomes.items()})
+    uow.events.set_outcomes(account.business_id, results)
     return sum(1 for o in outcomes.values() if o.status == "applied")
 
 

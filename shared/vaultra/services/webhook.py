@@ -29,16 +29,14 @@ from vaultra.errors import DataRejected
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_events
-from vaultra.stripe.events import (
-    MalformedEvent,
-    ParsedEvent,
-    malformed_event_id,
-    parse_event,
-    storable_body,
-)
+from vaultra.stripe.events import MalformedEvent, ParsedEvent, malformed_event_id, parse_event
 from vaultra.stripe.signature import InvalidSignature, verify_signature
+from vaultra.stripe.stored_body import storable_body
 
 log = logging.getLogger(__name__)
+
+# What of a raw body is kept (the entry points refuse bodies beyond 1 MiB before reading them).
+MAX_STORED_BODY = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,8 @@ class WebhookReceiver:
         except InvalidSignature as exc:
             return WebhookResponse(400, {"error": f"invalid Stripe-Signature: {exc}"})
 
-        kept = Body(*storable_body(body))
+        stored_body = storable_body(body, MAX_STORED_BODY)
+        kept = Body(stored_body.text, stored_body.escaped, stored_body.truncated)
         try:
             event = parse_event(body)
         except MalformedEvent as exc:

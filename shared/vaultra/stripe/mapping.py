@@ -8,6 +8,9 @@ tenant and version (`business_id`, `livemode`, `version_at`, `version_key`) from
 Objects are read tolerantly across API versions: where Stripe moved a field (e.g. an invoice's
 subscription to `parent.subscription_details`, a subscription's period to its items), both places
 are read.
+
+Every field read is type-checked (see `vaultra.stripe.fields`): a wrong type is a MalformedObject
+naming the object, its id and the field. Fields not read are not looked at.
 """
 
 from __future__ import annotations
@@ -15,99 +18,79 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vaultra.db.row_checks import label
+from vaultra.stripe.fields import MalformedObject, Obj, StripeObject
+
+__all__ = ["MAPPERS", "MalformedObject", "Rows", "UnsupportedObject", "normalize"]
+
 Rows = dict[str, list[dict[str, Any]]]
-Obj = dict[str, Any]
 
 
 class UnsupportedObject(ValueError):
     """An object Vaultra does not keep (e.g. a product): stored raw, not normalized."""
 
 
-class MalformedObject(ValueError):
-    """A Stripe object missing what its type requires. The message names the field."""
-
-
-def _req(obj: Obj, field: str) -> Any:
-    value = obj.get(field)
-    if value is None:
-        raise MalformedObject(
-            f"{obj.get('object', 'object')} {obj.get('id', '?')}: missing `{field}`"
-        )
-    return value
-
-
-def _id(ref: Any) -> str | None:
-    """An expandable field: an id, an expanded object, or null."""
-    if ref is None:
-        return None
-    if isinstance(ref, dict):
-        return ref.get("id")
-    return str(ref)
-
-
-def _cur(value: Any) -> str:
-    return str(value).lower()
-
-
 def customer(obj: Obj) -> Rows:
+    f = StripeObject.of(obj)
     return {
         "customers": [
             {
-                "id": _req(obj, "id"),
+                "id": f.string("id", required=True),
                 # A deleted customer's object is only {id, object, deleted}: created stays as known.
-                "created": obj.get("created"),
-                "currency": obj.get("currency"),
-                "delinquent": obj.get("delinquent"),
-                "deleted": bool(obj.get("deleted", False)),
+                "created": f.time("created"),
+                "currency": f.string("currency"),
+                "delinquent": f.boolean("delinquent"),
+                "deleted": bool(f.boolean("deleted")),
             }
         ]
     }
 
 
 def charge(obj: Obj) -> Rows:
+    f = StripeObject.of(obj)
     rows: Rows = {
         "charges": [
             {
-                "id": _req(obj, "id"),
-                "created": _req(obj, "created"),
-                "customer_id": _id(obj.get("customer")),
-                "amount": _req(obj, "amount"),
-                "amount_captured": obj.get("amount_captured") or 0,
-                "amount_refunded": obj.get("amount_refunded") or 0,
-                "currency": _cur(_req(obj, "currency")),
-                "status": _req(obj, "status"),
-                "paid": bool(obj.get("paid")),
-                "captured": bool(obj.get("captured")),
-                "refunded": bool(obj.get("refunded")),
-                "disputed": bool(obj.get("disputed")),
-                "failure_code": obj.get("failure_code"),
-                "balance_transaction_id": _id(obj.get("balance_transaction")),
-                "invoice_id": _id(obj.get("invoice")),
-                "payment_intent_id": _id(obj.get("payment_intent")),
+                "id": f.string("id", required=True),
+                "created": f.time("created", required=True),
+                "customer_id": f.expandable_id("customer"),
+                "amount": f.integer("amount", required=True, minimum=0),
+                "amount_captured": f.integer("amount_captured", minimum=0) or 0,
+                "amount_refunded": f.integer("amount_refunded", minimum=0) or 0,
+                "currency": f.currency("currency", required=True),
+                "status": f.string("status", required=True),
+                "paid": bool(f.boolean("paid")),
+                "captured": bool(f.boolean("captured")),
+                "refunded": bool(f.boolean("refunded")),
+                "disputed": bool(f.boolean("disputed")),
+                "failure_code": f.string("failure_code"),
+                "balance_transaction_id": f.expandable_id("balance_transaction"),
+                "invoice_id": f.expandable_id("invoice"),
+                "payment_intent_id": f.expandable_id("payment_intent"),
             }
         ]
     }
     # Older API versions (and `expand[]=refunds`) embed the charge's refunds.
-    embedded = (obj.get("refunds") or {}).get("data") or []
+    embedded = f.list_data("refunds")
     if embedded:
-        rows["refunds"] = [refund(r)["refunds"][0] for r in embedded]
+        rows["refunds"] = [_refund_row(r) for r in embedded]
     return rows
 
 
 def refund(obj: Obj) -> Rows:
+    return {"refunds": [_refund_row(StripeObject.of(obj))]}
+
+
+def _refund_row(f: StripeObject) -> dict[str, Any]:
     return {
-        "refunds": [
-            {
-                "id": _req(obj, "id"),
-                "created": _req(obj, "created"),
-                "charge_id": _id(obj.get("charge")),
-                "amount": _req(obj, "amount"),
-                "currency": _cur(_req(obj, "currency")),
-                "status": obj.get("status"),
-                "reason": obj.get("reason"),
-                "balance_transaction_id": _id(obj.get("balance_transaction")),
-            }
-        ]
+        "id": f.string("id", required=True),
+        "created": f.time("created", required=True),
+        "charge_id": f.expandable_id("charge"),
+        "amount": f.integer("amount", required=True, minimum=0),
+        "currency": f.currency("currency", required=True),
+        "status": f.string("status"),
+        "reason": f.string("reason"),
+        "balance_transaction_id": f.expandable_id("balance_transaction"),
     }
 
 
@@ -120,15 +103,14 @@ def dispute(obj: Obj, *, observed_at: int | None = None) -> Rows:
     closed at no known moment) is dated by what the list API keeps: a won dispute by the
     reinstatement of its funds (its latest balance transaction), any other closed dispute by its
     evidence due date, after which the network decides."""
-    status = _req(obj, "status")
+    f = StripeObject.of(obj)
+    status = f.string("status", required=True)
+    txn_rows = [_balance_transaction_row(t) for t in f.objects("balance_transactions") or []]
     closed_at = None
     if status in CLOSED_DISPUTE_STATUSES:
-        txn_times = [
-            t["created"]
-            for t in obj.get("balance_transactions") or []
-            if isinstance(t, dict) and t.get("created") is not None
-        ]
-        due_by = (obj.get("evidence_details") or {}).get("due_by")
+        txn_times = [t["created"] for t in txn_rows]
+        evidence = f.nested("evidence_details")
+        due_by = evidence.time("due_by") if evidence else None
         if observed_at is not None:
             closed_at = observed_at
         elif status == "won" and txn_times:
@@ -138,226 +120,258 @@ def dispute(obj: Obj, *, observed_at: int | None = None) -> Rows:
     rows: Rows = {
         "disputes": [
             {
-                "id": _req(obj, "id"),
-                "created": _req(obj, "created"),
-                "charge_id": _id(obj.get("charge")),
-                "amount": _req(obj, "amount"),
-                "currency": _cur(_req(obj, "currency")),
+                "id": f.string("id", required=True),
+                "created": f.time("created", required=True),
+                "charge_id": f.expandable_id("charge"),
+                "amount": f.integer("amount", required=True, minimum=0),
+                "currency": f.currency("currency", required=True),
                 "status": status,
-                "reason": obj.get("reason"),
+                "reason": f.string("reason"),
                 "closed_at": closed_at,
             }
         ]
     }
-    txns = [t for t in obj.get("balance_transactions") or [] if isinstance(t, dict)]
-    if txns:
-        rows["balance_transactions"] = [
-            balance_transaction(t)["balance_transactions"][0] for t in txns
-        ]
+    if txn_rows:
+        rows["balance_transactions"] = txn_rows
     return rows
 
 
 def payout(obj: Obj) -> Rows:
+    f = StripeObject.of(obj)
     return {
         "payouts": [
             {
-                "id": _req(obj, "id"),
-                "created": _req(obj, "created"),
-                "amount": _req(obj, "amount"),
-                "currency": _cur(_req(obj, "currency")),
-                "status": _req(obj, "status"),
-                "arrival_date": _req(obj, "arrival_date"),
-                "automatic": obj.get("automatic"),
-                "method": obj.get("method"),
-                "failure_code": obj.get("failure_code"),
+                "id": f.string("id", required=True),
+                "created": f.time("created", required=True),
+                "amount": f.integer("amount", required=True),
+                "currency": f.currency("currency", required=True),
+                "status": f.string("status", required=True),
+                "arrival_date": f.time("arrival_date", required=True),
+                "automatic": f.boolean("automatic"),
+                "method": f.string("method"),
+                "failure_code": f.string("failure_code"),
             }
         ]
     }
 
 
 def balance_transaction(obj: Obj) -> Rows:
+    return {"balance_transactions": [_balance_transaction_row(StripeObject.of(obj))]}
+
+
+def _balance_transaction_row(f: StripeObject) -> dict[str, Any]:
+    amount = f.integer("amount", required=True)
+    net = f.integer("net")
     return {
-        "balance_transactions": [
-            {
-                "id": _req(obj, "id"),
-                "created": _req(obj, "created"),
-                "amount": _req(obj, "amount"),
-                "fee": obj.get("fee") or 0,
-                "net": obj.get("net") if obj.get("net") is not None else _req(obj, "amount"),
-                "currency": _cur(_req(obj, "currency")),
-                "type": _req(obj, "type"),
-                "reporting_category": obj.get("reporting_category"),
-                "source_id": _id(obj.get("source")),
-                "available_on": obj.get("available_on"),
-                "exchange_rate": obj.get("exchange_rate"),
-            }
-        ]
+        "id": f.string("id", required=True),
+        "created": f.time("created", required=True),
+        "amount": amount,
+        "fee": f.integer("fee") or 0,
+        "net": net if net is not None else amount,
+        "currency": f.currency("currency", required=True),
+        "type": f.string("type", required=True),
+        "reporting_category": f.string("reporting_category"),
+        "source_id": f.expandable_id("source"),
+        "available_on": f.time("available_on"),
+        "exchange_rate": f.number("exchange_rate", minimum=0),
     }
 
 
-def _price_fields(price: Obj | None) -> dict[str, Any]:
-    price = price or {}
-    recurring = price.get("recurring") or {}
-    return {
-        "price_id": price.get("id"),
-        "unit_amount": price.get("unit_amount"),
-        "interval": recurring.get("interval"),
-        "interval_count": recurring.get("interval_count"),
-        "usage_type": recurring.get("usage_type"),
-    }
+_NO_PRICE: dict[str, Any] = dict.fromkeys(
+    ("price_id", "unit_amount", "interval", "interval_count", "usage_type")
+)
 
 
-def _line_price(line: Obj) -> Obj | None:
-    if isinstance(line.get("price"), dict):
-        return line["price"]
-    if isinstance(line.get("plan"), dict):  # pre-2020 API versions and localstripe
-        plan = line["plan"]
+def _price_fields(line: StripeObject) -> tuple[dict[str, Any], StripeObject | None]:
+    """A line's or item's price columns, and its price object if it has one (the legacy `plan`
+    of pre-2020 API versions and localstripe has none: no product or currency is read from it)."""
+    price = line.expandable("price")
+    if price is not None:
+        recurring = price.nested("recurring")
         return {
-            "id": plan.get("id"),
-            "unit_amount": plan.get("amount"),
-            "recurring": {
-                "interval": plan.get("interval"),
-                "interval_count": plan.get("interval_count"),
-                "usage_type": plan.get("usage_type", "licensed"),
-            },
-        }
-    return None
+            "price_id": price.string("id"),
+            "unit_amount": price.integer("unit_amount", minimum=0),
+            "interval": recurring.string("interval") if recurring else None,
+            "interval_count": recurring.integer("interval_count", minimum=1) if recurring else None,
+            "usage_type": recurring.string("usage_type") if recurring else None,
+        }, price
+    plan = line.expandable("plan")
+    if plan is not None:
+        return {
+            "price_id": plan.string("id"),
+            "unit_amount": plan.integer("amount", minimum=0),
+            "interval": plan.string("interval"),
+            "interval_count": plan.integer("interval_count", minimum=1),
+            "usage_type": plan.string("usage_type") if plan.has("usage_type") else "licensed",
+        }, None
+    return dict(_NO_PRICE), None
 
 
-def _invoice_subscription(obj: Obj) -> str | None:
-    if obj.get("subscription") is not None:
-        return _id(obj.get("subscription"))
-    details = ((obj.get("parent") or {}).get("subscription_details")) or {}
-    return _id(details.get("subscription"))
+def _invoice_subscription(f: StripeObject) -> str | None:
+    if f.expandable_id("subscription") is not None:
+        return f.expandable_id("subscription")
+    parent = f.nested("parent")
+    details = parent.nested("subscription_details") if parent else None
+    return details.expandable_id("subscription") if details else None
 
 
 def invoice(obj: Obj) -> Rows:
-    invoice_id = _req(obj, "id")
-    currency = _cur(_req(obj, "currency"))
-    transitions = obj.get("status_transitions") or {}
-    tax = obj.get("tax")
-    if tax is None and obj.get("total_taxes") is not None:
-        tax = sum(t.get("amount", 0) for t in obj["total_taxes"])
+    f = StripeObject.of(obj)
+    invoice_id = f.string("id", required=True)
+    currency = f.currency("currency", required=True)
+    created = f.time("created", required=True)
+    transitions = f.nested("status_transitions")
+    tax = f.integer("tax")
+    if tax is None and f.has("total_taxes"):  # since API version 2025-03-31, instead of `tax`
+        tax = sum(t.integer("amount") or 0 for t in f.objects("total_taxes") or [])
     rows: Rows = {
         "invoices": [
             {
                 "id": invoice_id,
-                "created": _req(obj, "created"),
-                "customer_id": _id(obj.get("customer")),
-                "subscription_id": _invoice_subscription(obj),
-                "status": obj.get("status"),
-                "billing_reason": obj.get("billing_reason"),
+                "created": created,
+                "customer_id": f.expandable_id("customer"),
+                "subscription_id": _invoice_subscription(f),
+                "status": f.string("status"),
+                "billing_reason": f.string("billing_reason"),
                 "currency": currency,
-                "amount_due": obj.get("amount_due") or 0,
-                "amount_paid": obj.get("amount_paid") or 0,
-                "subtotal": obj.get("subtotal"),
-                "total": obj.get("total"),
+                "amount_due": f.integer("amount_due") or 0,
+                "amount_paid": f.integer("amount_paid") or 0,
+                "subtotal": f.integer("subtotal"),
+                "total": f.integer("total"),
                 "tax": tax,
-                "period_start": obj.get("period_start"),
-                "period_end": obj.get("period_end"),
-                "paid_at": transitions.get("paid_at"),
+                "period_start": f.time("period_start"),
+                "period_end": f.time("period_end"),
+                "paid_at": transitions.time("paid_at") if transitions else None,
             }
         ],
-        "invoice_lines": [],
+        "invoice_lines": [
+            _invoice_line(line, invoice_id, currency, created) for line in f.list_data("lines")
+        ],
     }
-    for line in (obj.get("lines") or {}).get("data") or []:
-        rows["invoice_lines"].append(invoice_line(line, invoice_id, currency, obj["created"]))
     return rows
 
 
-def invoice_line(line: Obj, invoice_id: str, currency: str, invoice_created: int) -> dict[str, Any]:
-    period = line.get("period") or {}
-    parent = (line.get("parent") or {}).get("subscription_item_details") or {}
-    proration = line.get("proration")
+def _invoice_line(
+    line: StripeObject, invoice_id: str, currency: str, invoice_created: int
+) -> dict[str, Any]:
+    period = line.nested("period")
+    parent = line.nested("parent")
+    details = parent.nested("subscription_item_details") if parent else None
+    proration = line.boolean("proration")
     if proration is None:
-        proration = bool(parent.get("proration"))
+        proration = bool(details.boolean("proration")) if details else False
+    price_columns, _ = _price_fields(line)
     return {
-        "id": _req(line, "id"),
+        "id": line.string("id", required=True),
         "created": invoice_created,
         "invoice_id": invoice_id,
-        "subscription_id": _id(line.get("subscription")) or parent.get("subscription"),
-        "subscription_item_id": _id(line.get("subscription_item"))
-        or parent.get("subscription_item"),
-        "amount": line.get("amount") or 0,
-        "currency": _cur(line.get("currency") or currency),
-        "quantity": line.get("quantity"),
-        "proration": bool(proration),
-        "period_start": period.get("start"),
-        "period_end": period.get("end"),
-        **_price_fields(_line_price(line)),
+        "subscription_id": line.expandable_id("subscription")
+        or (details.expandable_id("subscription") if details else None),
+        "subscription_item_id": line.expandable_id("subscription_item")
+        or (details.expandable_id("subscription_item") if details else None),
+        "amount": line.integer("amount") or 0,
+        "currency": line.currency("currency") or currency,
+        "quantity": line.integer("quantity", minimum=0),
+        "proration": proration,
+        "period_start": period.time("start") if period else None,
+        "period_end": period.time("end") if period else None,
+        **price_columns,
     }
 
 
-def _discount(obj: Obj) -> dict[str, Any] | None:
-    discount = obj.get("discount")
-    if not discount and obj.get("discounts"):
-        first = obj["discounts"][0]
-        discount = first if isinstance(first, dict) else None
-    if not isinstance(discount, dict):
+def _coupon(discount: StripeObject) -> StripeObject | None:
+    """The discount's coupon: on the discount, or under its `source` in newer API versions. A
+    coupon given only by its id cannot be read here (None); no coupon at all reads as empty."""
+    coupon = discount.expandable("coupon")
+    if discount.is_set("coupon"):
+        return coupon
+    source = discount.nested("source")
+    if source is not None:
+        coupon = source.expandable("coupon")
+        if source.is_set("coupon"):
+            return coupon
+    return StripeObject.empty()
+
+
+def _discount(sub: StripeObject) -> dict[str, Any] | None:
+    discount = sub.nested("discount")
+    references = sub.expandables("discounts")
+    if (discount is None or discount.is_empty()) and references:
+        discount = references[0]  # None when only its id is given
+    if discount is None:
         return None
-    coupon = discount.get("coupon") or (discount.get("source") or {}).get("coupon") or {}
-    if not isinstance(coupon, dict):
+    coupon = _coupon(discount)
+    if coupon is None:
         return None
     return {
-        "coupon_id": coupon.get("id"),
-        "percent_off": coupon.get("percent_off"),
-        "amount_off": coupon.get("amount_off"),
-        "currency": coupon.get("currency"),
-        "duration": coupon.get("duration"),
-        "duration_in_months": coupon.get("duration_in_months"),
-        "start": discount.get("start"),
-        "end": discount.get("end"),
+        "coupon_id": coupon.string("id"),
+        "percent_off": coupon.number("percent_off", minimum=0, maximum=100),
+        "amount_off": coupon.integer("amount_off", minimum=0),
+        "currency": coupon.string("currency"),
+        "duration": coupon.string("duration"),
+        "duration_in_months": coupon.integer("duration_in_months", minimum=0),
+        "start": discount.time("start"),
+        "end": discount.time("end"),
     }
 
 
-def subscription_items(obj: Obj) -> list[dict[str, Any]]:
-    items = []
-    for item in (obj.get("items") or {}).get("data") or []:
-        price = _line_price(item)
-        items.append(
+def _subscription_items(sub: StripeObject, items: list[StripeObject]) -> list[dict[str, Any]]:
+    sub_currency = sub.string("currency")
+    rows = []
+    for item in items:
+        price_columns, price = _price_fields(item)
+        price_currency = price.string("currency") if price else None
+        rows.append(
             {
-                "item_id": _req(item, "id"),
-                "product_id": _id((price or {}).get("product")),
-                "currency": _cur((price or {}).get("currency") or obj.get("currency") or "")
-                or None,
-                "quantity": item.get("quantity"),
-                **_price_fields(price),
+                "item_id": item.string("id", required=True),
+                "product_id": price.expandable_id("product") if price else None,
+                "currency": (price_currency or sub_currency or "").lower() or None,
+                "quantity": item.integer("quantity", minimum=0),
+                **price_columns,
             }
         )
-    return items
+    return rows
 
 
 def subscription(obj: Obj, *, observed_at: int, source: str) -> Rows:
     """`observed_at`: the moment this state began (the event's `created`, or the time a backfill
     read it). `source` is "event" or "snapshot" (see SubscriptionState)."""
-    sub_id = _req(obj, "id")
-    items = subscription_items(obj)
-    first_item = ((obj.get("items") or {}).get("data") or [{}])[0]
-    discount = _discount(obj)
-    status = _req(obj, "status")
-    customer_id = _id(_req(obj, "customer"))
-    currency = obj.get("currency")
+    f = StripeObject.of(obj)
+    sub_id = f.string("id", required=True)
+    created = f.time("created", required=True)
+    item_objects = f.list_data("items")
+    items = _subscription_items(f, item_objects)
+    first_item = item_objects[0] if item_objects else None
+    discount = _discount(f)
+    status = f.string("status", required=True)
+    customer_id = f.expandable_id("customer", required=True)
+    currency = f.string("currency")
+    ended_at = f.time("ended_at")
+
+    def period(field: str) -> int | None:
+        # Since API version 2025-03-31 the period is on each item, not the subscription.
+        return f.time(field) or (first_item.time(field) if first_item else None)
+
     row = {
         "id": sub_id,
-        "created": _req(obj, "created"),
+        "created": created,
         "customer_id": customer_id,
         "status": status,
         "currency": currency,
-        "start_date": obj.get("start_date"),
-        "trial_start": obj.get("trial_start"),
-        "trial_end": obj.get("trial_end"),
-        "current_period_start": obj.get("current_period_start")
-        or first_item.get("current_period_start"),
-        "current_period_end": obj.get("current_period_end") or first_item.get("current_period_end"),
-        "cancel_at_period_end": bool(obj.get("cancel_at_period_end")),
-        "canceled_at": obj.get("canceled_at"),
-        "ended_at": obj.get("ended_at"),
+        "start_date": f.time("start_date"),
+        "trial_start": f.time("trial_start"),
+        "trial_end": f.time("trial_end"),
+        "current_period_start": period("current_period_start"),
+        "current_period_end": period("current_period_end"),
+        "cancel_at_period_end": bool(f.boolean("cancel_at_period_end")),
+        "canceled_at": f.time("canceled_at"),
+        "ended_at": ended_at,
         "discount": discount,
     }
     item_rows = [
         {
             "id": i["item_id"],
-            "created": obj["created"],
+            "created": created,
             "subscription_id": sub_id,
             **{k: v for k, v in i.items() if k != "item_id"},
         }
@@ -365,9 +379,7 @@ def subscription(obj: Obj, *, observed_at: int, source: str) -> Rows:
     ]
     # A state begins when it was observed — except an ended subscription, whose MRR stops at
     # `ended_at` (the end of the paid period), not when the event announcing it was sent.
-    valid_from = (
-        obj.get("ended_at") if status == "canceled" and obj.get("ended_at") else observed_at
-    )
+    valid_from = ended_at if status == "canceled" and ended_at else observed_at
     state = {
         "subscription_id": sub_id,
         "valid_from": valid_from,
@@ -378,7 +390,7 @@ def subscription(obj: Obj, *, observed_at: int, source: str) -> Rows:
         "items": items,
         "discount": discount,
         "cancel_at_period_end": row["cancel_at_period_end"],
-        "ended_at": obj.get("ended_at"),
+        "ended_at": ended_at,
     }
     return {"subscriptions": [row], "subscription_items": item_rows, "subscription_states": [state]}
 
@@ -395,16 +407,14 @@ MAPPERS: dict[str, Callable[..., Rows]] = {
 }
 
 
-def normalize(obj: Obj, *, observed_at: int, source: str) -> Rows:
+def normalize(obj: Any, *, observed_at: int, source: str) -> Rows:
     """Map any supported Stripe object; raises UnsupportedObject or MalformedObject."""
-    if not isinstance(obj, dict):
-        raise MalformedObject("event `data.object` is not an object")
-    kind = obj.get("object")
+    kind = StripeObject.of(obj).string("object", required=True)
     if kind == "subscription":
         return subscription(obj, observed_at=observed_at, source=source)
     if kind == "dispute":
         return dispute(obj, observed_at=observed_at if source == "event" else None)
-    mapper = MAPPERS.get(str(kind))
+    mapper = MAPPERS.get(kind)
     if mapper is None:
-        raise UnsupportedObject(f"Vaultra does not keep `{kind}` objects")
+        raise UnsupportedObject(f"Vaultra does not keep `{label(kind)}` objects")
     return mapper(obj)

@@ -11,9 +11,12 @@ caller's: it is logged, and the caller gets what any signature by an unknown sec
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets as random_secrets
 import time
+from functools import partial
 
 import stripe
 
@@ -24,7 +27,6 @@ UNPARSABLE_HEADER = "Unable to extract timestamp and signatures from header"
 NO_V1_SIGNATURE = "No signatures found with expected scheme v1"
 NO_MATCH = "No signatures found matching the expected signature for payload"
 OUTSIDE_TOLERANCE = "Timestamp outside the tolerance zone"
-NOT_UTF8 = "Payload is not UTF-8: Stripe signs UTF-8 JSON"
 INVALID = "invalid signature"
 _SDK_REASONS = (NO_HEADER, UNPARSABLE_HEADER, NO_V1_SIGNATURE, NO_MATCH, OUTSIDE_TOLERANCE)
 
@@ -53,16 +55,17 @@ def verify_signature(
     configured = [s for s in secrets if s.strip()]
     if not configured:
         _log_missing_secret()
-    if isinstance(payload, bytes):
-        try:
-            # The SDK decodes bytes itself, and a UnicodeDecodeError would escape as a 500.
-            payload = payload.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidSignature(NOT_UTF8) from None
+    # The SDK decodes bytes itself, and a UnicodeDecodeError would escape as a 500; Stripe's scheme
+    # is over bytes, so a body that is not UTF-8 can be genuinely signed: verify it here, and let
+    # the receiver record it as malformed.
+    if isinstance(payload, bytes) and not _is_utf8(payload):
+        verify = partial(_verify_bytes, payload)
+    else:
+        verify = partial(stripe.WebhookSignature.verify_header, payload)
     errors: list[str] = []
     for secret in configured or [_STAND_IN_SECRET]:
         try:
-            stripe.WebhookSignature.verify_header(payload, header, secret, tolerance)
+            verify(header, secret, tolerance)
         except stripe.SignatureVerificationError as exc:
             errors.append(_reason(str(exc.user_message or exc)))
             continue
@@ -95,4 +98,48 @@ def _log_missing_secret() -> None:
         log.error(
             "no Stripe webhook signing secret is configured (STRIPE_WEBHOOK_SECRET): every "
             "delivery is refused with 400 until it is set"
+        )
+
+
+def _is_utf8(payload: bytes) -> bool:
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _verify_bytes(payload: bytes, header: str | None, secret: str, tolerance: int) -> None:
+    """The SDK's check for a body that is not UTF-8, which the SDK cannot verify (it decodes the
+    body first, and raises UnicodeDecodeError). Stripe's scheme is over bytes — HMAC-SHA256 of
+    `<t>.<body>` — so such a body can be genuinely signed; it must be verified, then recorded as
+    malformed, not crash the request. The messages are the SDK's."""
+    if not header:
+        raise stripe.SignatureVerificationError(
+            "No Stripe-Signature header value was provided.", header
+        )
+    try:
+        items = [item.split("=", 1) for item in header.split(",")]
+        timestamp = int(next(value for key, *value in items if key == "t" and value)[0])
+    except (StopIteration, ValueError):
+        raise stripe.SignatureVerificationError(
+            "Unable to extract timestamp and signatures from header", header
+        ) from None
+    signatures = [value[0] for key, *value in items if key == "v1" and value]
+    if not signatures:
+        raise stripe.SignatureVerificationError(
+            "No signatures found with expected scheme v1", header
+        )
+    expected = hmac.new(
+        secret.encode("utf-8"), b"%d." % timestamp + payload, hashlib.sha256
+    ).hexdigest()
+    # compare_digest refuses str with non-ASCII characters, which a header may carry: bytes.
+    given = [s.encode("utf-8", "replace") for s in signatures]
+    if not any(hmac.compare_digest(expected.encode(), g) for g in given):
+        raise stripe.SignatureVerificationError(
+            "No signatures found matching the expected signature for payload", header
+        )
+    if tolerance and timestamp < time.time() - tolerance:
+        raise stripe.SignatureVerificationError(
+            f"Timestamp outside the tolerance zone ({timestamp})", header
         )
