@@ -313,8 +313,8 @@ def _table_checks(table_name: str) -> dict[str, tuple[Check, bool]]:
 @cache
 def _row_id_column(table_name: str) -> str:
     """The column that names a row in messages: its first key column other than the tenant."""
-    table = Base.metadata.tables[table_name]
-    return next(c.name for c in table.primary_key.columns if c.name != "business_id")
+    keys = [c.name for c in Base.metadata.tables[table_name].primary_key.columns]
+    return next((name for name in keys if name != "business_id"), keys[0])
 
 
 def column_problem(table_name: str, column_name: str, value: Any) -> str | None:

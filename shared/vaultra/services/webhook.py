@@ -51,6 +51,7 @@ class _Stored:
     business_id: uuid.UUID | None
     publish: bool
     version: str | None = None
+    error: str | None = None
 
 
 class WebhookReceiver:
@@ -95,7 +96,10 @@ class WebhookReceiver:
             return WebhookResponse(200, {"id": event_id, "status": "failed", "error": reason})
         if stored.publish and stored.business_id is not None:
             self._publish(event, stored.business_id, stored.version)
-        return WebhookResponse(200, {"id": event.id, "status": stored.status})
+        answer: dict[str, object] = {"id": event.id, "status": stored.status}
+        if stored.error is not None:
+            answer["error"] = stored.error
+        return WebhookResponse(200, answer)
 
     def _store(self, uow: UnitOfWork, event: ParsedEvent, body: Body) -> _Stored:
         account = None
@@ -119,11 +123,11 @@ class WebhookReceiver:
         if not inserted:
             return self._redelivered(uow, event)
         if account is None:
-            return _Stored(status, None, False)
+            return _Stored(status, None, False, error=error)
         outcome = apply_events(uow, account, [event])[event.id]
         if outcome.status != "applied":
             uow.events.set_outcome(event.id, outcome.status, outcome.error)
-            return _Stored(outcome.status, account.business_id, False)
+            return _Stored(outcome.status, account.business_id, False, error=outcome.error)
         # This transaction commits after the change: its id tells a consumer whether a
         # computation has already seen it.
         return _Stored("applied", account.business_id, True, uow.transaction_id())
