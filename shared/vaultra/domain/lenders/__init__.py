@@ -2,7 +2,8 @@
 estimate where the lender publishes a sizing rule (docs/LENDERS.md)."""
 
 from vaultra.domain.lenders.assess import assess_lenders
-from vaultra.domain.lenders.model import Gap, LenderFit, LenderProduct, OfferEstimate, Status
+from vaultra.domain.lenders.model import Gap, LenderFit, OfferEstimate, Status
+from vaultra.domain.lenders.product import LenderProduct
 from vaultra.domain.lenders.products import CRITERIA_VERSION, PRODUCTS
 
 __all__ = [

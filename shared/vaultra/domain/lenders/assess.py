@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vaultra.domain.lenders.model import Gap, LenderFit, LenderProduct, OfferEstimate, Status
+from vaultra.domain.lenders.model import Gap, LenderFit, OfferEstimate, Status
+from vaultra.domain.lenders.product import LenderProduct
 from vaultra.domain.lenders.products import PRODUCTS
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.numbers import as_int

@@ -23,7 +23,7 @@ from vaultra.domain.lenders.criteria import (
     RatioAtLeast,
     SteadyVolume,
 )
-from vaultra.domain.lenders.model import LenderProduct
+from vaultra.domain.lenders.product import LenderProduct
 from vaultra.domain.lenders.sizing import ProductMaximum, ShareOfArr
 
 CRITERIA_VERSION = "lenders-2026-11"
