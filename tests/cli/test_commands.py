@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 from vaultra.bootstrap import reset_runtime
 from vaultra.cli import app
 from vaultra.config import get_settings
+from vaultra.db import locks
 from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support import histories
@@ -345,3 +348,63 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
             )
         ).all()
     assert len(per_business) == 4 and all(n > 0 for _, n in per_business)
+
+
+def test_commands_refuse_a_revoked_link(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    link_hand_made_account()
+    with engine.begin() as conn:  # the founder disconnected Vaultra in Stripe
+        conn.execute(text("UPDATE stripe_connections SET deauthorized_at = now()"))
+
+    with hand_made_stripe_api(monkeypatch) as server:
+        backfill = runner.invoke(app, ["backfill", histories.ACCOUNT])
+        assert server.requests == []
+    metrics = runner.invoke(app, ["metrics", histories.ACCOUNT])
+
+    assert backfill.exit_code == 2 and "not linked" in backfill.output
+    assert metrics.exit_code == 2 and "not linked" in metrics.output
+
+
+class RunningComputation:
+    """Another instance computing the business's metrics: a connection holding its lock."""
+
+    def __init__(self, engine: Engine, business: Any) -> None:
+        self.key = {"k": locks.lock_key(locks.METRICS, business)}
+        self.conn = engine.connect()
+        self.conn.execute(text("SELECT pg_advisory_lock(:k)"), self.key)
+
+    def finish(self) -> None:
+        self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), self.key)
+        self.conn.close()
+
+
+def hand_made_business(engine: Engine) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT business_id FROM stripe_connections")).scalar_one()
+
+
+def test_score_waits_for_a_computation_already_running_then_answers(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+    running = RunningComputation(engine, hand_made_business(engine))
+    threading.Timer(1.0, running.finish).start()
+
+    result = runner.invoke(app, ["score", histories.ACCOUNT, "--as-of", "2026-05-28", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert "waiting for the computation already running" in result.stderr
+    assert json.loads(result.stdout)["score"] >= 0
+
+
+def test_score_that_may_not_wait_says_a_computation_is_running(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backfill_hand_made_history(monkeypatch)
+    running = RunningComputation(engine, hand_made_business(engine))
+    try:
+        result = runner.invoke(app, ["score", histories.ACCOUNT, "--wait", "0"])
+    finally:
+        running.finish()
+
+    assert result.exit_code == 1
+    assert "a computation was still running" in result.output

@@ -95,3 +95,23 @@ def test_request_for_an_account_of_another_business_is_acknowledged_and_ignored(
     assert stripe_api.requests == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM charges")).scalar_one() == 0
+
+
+def test_request_for_a_revoked_link_is_acknowledged_and_reads_nothing(
+    engine: Engine, stripe_api: StripeApiServer
+) -> None:
+    db = Database(engine)
+    business = add_business(db, "Owner", ACCOUNT, livemode=False).business_id
+    with db.transaction() as uow:  # the founder disconnected Vaultra in Stripe
+        uow.businesses.mark_deauthorized(ACCOUNT, False, NOW)
+    client = functions_framework.create_app(
+        "backfill_account", str(FUNCTIONS / "backfill_account" / "main.py"), "cloudevent"
+    ).test_client()
+    headers, body = pushed(
+        BackfillRequested(business_id=business, account_id=ACCOUNT, requested_at=datetime.now(UTC))
+    )
+
+    assert client.post("/", headers=headers, data=body).status_code == 200
+    assert stripe_api.requests == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM job_runs")).scalar_one() == 0

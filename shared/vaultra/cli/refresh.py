@@ -18,9 +18,13 @@ def refresh_waiting(runtime: Runtime, link: LinkedAccount, day: date, wait_s: fl
 
     def on_wait() -> None:
         nonlocal spinner
-        spinner = err.status(
+        message = (
             f"{link.account_id}: waiting for the computation already running (up to {wait_s:g} s)"
         )
+        if not err.is_terminal:  # a spinner shows nothing in a pipe or a log: say it once
+            err.print(message)
+            return
+        spinner = err.status(message)
         spinner.start()
 
     try:
