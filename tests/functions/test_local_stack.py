@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 from vaultra.config import get_settings
 from vaultra.events import topics
@@ -49,18 +50,22 @@ def test_a_webhook_flows_through_metrics_to_a_score_on_the_local_bus(
 
 
 def test_on_the_stack_vaultra_serve_runs_the_webhook_answers_before_the_work_it_triggers(
-    engine: Engine, business: Any, webhook_client: Any
+    engine: Engine, business: Any, webhook_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("METRICS_DEBOUNCE_S", "1")  # the computation waits a second for the burst
+    get_settings.cache_clear()
     with LocalStack(get_settings(), tick_s=3600) as stack:
-        deliver_charges(webhook_client, 2)  # answered 200 before any metric work runs
-        queued = stack.bus.pending()
+        deliver_charges(webhook_client, 2)
+        # Both deliveries have their 200, and no metric has been computed yet.
+        with engine.connect() as conn:
+            computed_before = conn.execute(text("SELECT count(*) FROM metric_runs")).scalar_one()
         assert stack.bus.drain(timeout=60)
 
     with engine.connect() as conn:
         scored = conn.execute(
             text("SELECT count(*) FROM readiness_scores WHERE business_id = :b"), {"b": business}
         ).scalar_one()
-    assert queued >= 1  # the deliveries returned with their work still queued
+    assert computed_before == 0
     assert scored == 1 and stack.bus.dead_letters == []
 
 
