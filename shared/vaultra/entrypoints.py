@@ -124,13 +124,7 @@ def webhook_handler() -> Callable[[Request], tuple[str, int, dict[str, str]]]:
         except BodyRejected as exc:
             webhook_log.warning("refused a webhook delivery: %s", exc.detail)
             return _json({"error": exc.detail}, exc.status)
-        try:
-            response = runtime.webhook.receive(body, request.headers.get("Stripe-Signature"))
-        except DatabaseUnavailable as exc:
-            webhook_log.warning("webhook: %s; answering 503", exc)
-            return _json({"error": "temporarily unable to store the event; retry"}, 503)
-        if response.status_code == 400:  # not a genuine delivery: one line, no traceback
-            webhook_log.warning("refused a webhook delivery: %s", response.body.get("error"))
+        response = runtime.webhook.receive(body, request.headers.get("Stripe-Signature"))
         return _json(response.body, response.status_code)
 
     handle.__name__ = handle.__qualname__ = WEBHOOK

@@ -103,23 +103,21 @@ def backfill_account(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
         log.warning("acknowledging a backfill for an account no longer linked to the business")
         return
     link = links[0]
-    jobs = runtime.jobs
-    run_id = jobs.start("backfill", received.message_id, request.business_id)
-    if run_id is None:
-        log.info("message %s already processed; nothing to do", received.message_id)
-        return
-    try:
-        report = runtime.backfill(link).run()
-    except NoStripeCredentials as exc:
-        jobs.finish(run_id, error=str(exc))
-        raise Retry(str(exc)) from exc  # a deployment fix, then Pub/Sub's redelivery
-    except BackfillFailed as exc:
-        jobs.finish(run_id, error=str(exc))
-        if exc.retryable:
-            raise Retry(str(exc)) from exc
-        log.error("backfill cannot succeed without a change; acknowledging: %s", exc)
-        return
-    jobs.finish(run_id, detail=dataclasses.asdict(report))
+    with runtime.jobs.run("backfill", received.message_id, request.business_id) as job:
+        if job is None:
+            log.info("message %s already processed; nothing to do", received.message_id)
+            return
+        try:
+            report = runtime.backfill(link).run()
+        except NoStripeCredentials as exc:
+            raise Retry(str(exc)) from exc  # a deployment fix, then Pub/Sub's redelivery
+        except BackfillFailed as exc:
+            if exc.retryable:
+                raise Retry(str(exc)) from exc
+            job.error = str(exc)
+            log.error("backfill cannot succeed without a change; acknowledging: %s", exc)
+            return
+        job.detail = dataclasses.asdict(report)
 
 
 def schedule_refresh(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
@@ -127,17 +125,12 @@ def schedule_refresh(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     message = received.message
     assert isinstance(message, DailyRefresh)
     as_of = message.as_of or runtime.clock().astimezone(UTC).date()
-    jobs = runtime.jobs
-    run_id = jobs.start("daily_refresh", received.message_id, None)
-    if run_id is None:
-        log.info("daily refresh %s already fanned out; nothing to do", received.message_id)
-        return
-    try:
-        count = runtime.fan_out_daily_refresh(as_of)
-    except Exception as exc:
-        jobs.finish(run_id, error=f"{type(exc).__name__}: {exc}")
-        raise  # Pub/Sub redelivers the tick
-    jobs.finish(run_id, detail={"as_of": as_of.isoformat(), "businesses": count})
+    with runtime.jobs.run("daily_refresh", received.message_id, None) as job:
+        if job is None:
+            log.info("daily refresh %s already fanned out; nothing to do", received.message_id)
+            return
+        count = runtime.fan_out_daily_refresh(as_of)  # raising: Pub/Sub redelivers the tick
+        job.detail = {"as_of": as_of.isoformat(), "businesses": count}
     log.info("daily refresh as of %s: %d businesses", as_of, count)
 
 

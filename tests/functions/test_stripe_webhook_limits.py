@@ -137,7 +137,7 @@ def test_an_unsigned_body_that_is_not_utf8_is_400_in_one_log_line(
     logged = webhook_server.log.wait_for(1)
     assert len(logged) == 1 and "Traceback" not in logged[0]
     assert logged[0].endswith(
-        "WARNING vaultra.functions.stripe_webhook: refused a webhook delivery: invalid "
+        "WARNING vaultra.services.webhook: refused a webhook delivery: invalid "
         "Stripe-Signature: No Stripe-Signature header value was provided"
     )
     assert_still_serving(webhook_server)

@@ -25,7 +25,6 @@ from vaultra.domain.metrics.records import (
     StateRecord,
 )
 from vaultra.domain.mrr import Discount, Item
-from vaultra.services.metrics import save_metric_set
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -356,8 +355,7 @@ def save_metrics(
     notes: dict[str, str] | None = None,
 ) -> None:
     """A saved metric run as `compute_metrics` leaves it, with chosen values: what scoring reads."""
-    save_metric_set(
-        UnitOfWork(conn),
+    UnitOfWork(conn).metrics.save(
         business_id,
         as_of,
         values,

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from vaultra.cli.app import fail
+from vaultra.bootstrap import Runtime
+from vaultra.cli.app import fail, linked_account, ready_runtime
+from vaultra.services.businesses import LinkedAccount
 
 AccountArg = Annotated[str, typer.Argument(help="The linked Stripe account id (acct_…).")]
 AsOfOption = Annotated[
@@ -37,3 +39,13 @@ WaitOption = Annotated[
     ),
 ]
 DEFAULT_WAIT_S = 120.0
+
+
+def account_on_day(
+    account: str, as_of: str | None, test_mode: bool | None
+) -> tuple[Runtime, LinkedAccount, date]:
+    """What every per-account, per-day command starts from: the runtime (migrated), the
+    account's current link and the day asked for."""
+    day = parse_as_of(as_of)
+    runtime = ready_runtime()
+    return runtime, linked_account(runtime, account, test_mode), day

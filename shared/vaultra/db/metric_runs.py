@@ -16,6 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.metrics.stored import StoredMetrics, from_json
+from vaultra.domain.numbers import json_value
+
 _LATEST = text(
     "SELECT read_snapshot, published_at, computed_at FROM metric_runs "
     "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
@@ -72,16 +76,6 @@ class RunState:
     computed_at: datetime
 
 
-@dataclass(frozen=True)
-class SavedRun:
-    """A saved run's values as stored (JSON), with its notes, currency and time."""
-
-    values: dict[str, Any]
-    notes: dict[str, str]
-    currency: str | None
-    computed_at: datetime
-
-
 class MetricRuns:
     def __init__(self, conn: Connection, policy_version: str) -> None:
         self._conn = conn
@@ -104,7 +98,7 @@ class MetricRuns:
         self,
         business_id: uuid.UUID,
         as_of: date,
-        values_json: Mapping[str, Any],
+        values: Mapping[str, MetricValue],
         *,
         currency: str | None,
         notes: Mapping[str, str],
@@ -113,7 +107,8 @@ class MetricRuns:
         announce: bool = False,
         computed_at: datetime | None = None,
     ) -> None:
-        """Replace the day's run and values (`computed_at` defaults to now)."""
+        """Replace the day's run and values (`computed_at` defaults to now; tests and benchmarks
+        give a fixed one)."""
         key = self._key(business_id, as_of)
         self._conn.execute(
             _SAVE,
@@ -128,15 +123,17 @@ class MetricRuns:
             },
         )
         self._conn.execute(_DELETE_VALUES, key)
-        self._conn.execute(_INSERT_VALUES, {**key, "values": json.dumps(dict(values_json))})
+        stored = {name: json_value(value) for name, value in values.items()}
+        self._conn.execute(_INSERT_VALUES, {**key, "values": json.dumps(stored)})
 
     def set_published(self, business_id: uuid.UUID, as_of: date, published: bool) -> None:
         self._conn.execute(_SET_PUBLISHED, {**self._key(business_id, as_of), "done": published})
 
-    def load(self, business_id: uuid.UUID, as_of: date) -> SavedRun | None:
+    def load(self, business_id: uuid.UUID, as_of: date) -> StoredMetrics | None:
+        """The day's saved metric set under this policy, typed as the domain uses it."""
         key = self._key(business_id, as_of)
         run = self._conn.execute(_RUN, key).one_or_none()
         if run is None:
             return None
-        values = {row.metric: row.value for row in self._conn.execute(_VALUES, key)}
-        return SavedRun(values, dict(run.notes), run.currency, run.computed_at)
+        values = {r.metric: from_json(r.metric, r.value) for r in self._conn.execute(_VALUES, key)}
+        return StoredMetrics(values, dict(run.notes), run.currency, run.computed_at)

@@ -12,12 +12,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, text
 
 from vaultra.db import locks
 from vaultra.db.locks import Locks
+from vaultra.domain.alerts import Alert
+from vaultra.domain.metrics.formulas import MetricValue
+from vaultra.domain.metrics.stored import from_json
+from vaultra.domain.numbers import json_value
+from vaultra.domain.readiness import Assessment, Recommendation
 
 _PREVIOUS = text(
     "SELECT as_of, score, inputs FROM readiness_scores "
@@ -87,36 +91,7 @@ _STATUSES = text("SELECT key, status FROM recommendations WHERE business_id = :b
 class PreviousScore:
     as_of: date
     score: int
-    inputs: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    """A score as stored: the JSON columns already serialisable."""
-
-    score: int
-    confidence: str
-    components: Any
-    top_factors: Any
-    missing: Any
-    lender_fit: Any
-    recommendations: Any
-    inputs: dict[str, Any]
-    lender_criteria_version: str
-    metrics_policy_version: str
-    metrics_computed_at: datetime
-    currency: str | None
-
-
-@dataclass(frozen=True)
-class RecommendationRow:
-    key: str
-    title: str
-    expected_gain: int
-    effort: str
-    takes_effect: str
-    article: str
-    detail: dict[str, Any]
+    inputs: dict[str, MetricValue]
 
 
 class Readiness:
@@ -133,7 +108,10 @@ class Readiness:
         row = self._conn.execute(
             _PREVIOUS, {"b": business_id, "d": as_of, "mv": self._version}
         ).one_or_none()
-        return PreviousScore(row.as_of, row.score, dict(row.inputs)) if row else None
+        if row is None:
+            return None
+        inputs = {key: from_json(key, value) for key, value in row.inputs.items()}
+        return PreviousScore(row.as_of, row.score, inputs)
 
     def later_exists(self, business_id: uuid.UUID, as_of: date) -> bool:
         return bool(
@@ -142,30 +120,41 @@ class Readiness:
             ).scalar_one()
         )
 
-    def save_score(self, business_id: uuid.UUID, as_of: date, row: ScoreRow) -> None:
+    def save_score(
+        self,
+        business_id: uuid.UUID,
+        as_of: date,
+        assessment: Assessment,
+        recommendations: Sequence[Recommendation],
+        *,
+        metrics_policy_version: str,
+        metrics_computed_at: datetime,
+    ) -> None:
+        """Replace the day's score under this model: what it read, what it said, what it advised."""
+        score = assessment.score.to_json()
         self._conn.execute(
             _SAVE_SCORE,
             {
                 "b": business_id,
                 "d": as_of,
                 "mv": self._version,
-                "score": row.score,
-                "confidence": row.confidence,
-                "components": json.dumps(row.components),
-                "top_factors": json.dumps(row.top_factors),
-                "missing": json.dumps(row.missing),
-                "lender_fit": json.dumps(row.lender_fit),
-                "recommendations": json.dumps(row.recommendations),
-                "inputs": json.dumps(row.inputs),
-                "lv": row.lender_criteria_version,
-                "pv": row.metrics_policy_version,
-                "metrics_at": row.metrics_computed_at,
-                "currency": row.currency,
+                "score": score["score"],
+                "confidence": score["confidence"],
+                "components": json.dumps(score["components"]),
+                "top_factors": json.dumps(score["top_factors"]),
+                "missing": json.dumps(score["missing"]),
+                "lender_fit": json.dumps([f.to_json() for f in assessment.lender_fit]),
+                "recommendations": json.dumps([r.to_json() for r in recommendations]),
+                "inputs": json.dumps({k: json_value(v) for k, v in assessment.inputs.items()}),
+                "lv": assessment.lender_criteria_version,
+                "pv": metrics_policy_version,
+                "metrics_at": metrics_computed_at,
+                "currency": assessment.currency,
             },
         )
 
     def replace_recommendations(
-        self, business_id: uuid.UUID, as_of: date, ranked: Sequence[RecommendationRow]
+        self, business_id: uuid.UUID, as_of: date, ranked: Sequence[Recommendation]
     ) -> None:
         """Upsert the ranked recommendations (status kept) and retire the ones not among them."""
         if ranked:
@@ -176,29 +165,37 @@ class Readiness:
                         "b": business_id,
                         "d": as_of,
                         "mv": self._version,
-                        "key": r.key,
                         "rank": rank,
+                        "key": r.key,
                         "title": r.title,
                         "gain": r.expected_gain,
                         "effort": r.effort,
                         "takes_effect": r.takes_effect,
                         "article": r.article,
-                        "detail": json.dumps(r.detail),
+                        "detail": json.dumps(r.to_json()),
                     }
                     for rank, r in enumerate(ranked, start=1)
                 ],
             )
         self._conn.execute(_RETIRE_OTHERS, {"b": business_id, "keys": [r.key for r in ranked]})
 
-    def raise_alerts(
-        self, business_id: uuid.UUID, as_of: date, alerts: Sequence[dict[str, Any]]
-    ) -> set[str]:
-        """Insert the alerts (kind, key, severity, title, body, data) not raised before; returns
-        the dedupe keys that were new."""
-        if not alerts:
+    def raise_alerts(self, business_id: uuid.UUID, as_of: date, found: Sequence[Alert]) -> set[str]:
+        """Insert the alerts not raised before; returns the dedupe keys that were new."""
+        if not found:
             return set()
+        alerts = [
+            {
+                "kind": a.kind,
+                "key": a.dedupe_key,
+                "severity": a.severity,
+                "title": a.title,
+                "body": a.body,
+                "data": a.data,
+            }
+            for a in found
+        ]
         rows = self._conn.execute(
-            _RAISE, {"b": business_id, "d": as_of, "alerts": json.dumps(list(alerts))}
+            _RAISE, {"b": business_id, "d": as_of, "alerts": json.dumps(alerts)}
         )
         return set(rows.scalars())
 

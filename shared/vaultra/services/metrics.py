@@ -24,14 +24,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from vaultra.db import locks
 from vaultra.db.unit_of_work import Database, Session, UnitOfWork
-from vaultra.domain.metrics.formulas import MetricSet, MetricValue, compute_metrics
+from vaultra.domain.metrics.formulas import MetricSet, compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
 from vaultra.domain.numbers import json_value
 from vaultra.events.messages import MetricsComputed
@@ -68,34 +68,6 @@ def compute_metric_set(uow: UnitOfWork, business_id: uuid.UUID, as_of: date) -> 
 
 def metrics_json(metrics: MetricSet) -> dict[str, Any]:
     return {key: json_value(value) for key, value in metrics.values.items()}
-
-
-def save_metric_set(
-    uow: UnitOfWork,
-    business_id: uuid.UUID,
-    as_of: date,
-    values: Mapping[str, MetricValue],
-    *,
-    currency: str | None,
-    notes: Mapping[str, str],
-    read_snapshot: str,
-    duration_ms: int,
-    announce: bool = False,
-    computed_at: datetime | None = None,
-) -> None:
-    """Replace the day's run and values under the current policy (`computed_at` defaults to now;
-    tests and benchmarks give a fixed one)."""
-    uow.metrics.save(
-        business_id,
-        as_of,
-        {key: json_value(value) for key, value in values.items()},
-        currency=currency,
-        notes=notes,
-        read_snapshot=read_snapshot,
-        duration_ms=duration_ms,
-        announce=announce,
-        computed_at=computed_at,
-    )
 
 
 def month_ends_before(day: date, months: int) -> list[date]:
@@ -272,8 +244,7 @@ class Metrics:
                 started = time.perf_counter()
                 metrics = compute_metric_set(uow, business_id, as_of)
                 elapsed_ms = round((time.perf_counter() - started) * 1000)
-                save_metric_set(
-                    uow,
+                uow.metrics.save(
                     business_id,
                     as_of,
                     metrics.values,

@@ -16,15 +16,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
-from vaultra.db.readiness import RecommendationRow, ScoreRow
-from vaultra.db.unit_of_work import Database, UnitOfWork
+from vaultra.db.unit_of_work import Database
 from vaultra.domain.alerts import Alert, Reading, alerts
-from vaultra.domain.metrics.catalog import BY_KEY
-from vaultra.domain.metrics.formulas import POLICY_VERSION, MetricSet, MetricValue
-from vaultra.domain.numbers import json_value
+from vaultra.domain.metrics.formulas import POLICY_VERSION
+from vaultra.domain.metrics.stored import StoredMetrics
 from vaultra.domain.readiness import THIS_WEEK, Assessment, Recommendation, assess, recommend
 from vaultra.services.metrics import compute_metric_set
 
@@ -37,14 +34,6 @@ class UnknownRecommendation(LookupError):
 
 
 @dataclass(frozen=True)
-class StoredMetrics:
-    values: dict[str, MetricValue]
-    notes: dict[str, str]
-    currency: str | None
-    computed_at: datetime
-
-
-@dataclass(frozen=True)
 class Scored:
     business_id: uuid.UUID
     as_of: date
@@ -52,28 +41,6 @@ class Scored:
     recommendations: list[Recommendation]
     current: bool  # whether recommendations and alerts followed this day
     raised: list[Alert]
-
-
-def load_metrics(uow: UnitOfWork, business_id: uuid.UUID, as_of: date) -> StoredMetrics | None:
-    """The saved metric set of a day under the current metric policy, typed as the domain uses it."""
-    saved = uow.metrics.load(business_id, as_of)
-    if saved is None:
-        return None
-    values = {key: typed(key, value) for key, value in saved.values.items()}
-    return StoredMetrics(values, saved.notes, saved.currency, saved.computed_at)
-
-
-def from_metric_set(metrics: MetricSet, computed_at: datetime) -> StoredMetrics:
-    return StoredMetrics(dict(metrics.values), dict(metrics.notes), metrics.currency, computed_at)
-
-
-def typed(key: str, value: Any) -> MetricValue:
-    """A metric value read back from JSON: ratios, multiples and indexes are decimals again."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, int) and key in BY_KEY and BY_KEY[key].kind in ("ratio", "multiple"):
-        return Decimal(value)
-    return value
 
 
 def assessed_at(as_of: date, computed_at: datetime) -> datetime:
@@ -106,7 +73,7 @@ class Readiness:
         """Score the saved metrics of `as_of`; None when there are none (yet) to score."""
         with self._db.transaction() as uow:
             uow.readiness.lock_business(business_id)
-            stored = load_metrics(uow, business_id, as_of)
+            stored = uow.metrics.load(business_id, as_of)
             if stored is None:
                 return None
             assessment = assess_metrics(stored, as_of)
@@ -114,22 +81,23 @@ class Readiness:
             previous = uow.readiness.previous(business_id, as_of)
             later = uow.readiness.later_exists(business_id, as_of)
             uow.readiness.save_score(
-                business_id, as_of, _score_row(assessment, recommendations, stored)
+                business_id,
+                as_of,
+                assessment,
+                recommendations,
+                metrics_policy_version=POLICY_VERSION,
+                metrics_computed_at=stored.computed_at,
             )
             current = not later and as_of >= stored.computed_at.date() - timedelta(days=1)
             raised: list[Alert] = []
             if current:
-                uow.readiness.replace_recommendations(
-                    business_id, as_of, [_recommendation_row(r) for r in recommendations]
-                )
+                uow.readiness.replace_recommendations(business_id, as_of, recommendations)
                 reading = Reading(as_of, assessment.score.score, assessment.inputs)
                 before = (
-                    Reading(previous.as_of, previous.score, _typed_inputs(previous.inputs))
-                    if previous
-                    else None
+                    Reading(previous.as_of, previous.score, previous.inputs) if previous else None
                 )
                 found = alerts(reading, before)
-                new = uow.readiness.raise_alerts(business_id, as_of, [_alert_row(a) for a in found])
+                new = uow.readiness.raise_alerts(business_id, as_of, found)
                 raised = [a for a in found if a.dedupe_key in new]
             return Scored(business_id, as_of, assessment, recommendations, current, raised)
 
@@ -149,54 +117,7 @@ class Readiness:
         """The saved metrics of the day, or — when none are saved — computed from the ledger
         without saving anything (what-if is read-only)."""
         with self._db.snapshot() as uow:
-            stored = load_metrics(uow, business_id, as_of)
+            stored = uow.metrics.load(business_id, as_of)
             if stored is not None:
                 return stored
-            return from_metric_set(compute_metric_set(uow, business_id, as_of), datetime.now(UTC))
-
-
-def _score_row(
-    assessment: Assessment, recommendations: list[Recommendation], stored: StoredMetrics
-) -> ScoreRow:
-    score = assessment.score.to_json()
-    return ScoreRow(
-        score=score["score"],
-        confidence=score["confidence"],
-        components=score["components"],
-        top_factors=score["top_factors"],
-        missing=score["missing"],
-        lender_fit=[f.to_json() for f in assessment.lender_fit],
-        recommendations=[r.to_json() for r in recommendations],
-        inputs={k: json_value(v) for k, v in assessment.inputs.items()},
-        lender_criteria_version=assessment.lender_criteria_version,
-        metrics_policy_version=POLICY_VERSION,
-        metrics_computed_at=stored.computed_at,
-        currency=assessment.currency,
-    )
-
-
-def _recommendation_row(r: Recommendation) -> RecommendationRow:
-    return RecommendationRow(
-        key=r.key,
-        title=r.title,
-        expected_gain=r.expected_gain,
-        effort=r.effort,
-        takes_effect=r.takes_effect,
-        article=r.article,
-        detail=r.to_json(),
-    )
-
-
-def _alert_row(a: Alert) -> dict[str, Any]:
-    return {
-        "kind": a.kind,
-        "key": a.dedupe_key,
-        "severity": a.severity,
-        "title": a.title,
-        "body": a.body,
-        "data": a.data,
-    }
-
-
-def _typed_inputs(inputs: dict[str, Any]) -> dict[str, MetricValue]:
-    return {key: typed(key, value) for key, value in inputs.items()}
+            return StoredMetrics.of(compute_metric_set(uow, business_id, as_of), datetime.now(UTC))

@@ -5,8 +5,10 @@ ignored, or failed with its reason. The HTTP status tells Stripe what to do next
 - 400: not a genuine, recent Stripe delivery — nothing stored, nothing said about why beyond the
   signature check's own reason;
 - 200: stored, whatever became of it, or a duplicate — retrying could not change anything;
-- 503 (`DatabaseUnavailable`, raised to the entry point): the database could not be reached or
-  could not finish — nothing was written, and Stripe's retry will find it back.
+- 503: the database could not be reached or could not finish — nothing was written, and Stripe's
+  retry will find it back.
+
+Each transport (the function, `vaultra serve`) only turns the `WebhookResponse` into HTTP.
 
 Values PostgreSQL would refuse are caught before any SQL (`vaultra.stripe.events`,
 `vaultra.stripe.mapping`, `vaultra.db.row_checks`); should PostgreSQL refuse one anyway, the
@@ -25,7 +27,7 @@ from datetime import UTC, datetime
 
 from vaultra.db.stripe_events import Body, Envelope
 from vaultra.db.unit_of_work import Database, UnitOfWork
-from vaultra.errors import DataRejected
+from vaultra.errors import DatabaseUnavailable, DataRejected
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_events
@@ -73,7 +75,16 @@ class WebhookReceiver:
         try:
             verify_signature(body, signature_header, self._secrets, self._tolerance_s)
         except InvalidSignature as exc:
+            # Not a genuine delivery: one line, no traceback (anyone can send these).
+            log.warning("refused a webhook delivery: invalid Stripe-Signature: %s", exc)
             return WebhookResponse(400, {"error": f"invalid Stripe-Signature: {exc}"})
+        try:
+            return self._receive_signed(body)
+        except DatabaseUnavailable as exc:
+            log.warning("webhook: %s; answering 503", exc)
+            return WebhookResponse(503, {"error": "temporarily unable to store the event; retry"})
+
+    def _receive_signed(self, body: bytes) -> WebhookResponse:
 
         stored_body = storable_body(body, MAX_STORED_BODY)
         kept = Body(stored_body.text, stored_body.escaped, stored_body.truncated)

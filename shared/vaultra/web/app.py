@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from vaultra.bootstrap import Runtime
-from vaultra.errors import DatabaseUnavailable
 from vaultra.web.limits import BodyLimits
 
 log = logging.getLogger(__name__)
@@ -29,16 +28,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> JSONResponse:
         body = await request.body()
-        try:
-            # The receiver does blocking database work: keep it off the event loop.
-            response = await run_in_threadpool(
-                receiver.receive, body, request.headers.get("stripe-signature")
-            )
-        except DatabaseUnavailable as exc:
-            log.warning("webhook: %s; answering 503", exc)
-            return JSONResponse({"error": "temporarily unable to store the event; retry"}, 503)
-        if response.status_code == 400:  # not a genuine delivery: one line, no traceback
-            log.warning("refused a webhook delivery: %s", response.body.get("error"))
+        # The receiver does blocking database work: keep it off the event loop.
+        response = await run_in_threadpool(
+            receiver.receive, body, request.headers.get("stripe-signature")
+        )
         return JSONResponse(response.body, response.status_code)
 
     @app.get("/healthz", include_in_schema=False)

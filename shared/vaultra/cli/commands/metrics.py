@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from vaultra.cli.app import app, console, linked_account, ready_runtime
+from vaultra.cli.app import app, console
 from vaultra.cli.options import (
     DEFAULT_WAIT_S,
     AccountArg,
@@ -12,7 +12,7 @@ from vaultra.cli.options import (
     JsonOption,
     ModeOption,
     WaitOption,
-    parse_as_of,
+    account_on_day,
 )
 from vaultra.cli.refresh import refresh_waiting
 from vaultra.cli.render.metrics import print_metrics
@@ -28,9 +28,7 @@ def metrics(
     wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
     """Compute every metric as of a day from the current ledger, save it and print it."""
-    day = parse_as_of(as_of)
-    runtime = ready_runtime()
-    link = linked_account(runtime, account, test_mode)
+    runtime, link, day = account_on_day(account, as_of, test_mode)
     result = refresh_waiting(runtime, link, day, wait).metrics
     assert result is not None  # no data version was given: the command always computes
     if as_json:

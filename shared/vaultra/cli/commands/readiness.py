@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from vaultra.bootstrap import Runtime
-from vaultra.cli.app import app, console, fail, linked_account, ready_runtime
+from vaultra.cli.app import app, console, fail
 from vaultra.cli.options import (
     DEFAULT_WAIT_S,
     AccountArg,
@@ -17,7 +17,7 @@ from vaultra.cli.options import (
     JsonOption,
     ModeOption,
     WaitOption,
-    parse_as_of,
+    account_on_day,
 )
 from vaultra.cli.refresh import refresh_waiting
 from vaultra.cli.render.readiness import (
@@ -59,9 +59,7 @@ def score(
     wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
     """Score funding readiness as of a day: components, top factors and lender fit; saved."""
-    day = parse_as_of(as_of)
-    runtime = ready_runtime()
-    link = linked_account(runtime, account, test_mode)
+    runtime, link, day = account_on_day(account, as_of, test_mode)
     scored = score_day(runtime, link, day, wait)
     if as_json:
         print(json.dumps(score_json(account, day, scored.assessment), indent=2))
@@ -85,9 +83,7 @@ def whatif(
     test_mode: ModeOption = None,
 ) -> None:
     """Simulate changed metrics: the score and lender fit they would give. Saves nothing."""
-    day = parse_as_of(as_of)
-    runtime = ready_runtime()
-    link = linked_account(runtime, account, test_mode)
+    runtime, link, day = account_on_day(account, as_of, test_mode)
     stored = runtime.readiness.current_metrics(link.business_id, day)
     try:
         parsed = [parse_change(text, stored.currency) for text in changes]
@@ -113,9 +109,7 @@ def recommendations(
     wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
     """What to do, ranked by expected score gain per effort; ★ marks this week's three."""
-    day = parse_as_of(as_of)
-    runtime = ready_runtime()
-    link = linked_account(runtime, account, test_mode)
+    runtime, link, day = account_on_day(account, as_of, test_mode)
     scored = score_day(runtime, link, day, wait)
     marks: list[tuple[str, Status]] = [
         *((k, "done") for k in done or []),
