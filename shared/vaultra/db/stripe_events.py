@@ -8,6 +8,7 @@ the publish fails, so a redelivery publishes again (an outbox of one row).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -100,6 +101,16 @@ class Body:
     truncated: bool = False
 
 
+def _params(envelope: Envelope, body: Body) -> dict[str, Any]:
+    """The statement parameters of an event's envelope and stored body."""
+    return {
+        **dataclasses.asdict(envelope),
+        "body": body.text,
+        "escaped": body.escaped,
+        "truncated": body.truncated,
+    }
+
+
 class StripeEvents:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -117,15 +128,7 @@ class StripeEvents:
         rows = run_prepared(
             self._conn,
             _INSERT,
-            id=envelope.id,
-            account=envelope.account,
-            livemode=envelope.livemode,
-            type=envelope.type,
-            api_version=envelope.api_version,
-            created=envelope.created,
-            body=body.text,
-            escaped=body.escaped,
-            truncated=body.truncated,
+            **_params(envelope, body),
             status=status,
             error=error,
             business_id=business_id,
@@ -134,23 +137,8 @@ class StripeEvents:
 
     def insert_failed(self, envelope: Envelope, body: Body, error: str) -> bool:
         """Store a signed event that cannot be applied; False when it was stored before."""
-        return bool(
-            self._conn.execute(
-                _INSERT_FAILED,
-                {
-                    "id": envelope.id,
-                    "account": envelope.account,
-                    "livemode": envelope.livemode,
-                    "type": envelope.type,
-                    "api_version": envelope.api_version,
-                    "created": envelope.created,
-                    "body": body.text,
-                    "escaped": body.escaped,
-                    "truncated": body.truncated,
-                    "error": error,
-                },
-            ).scalar_one()
-        )
+        params = {**_params(envelope, body), "error": error}
+        return bool(self._conn.execute(_INSERT_FAILED, params).scalar_one())
 
     def count_redelivery(self, event_id: str) -> StoredEvent:
         row = self._conn.execute(_REDELIVERED, {"id": event_id}).one()

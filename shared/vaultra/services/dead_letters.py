@@ -8,6 +8,7 @@ checkpoints make the new run resume.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from vaultra.db.unit_of_work import Database
@@ -19,15 +20,7 @@ log = logging.getLogger(__name__)
 def record_dead_letter(db: Database, letter: DeadLetter) -> bool:
     """Keep the dead letter; False when it was kept before (Pub/Sub may dead-letter twice)."""
     with db.transaction() as uow:
-        new = uow.dead_letters.record(
-            letter.message_id,
-            message_type=letter.message_type,
-            source_subscription=letter.source_subscription,
-            delivery_attempts=letter.delivery_attempts,
-            business_id=letter.business_id,
-            data=letter.data,
-            error=letter.error,
-        )
+        new = uow.dead_letters.record(**dataclasses.asdict(letter))
     if new:
         log.error(
             "dead letter: %s %s from %s after %s attempt(s) (business %s)",
