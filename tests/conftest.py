@@ -12,9 +12,11 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from vaultra.db.embedded import drop_database, ensure_database
@@ -78,3 +80,17 @@ def engine(database_url: str) -> Iterator[Engine]:
 def db(engine: Engine) -> Database:
     """The test database as services take it."""
     return Database(engine)
+
+
+LAST_SECOND_OF_A_MONTH = datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC)
+
+
+@pytest.fixture(params=["now", "at the last second of a month"])
+def any_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run a test that reads the clock twice: now, and frozen at 23:59:59 on a month's last day
+    (what a clock read at import, or a partial month read as a whole one, gets wrong)."""
+    if request.param == "now":
+        yield
+        return
+    with time_machine.travel(LAST_SECOND_OF_A_MONTH, tick=False):
+        yield

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import functions_framework
+import pytest
 from cloudevents.conversion import to_structured
 from sqlalchemy import Engine, text
 from vaultra.db import locks
@@ -25,6 +26,9 @@ from vaultra.services.businesses import add_business
 
 from tests.functions.conftest import FUNCTIONS
 from tests.support.stripe_payloads import ACCOUNT, body_of, charge, event, sign
+
+# These tests read the clock: they also run at the last second of a month.
+pytestmark = pytest.mark.usefixtures("any_clock")
 
 
 def today() -> date:

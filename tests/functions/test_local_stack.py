@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from vaultra.config import get_settings
 from vaultra.events import topics
-from vaultra.events.local_bus import get_local_bus
+from vaultra.events.local_bus import LocalBus, get_local_bus
 from vaultra.events.messages import MetricsComputed
 from vaultra.handlers import FUNCTIONS
 from vaultra.local_stack import LocalStack, subscribe_functions
@@ -19,9 +19,12 @@ from vaultra.local_stack import LocalStack, subscribe_functions
 from tests.functions.test_compute_metrics import deliver_charges, today
 from tests.support.ledger_records import save_metrics
 
+# These tests read the clock: they also run at the last second of a month.
+pytestmark = pytest.mark.usefixtures("any_clock")
+
 
 def test_each_function_listens_to_its_messages_topics_and_the_dead_letters_to_every_topic() -> None:
-    subscriptions = {(s.topic, s.name) for s in subscribe_functions(get_local_bus())}
+    subscriptions = {(s.topic, s.name) for s in subscribe_functions(LocalBus())}
 
     for name, function in FUNCTIONS.items():
         for message in function.messages:

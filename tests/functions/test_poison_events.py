@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 from vaultra.web.limits import STRIPE_MAX_BODY_BYTES
 
 from tests.support.poison_corpus import APPLIED, FAILED, cases, sign_bytes
 from tests.support.stripe_payloads import body_of, charge, event, sign
+
+# These tests read the clock: they also run at the last second of a month.
+pytestmark = pytest.mark.usefixtures("any_clock")
+
 
 LEDGER_COUNTS = text(
     "SELECT (SELECT count(*) FROM charges) + (SELECT count(*) FROM refunds) "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 from vaultra.domain.scoring.model import MODEL_VERSION
 from vaultra.events import topics
@@ -18,6 +19,9 @@ from tests.functions.test_compute_metrics import (
     push,
     today,
 )
+
+# These tests read the clock: they also run at the last second of a month.
+pytestmark = pytest.mark.usefixtures("any_clock")
 
 
 def table(engine: Engine, name: str) -> list[Any]:

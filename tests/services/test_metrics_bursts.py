@@ -22,6 +22,9 @@ from vaultra.services.webhook import WebhookReceiver
 
 from tests.support.stripe_payloads import ACCOUNT, SECRET, charge, event, sign
 
+# These tests read the clock: they also run at the last second of a month.
+pytestmark = pytest.mark.usefixtures("any_clock")
+
 
 def today() -> date:
     return datetime.now(UTC).date()

@@ -20,6 +20,9 @@ from vaultra.services.webhook import WebhookReceiver
 
 from tests.support.stripe_payloads import ACCOUNT, SECRET, charge, event, sign
 
+# These tests read the clock: they also run at the last second of a month.
+pytestmark = pytest.mark.usefixtures("any_clock")
+
 
 class Recorder(LocalBus):
     """A bus that keeps what was published (and delivers to nobody)."""
