@@ -6,7 +6,8 @@ per message it decodes, dispatches to the handler of `vaultra.handlers.FUNCTIONS
 outcome to Pub/Sub's two answers: return (acknowledge) or raise (deliver again).
 
 - An undecodable message is acknowledged: retrying cannot fix it.
-- `Retry` and `DatabaseUnavailable` raise, logged in one line (no traceback): they are expected.
+- `Retry` and `DatabaseUnavailable` are expected: one log line, and a 503 raised as an HTTP error
+  (Flask answers it without a traceback; Pub/Sub retries any non-2xx).
 - Anything else raises with its traceback: a bug, retried until it dead-letters.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request
+from werkzeug.exceptions import ServiceUnavailable
 
 from vaultra.bootstrap import get_runtime
 from vaultra.config import check_deployment, get_settings
@@ -68,7 +70,7 @@ def cloud_event_handler(name: str) -> CloudEventHandler:
             function.handle(get_runtime(), received)
         except (Retry, DatabaseUnavailable) as exc:
             function_log.warning("message %s will be retried: %s", received.message_id, exc)
-            raise
+            raise ServiceUnavailable(description=str(exc)) from exc
 
     return _named(name, handle)
 

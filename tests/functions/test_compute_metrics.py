@@ -4,6 +4,7 @@ on a redelivery; `schedule_refresh` fans the daily tick out to every active, lin
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -125,17 +126,21 @@ def hold_business(conn: Any, business: Any, *, release: bool = False) -> None:
 
 
 def test_a_first_change_of_the_day_that_finds_the_business_busy_asks_to_be_retried(
-    engine: Engine, business: Any, webhook_client: Any
+    engine: Engine, business: Any, webhook_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     changed = capture(topics.STRIPE_DATA_CHANGED)
     deliver_charges(webhook_client, 1)
     compute = function("compute_metrics")
     with engine.connect() as other:  # another instance is computing this business
         hold_business(other, business)
+        caplog.clear()
         # No run of today exists yet for the holder to keep current: Pub/Sub must redeliver.
-        assert push(compute, changed[0]) == 500
+        assert push(compute, changed[0]) == 503
         hold_business(other, business, release=True)
     assert runs(engine) == []
+    # Expected, so one line and no traceback.
+    [retried] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "will be retried" in retried.getMessage() and retried.exc_info is None
 
     assert push(compute, changed[0]) == 200  # the redelivery
     assert gross_volume(engine) == 1000
