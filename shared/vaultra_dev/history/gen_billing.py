@@ -20,6 +20,12 @@ _PAYMENT_DESCRIPTIONS = {
 }
 RENEWAL_RETRY_DAYS = (0, 3, 8, 15)  # Smart Retries: four attempts over about two weeks
 INCOMPLETE_WINDOW = 23 * HOUR  # a first invoice unpaid this long expires the subscription
+# What a payment does to its subscription, by whether it went through: (the statuses it changes,
+# the status they take). A failed one sends the subscription into dunning, a paid one out of it.
+_STATUS_AFTER_PAYMENT = {
+    False: (("active", "trialing"), "past_due"),
+    True: (("past_due", "incomplete"), "active"),
+}
 
 
 @dataclass
@@ -196,11 +202,11 @@ class Billing:
             if succeeded:
                 last = self._mark_paid(inv, when + 2, None)
                 self.pay.aftermath(ch, refund_rate=self.refund_rate)
-                return "paid", self._recovered(live, account, last + 1)
+                return "paid", self._after_payment(live, account, last + 1, paid=True)
             remaining = self._attempt_times(at, first_invoice)[attempt + 1 :]
             inv["next_payment_attempt"] = remaining[0] if remaining else None
             failed_at = rec.emit("invoice.payment_failed", inv, when + 2)
-            last = self._payment_failed(live, account, failed_at + 1)
+            last = self._after_payment(live, account, failed_at + 1, paid=False)
         return "exhausted", last
 
     def _attempt_times(self, at: int, first_invoice: bool) -> list[int]:
@@ -220,23 +226,17 @@ class Billing:
         at = self.w.rec.emit("invoice.paid", inv, at, request)
         return self.w.rec.emit("invoice.payment_succeeded", inv, at + 1, request)
 
-    def _payment_failed(self, live: Live | None, account: Account, at: int) -> int:
+    def _after_payment(self, live: Live | None, account: Account, at: int, *, paid: bool) -> int:
+        """A failed payment makes the customer delinquent and its subscription past due; a paid one
+        clears both. Returns the time of the last event."""
         rec = self.w.rec
-        if not account.obj["delinquent"]:
-            account.obj["delinquent"] = True
+        delinquent = not paid
+        if account.obj["delinquent"] != delinquent:
+            account.obj["delinquent"] = delinquent
             at = rec.emit("customer.updated", account.obj, at) + 1
-        if live is not None and live.sub["status"] in ("active", "trialing"):
-            live.sub["status"] = "past_due"
-            at = rec.emit("customer.subscription.updated", live.sub, at)
-        return at
-
-    def _recovered(self, live: Live | None, account: Account, at: int) -> int:
-        rec = self.w.rec
-        if account.obj["delinquent"]:
-            account.obj["delinquent"] = False
-            at = rec.emit("customer.updated", account.obj, at) + 1
-        if live is not None and live.sub["status"] in ("past_due", "incomplete"):
-            live.sub["status"] = "active"
+        changed, status = _STATUS_AFTER_PAYMENT[paid]
+        if live is not None and live.sub["status"] in changed:
+            live.sub["status"] = status
             at = rec.emit("customer.subscription.updated", live.sub, at)
         return at
 

@@ -25,6 +25,7 @@ from vaultra_dev.history.gen_core import (
 )
 
 DISPUTE_FEE = 1500  # US dispute fee, in cents; returned when the dispute is won
+PROCESSING_FEES = "Stripe processing fees"  # how a balance transaction's fee is described
 
 DECLINES = {
     "card_declined": (0.55, "Your card was declined."),
@@ -76,6 +77,27 @@ class RiskProfile:
         ("duplicate", 0.04),
         ("general", 0.03),
     )
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A kind of balance transaction that moves an object's whole amount (a refund's, a dispute's,
+    a payout's) at once: unlike a charge's funds, which wait `availability_days`, it is available
+    the day it happens."""
+
+    kind: str  # the balance transaction's `type`
+    category: str  # its `reporting_category`
+    sign: int  # -1: the amount leaves the balance; 1: it comes back
+    fee: int = 0
+    fee_description: str = PROCESSING_FEES
+
+
+REFUND = Movement("refund", "refund", -1)
+# A dispute takes the disputed amount and a fee from the balance; winning it gives both back.
+DISPUTE_WITHDRAWAL = Movement("adjustment", "dispute", -1, DISPUTE_FEE, "Dispute fee")
+DISPUTE_REINSTATEMENT = Movement(
+    "adjustment", "dispute_reversal", 1, -DISPUTE_FEE, "Dispute fee refund"
+)
 
 
 @dataclass
@@ -241,7 +263,7 @@ class Payments:
         available_on: int,
         description: str | None,
         exchange_rate: float | None = None,
-        fee_description: str = "Stripe processing fees",
+        fee_description: str = PROCESSING_FEES,
     ) -> Obj:
         txn = shapes.balance_transaction(
             self.w.ids.new("txn"),
@@ -260,6 +282,23 @@ class Payments:
         self.w.rec.add("balance_transactions", txn)
         self.w.balance_transactions.append(txn)
         return txn
+
+    def move(self, movement: Movement, obj: Obj, at: int, description: str) -> Obj:
+        """The balance transaction of `movement` for `obj`'s amount at `at`, converted to the
+        account's currency at that moment."""
+        settled, rate = self._to_account_currency(obj["amount"], obj["currency"], at)
+        return self.balance_transaction(
+            at,
+            amount=movement.sign * settled,
+            fee=movement.fee,
+            kind=movement.kind,
+            category=movement.category,
+            source=obj["id"],
+            available_on=midnight(at),
+            description=description,
+            exchange_rate=rate,
+            fee_description=movement.fee_description,
+        )
 
     # --- What happens to a charge afterwards ----------------------------------------------------
 
@@ -284,7 +323,6 @@ class Payments:
         if not w.fits(at, 10):
             return None
         pending = chance(w.rng, self.risk.pending_refund_share)
-        settled, rate = self._to_account_currency(amount, ch["currency"], at)
         re = shapes.refund(
             w.ids.new("re"),
             at,
@@ -295,18 +333,7 @@ class Payments:
             balance_transaction=None,
             livemode=w.livemode,
         )
-        txn = self.balance_transaction(
-            at,
-            amount=-settled,
-            fee=0,
-            kind="refund",
-            category="refund",
-            source=re["id"],
-            available_on=midnight(at),
-            description="REFUND FOR CHARGE",
-            exchange_rate=rate,
-        )
-        re["balance_transaction"] = txn["id"]
+        re["balance_transaction"] = self.move(REFUND, re, at, "REFUND FOR CHARGE")["id"]
         w.rec.add("refunds", re)
         ch["amount_refunded"] += amount
         ch["refunded"] = ch["amount_refunded"] >= ch["amount_captured"]
@@ -385,36 +412,12 @@ class Payments:
         return dp
 
     def _withdraw(self, ch: Obj, dp: Obj, at: int) -> None:
-        settled, rate = self._to_account_currency(dp["amount"], dp["currency"], at)
-        txn = self.balance_transaction(
-            at,
-            amount=-settled,
-            fee=DISPUTE_FEE,
-            kind="adjustment",
-            category="dispute",
-            source=dp["id"],
-            available_on=midnight(at),
-            description=f"Chargeback withdrawal for {ch['id']}",
-            exchange_rate=rate,
-            fee_description="Dispute fee",
-        )
+        txn = self.move(DISPUTE_WITHDRAWAL, dp, at, f"Chargeback withdrawal for {ch['id']}")
         dp["balance_transactions"].append(embedded_txn(txn, at))
         dp["is_charge_refundable"] = False
 
     def _reinstate(self, ch: Obj, dp: Obj, at: int) -> None:
-        settled, rate = self._to_account_currency(dp["amount"], dp["currency"], at)
-        txn = self.balance_transaction(
-            at,
-            amount=settled,
-            fee=-DISPUTE_FEE,
-            kind="adjustment",
-            category="dispute_reversal",
-            source=dp["id"],
-            available_on=midnight(at),
-            description=f"Chargeback reversal for {ch['id']}",
-            exchange_rate=rate,
-            fee_description="Dispute fee refund",
-        )
+        txn = self.move(DISPUTE_REINSTATEMENT, dp, at, f"Chargeback reversal for {ch['id']}")
         dp["balance_transactions"].append(embedded_txn(txn, at))
 
 

@@ -8,8 +8,16 @@ import random
 from dataclasses import dataclass
 
 from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_core import DAY, HOUR, MINUTE, midnight, next_business_day, weekday_of
-from vaultra_dev.history.gen_money import Payments, World
+from vaultra_dev.history.gen_core import (
+    DAY,
+    HOUR,
+    MINUTE,
+    Obj,
+    midnight,
+    next_business_day,
+    weekday_of,
+)
+from vaultra_dev.history.gen_money import Movement, Payments, World
 
 PAYOUT_FAILURES = {
     "account_closed": "The bank account has been closed.",
@@ -17,6 +25,11 @@ PAYOUT_FAILURES = {
     "invalid_account_number": "The bank account number appears to be invalid.",
     "could_not_process": "The bank could not process this payout.",
 }
+
+# A payout takes its amount from the balance; one that bounces or is canceled gives it back.
+PAYOUT = Movement("payout", "payout", -1)
+PAYOUT_FAILURE = Movement("payout_failure", "payout_reversal", 1)
+PAYOUT_CANCEL = Movement("payout_cancel", "payout_reversal", 1)
 
 
 @dataclass(frozen=True)
@@ -86,30 +99,7 @@ def _automatic_payout(
     the balance when it fails."""
     rng, rec = world.rng, world.rec
     arrival = next_business_day(created + (1 if rng.random() < 0.7 else 2) * DAY)
-    po = shapes.payout(
-        world.ids.new("po"),
-        created,
-        amount=amount,
-        currency=world.currency,
-        arrival_date=arrival,
-        automatic=True,
-        destination=destination,
-        balance_transaction="",
-        livemode=world.livemode,
-    )
-    txn = payments.balance_transaction(
-        created,
-        amount=-amount,
-        fee=0,
-        kind="payout",
-        category="payout",
-        source=po["id"],
-        available_on=midnight(created),
-        description="STRIPE PAYOUT",
-    )
-    po["balance_transaction"] = txn["id"]
-    rec.add("payouts", po)
-    rec.emit("payout.created", po, created)
+    po = _new_payout(world, payments, created, amount, destination, arrival=arrival, automatic=True)
     in_transit = created + rng.randrange(20 * MINUTE, 4 * HOUR)
     if not world.fits(in_transit, 5):
         return None
@@ -120,16 +110,7 @@ def _automatic_payout(
         if not world.fits(failed_at, 5):
             return None
         code = rng.choice(sorted(PAYOUT_FAILURES))
-        back = payments.balance_transaction(
-            failed_at,
-            amount=amount,
-            fee=0,
-            kind="payout_failure",
-            category="payout_reversal",
-            source=po["id"],
-            available_on=midnight(failed_at),
-            description=f"Payout failure ({code})",
-        )
+        back = payments.move(PAYOUT_FAILURE, po, failed_at, f"Payout failure ({code})")
         po.update(
             status="failed",
             failure_code=code,
@@ -152,43 +133,45 @@ def _canceled_manual_payout(
     """A payout the merchant requested by hand and canceled before it left: it nets to zero."""
     rng, rec = world.rng, world.rec
     created = day + rng.randrange(10 * MINUTE, 50 * MINUTE)
+    arrival = next_business_day(created + DAY)
+    po = _new_payout(
+        world, payments, created, amount, destination, arrival=arrival, automatic=False
+    )
+    canceled = created + rng.randrange(2 * MINUTE, 8 * MINUTE)
+    payments.move(PAYOUT_CANCEL, po, canceled, "Payout cancellation")
+    po["status"] = "canceled"
+    rec.emit("payout.canceled", po, canceled, rec.api_request())
+
+
+def _new_payout(
+    world: World,
+    payments: Payments,
+    created: int,
+    amount: int,
+    destination: str,
+    *,
+    arrival: int,
+    automatic: bool,
+) -> Obj:
+    """Creates a payout, taking its amount from the balance: either Stripe's scheduled sweep
+    (`automatic`) or one the merchant asked for through the API, whose event carries the request."""
+    rec = world.rec
     po = shapes.payout(
         world.ids.new("po"),
         created,
         amount=amount,
         currency=world.currency,
-        arrival_date=next_business_day(created + DAY),
-        automatic=False,
+        arrival_date=arrival,
+        automatic=automatic,
         destination=destination,
         balance_transaction="",
         livemode=world.livemode,
     )
-    out = payments.balance_transaction(
-        created,
-        amount=-amount,
-        fee=0,
-        kind="payout",
-        category="payout",
-        source=po["id"],
-        available_on=day,
-        description="Manual payout",
-    )
-    po["balance_transaction"] = out["id"]
+    description = "STRIPE PAYOUT" if automatic else "Manual payout"
+    po["balance_transaction"] = payments.move(PAYOUT, po, created, description)["id"]
     rec.add("payouts", po)
-    rec.emit("payout.created", po, created, rec.api_request())
-    canceled = created + rng.randrange(2 * MINUTE, 8 * MINUTE)
-    payments.balance_transaction(
-        canceled,
-        amount=amount,
-        fee=0,
-        kind="payout_cancel",
-        category="payout_reversal",
-        source=po["id"],
-        available_on=day,
-        description="Payout cancellation",
-    )
-    po["status"] = "canceled"
-    rec.emit("payout.canceled", po, canceled, rec.api_request())
+    rec.emit("payout.created", po, created, None if automatic else rec.api_request())
+    return po
 
 
 def finalize_balance_statuses(world: World) -> None:

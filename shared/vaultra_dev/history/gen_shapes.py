@@ -266,13 +266,7 @@ def subscription(
         "discounts": [],
         "ended_at": None,
         "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
-        "items": {
-            "object": "list",
-            "data": items,
-            "has_more": False,
-            "total_count": len(items),
-            "url": f"/v1/subscription_items?subscription={sub_id}",
-        },
+        "items": embedded_list(items, f"/v1/subscription_items?subscription={sub_id}"),
         "latest_invoice": None,
         "livemode": livemode,
         "metadata": {},
@@ -421,13 +415,7 @@ def invoice(
         "issuer": {"type": "self"},
         "last_finalization_error": None,
         "latest_revision": None,
-        "lines": {
-            "object": "list",
-            "data": lines,
-            "has_more": False,
-            "total_count": len(lines),
-            "url": f"/v1/invoices/{inv_id}/lines",
-        },
+        "lines": embedded_list(lines, f"/v1/invoices/{inv_id}/lines"),
         "livemode": livemode,
         "metadata": {},
         "next_payment_attempt": None,
@@ -562,13 +550,7 @@ def charge(
         "receipt_number": None,
         "receipt_url": None,
         "refunded": False,
-        "refunds": {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "total_count": 0,
-            "url": f"/v1/charges/{ch_id}/refunds",
-        },
+        "refunds": embedded_list([], f"/v1/charges/{ch_id}/refunds"),
         "review": None,
         "shipping": None,
         "source": None,
@@ -832,6 +814,12 @@ def payout(
         "trace_id": None,
         "type": "bank_account",
     }
+
+
+def embedded_list(data: list[Obj], url: str) -> Obj:
+    """A list as Stripe embeds it in its owner (a subscription's items, an invoice's lines, a
+    charge's refunds): all of it, on one page."""
+    return {"object": "list", "data": data, "has_more": False, "total_count": len(data), "url": url}
 
 
 def money(amount: int, currency: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 from vaultra_dev.history import gen_shapes as shapes
 from vaultra_dev.history.gen_core import (
@@ -115,39 +116,25 @@ class Shop:
         amount = self._basket(currency, at)
         self.order_number += 1
         guest_name = person_name(rng) if shopper is None else None
+        customer = shopper.obj if shopper else None
         pi = self.pay.payment_intent(
             at,
             amount=amount,
             currency=currency,
-            customer=shopper.obj if shopper else None,
+            customer=customer,
             card=card,
             description=f"Order #{self.order_number}",
         )
         pi["metadata"] = {"order_id": str(self.order_number)}
         email = email_for(guest_name, self.order_number) if guest_name else None
+        # Every try at this checkout charges the same payment intent, for the same buyer.
+        pay_with = partial(self.pay.attempt, pi, customer=customer, email=email, name=guest_name)
         succeed = not chance(rng, p.failure_rate)
-        ch = self.pay.attempt(
-            pi,
-            at + 2,
-            card=card,
-            customer=shopper.obj if shopper else None,
-            succeed=succeed,
-            email=email,
-            name=guest_name,
-        )
+        ch = pay_with(at + 2, card=card, succeed=succeed)
         if not succeed and chance(rng, p.retry_share):
-            # The shopper tries another card a few minutes later, on the same payment intent.
+            # The shopper tries another card a few minutes later.
             card = self.pay.new_card(card.details["country"])
-            retry_at = at + rng.randrange(MINUTE, 8 * MINUTE)
-            ch = self.pay.attempt(
-                pi,
-                retry_at,
-                card=card,
-                customer=shopper.obj if shopper else None,
-                succeed=True,
-                email=email,
-                name=guest_name,
-            )
+            ch = pay_with(at + rng.randrange(MINUTE, 8 * MINUTE), card=card, succeed=True)
             if shopper:
                 shopper.card = card
             succeed = True
