@@ -43,8 +43,16 @@ class Signal(Protocol):
     def note(self, metrics: Metrics) -> str: ...
 
 
-def _name(label: str, basis: str) -> str:
-    return label if basis == PUBLISHED else f"{label} ({basis})"
+class Labelled:
+    """What every criterion is called: its label, and where the threshold comes from unless the
+    lender published it."""
+
+    label: str
+    basis: str
+
+    @property
+    def name(self) -> str:
+        return self.label if self.basis == PUBLISHED else f"{self.label} ({self.basis})"
 
 
 def _plural(n: int, word: str) -> str:
@@ -59,15 +67,11 @@ def _money_threshold(minimum: int, currency: str | None, criterion: str) -> tupl
 
 
 @dataclass(frozen=True)
-class AtLeastMonths:
+class AtLeastMonths(Labelled):
     minimum: int
     label: str  # "at least 9 months processing on Stripe"
     basis: str = PUBLISHED
     metric: str = "months_of_history"
-
-    @property
-    def name(self) -> str:
-        return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
         have = as_int(metrics.get(self.metric))
@@ -84,17 +88,13 @@ class AtLeastMonths:
 
 
 @dataclass(frozen=True)
-class AtLeastMoney:
+class AtLeastMoney(Labelled):
     metric: str
     minimum: int  # whole units of the product's currency, as published
     label: str  # "at least 5,000 USD processed in a year"
     measure: str  # how the gap names what was measured: "gross volume over 12 months"
     basis: str = PUBLISHED
     missing: str = ""  # the gap's words when the metric is None
-
-    @property
-    def name(self) -> str:
-        return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
         cur, need = _money_threshold(self.minimum, currency, self.label)
@@ -108,7 +108,7 @@ class AtLeastMoney:
 
 
 @dataclass(frozen=True)
-class MonthlyAverageAtLeast:
+class MonthlyAverageAtLeast(Labelled):
     """An average a month over a trailing window, from one total over that window.
 
     Compared as total ≥ minimum × months so the boundary is exact; the gap shows the average
@@ -121,10 +121,6 @@ class MonthlyAverageAtLeast:
     label: str
     measure: str  # "average monthly volume over 3 months"
     basis: str = PUBLISHED
-
-    @property
-    def name(self) -> str:
-        return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
         cur, need = _money_threshold(self.minimum, currency, self.label)
@@ -139,7 +135,7 @@ class MonthlyAverageAtLeast:
 
 
 @dataclass(frozen=True)
-class AverageAtLeast:
+class AverageAtLeast(Labelled):
     """The mean of a few point-in-time values (Lighter's average MRR from its month-ends)."""
 
     metrics: tuple[str, ...]  # the first names the gap's metric
@@ -148,10 +144,6 @@ class AverageAtLeast:
     measure: str  # "average MRR (now and at the previous month-end)"
     missing: str
     basis: str = PUBLISHED
-
-    @property
-    def name(self) -> str:
-        return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
         cur, need = _money_threshold(self.minimum, currency, self.label)
@@ -168,7 +160,7 @@ class AverageAtLeast:
 
 
 @dataclass(frozen=True)
-class MonthlyStreak:
+class MonthlyStreak(Labelled):
     """At least `minimum` in each of the last `months` months, in a row up to now.
 
     The series holds 12 calendar months ending with the as-of month, which is still in progress.
@@ -183,10 +175,6 @@ class MonthlyStreak:
     label: str
     basis: str = PUBLISHED
     metric: str = "gross_volume_by_month_12m"
-
-    @property
-    def name(self) -> str:
-        return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
         cur, need = _money_threshold(self.minimum, currency, self.label)
@@ -221,17 +209,13 @@ class MonthlyStreak:
 
 
 @dataclass(frozen=True)
-class RatioAtLeast:
+class RatioAtLeast(Labelled):
     metric: str
     minimum: Decimal  # a fraction: Decimal("0.85") is 85 %
     label: str
     measure: str  # "GRR over 12 months"
     missing: str  # "GRR needs 12 months of subscription data"
     basis: str = PUBLISHED
-
-    @property
-    def name(self) -> str:
-        return _name(self.label, self.basis)
 
     def check(self, metrics: Metrics, currency: str | None) -> Gap | None:
         have = as_number(metrics.get(self.metric))
