@@ -87,7 +87,7 @@ def test_the_saved_score_is_the_domain_score_of_the_saved_metrics(
     assert (row.score, row.model_version, row.metrics_policy_version) == (
         expected.score.score,
         "score-1",
-        "metrics-1",
+        "metrics-2",
     )
     assert sum(c["points"] for c in row.components) == row.score
     assert {f["key"] for f in row.lender_fit} >= {"stripe_capital_us", "lighter_capital"}
