@@ -233,7 +233,7 @@ def test_score_prints_the_explained_score_and_lender_fit_as_json(
     assert (out["account"], out["as_of"], out["version"]) == (
         histories.ACCOUNT,
         "2026-05-28",
-        "score-1",
+        "score-2",
     )
     assert sum(c["points"] for c in out["components"]) == out["score"]
     assert {"key", "points", "max_points", "explanation", "inputs"} <= set(out["components"][0])

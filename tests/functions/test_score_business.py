@@ -41,7 +41,7 @@ def test_live_charges_are_scored_once_and_a_redelivery_changes_nothing(
     assert push(scorer, computed[0]) == 200  # redelivered
 
     [row] = table(engine, "readiness_scores")
-    assert (row.business_id, row.as_of, row.model_version) == (business, TODAY, "score-1")
+    assert (row.business_id, row.as_of, row.model_version) == (business, TODAY, "score-2")
     assert row.score == first[0].score and row.components == first[0].components
     assert sum(c["points"] for c in row.components) == row.score
     # a business days old: history is the largest lost factor, and lender fit says "not yet"
