@@ -18,7 +18,7 @@ from vaultra.domain.metrics.aggregates import (
     MrrAggregates,
     MrrMovements,
 )
-from vaultra.domain.metrics.periods import MONTHS_IN_SERIES, Periods, month_index
+from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, month_index
 from vaultra.domain.metrics.records import (
     INQUIRY_STATUSES,
     VOID_REFUND_STATUSES,
@@ -49,8 +49,9 @@ def settled(
 def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None) -> Aggregates:
     cur = currency or ""
     end, month_start, trailing = periods.end, periods.month_start, periods.trailing_start
-    months = [[0, 0, 0] for _ in range(MONTHS_IN_SERIES)]
-    gross_90d = charges_90d = 0
+    rolling_month, year_start = periods.rolling_month_start, periods.year_start
+    months = [[0, 0, 0] for _ in range(MONTHS_SCANNED)]
+    gross_12m = unconverted_12m = gross_90d = charges_90d = charges_30d = 0
     per_party: dict[str, int] = defaultdict(int)
     by_currency: dict[str, int] = defaultdict(int)
     first_charge: datetime | None = None
@@ -59,19 +60,25 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
             continue
         first_charge = c.created if first_charge is None else min(first_charge, c.created)
         idx = month_index(c.created, periods)
-        if not 0 <= idx < MONTHS_IN_SERIES and c.created < trailing:
+        if not 0 <= idx < MONTHS_SCANNED:
             continue
         amount = settled(c.amount_captured, c.currency, c.settled_amount, c.settled_currency, cur)
+        months[idx][1] += 1
+        if amount is None:
+            months[idx][2] += 1
+        else:
+            months[idx][0] += amount
         if c.created >= trailing:
             charges_90d += 1
             gross_90d += amount or 0
-        if 0 <= idx < MONTHS_IN_SERIES:
+        if c.created >= rolling_month:
+            charges_30d += 1
+        if c.created >= year_start:
             by_currency[c.currency] += c.amount_captured
-            months[idx][1] += 1
             if amount is None:
-                months[idx][2] += 1
+                unconverted_12m += 1
             else:
-                months[idx][0] += amount
+                gross_12m += amount
                 per_party[c.customer_id or f"charge:{c.id}"] += amount
 
     refunded_month = refunded_90d = unconverted_refunds = 0
@@ -87,7 +94,8 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         if r.created >= trailing:
             refunded_90d += amount
 
-    disputes_month = disputed_month = won_month = disputes_90d = inquiries = unconverted_d = 0
+    disputes_month = disputed_month = won_month = disputes_90d = disputes_30d = 0
+    inquiries = unconverted_d = 0
     for d in ledger.disputes:
         amount = _settled_dispute(d, cur)
         if d.status in INQUIRY_STATUSES:
@@ -102,6 +110,8 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
                 disputed_month += amount
         if trailing <= d.created < end:
             disputes_90d += 1
+        if rolling_month <= d.created < end:
+            disputes_30d += 1
         if d.status == "won" and d.closed_at is not None and month_start <= d.closed_at < end:
             won_month += amount or 0
 
@@ -127,8 +137,11 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     return Aggregates(
         currency=currency,
         months=tuple(MonthTotals(g, n, u) for g, n, u in months),
+        gross_12m=gross_12m,
+        unconverted_12m=unconverted_12m,
         gross_90d=gross_90d,
         charges_90d=charges_90d,
+        charges_30d=charges_30d,
         refunded_month=refunded_month,
         refunded_90d=refunded_90d,
         unconverted_refunds=unconverted_refunds,
@@ -136,6 +149,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         disputed_amount_month=disputed_month,
         disputes_won_month_amount=won_month,
         disputes_90d=disputes_90d,
+        disputes_30d=disputes_30d,
         inquiries_month=inquiries,
         unconverted_disputes=unconverted_d,
         payouts_paid_90d=paid_90d,
@@ -258,10 +272,12 @@ def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str
     end, month_start = periods.end, periods.month_start
     chosen = chosen_states(states, end)
     changes = customer_changes(chosen, currency)
-    starts = [periods.month_start_back(k) for k in (2, 1, 0)]
-    boundaries = [*starts, end]
+    # the three complete months before D's month: their starts, and the end of the last one
+    boundaries = [periods.month_start_back(k) for k in (3, 2, 1, 0)]
     movements = {"new": 0, "expansion": 0, "contraction": 0, "churn": 0, "reactivation": 0}
-    mrr_end = mrr_start = paying_end = paying_start = base = retained = capped = 0
+    mrr_end = mrr_start = mrr_rolling = mrr_half_year = paying_end = paying_start = 0
+    churned_month = 0
+    base = retained = capped = 0
     starting = [0, 0, 0]
     churned = [0, 0, 0]
     for customer_changes_ in changes.values():
@@ -272,8 +288,11 @@ def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str
         at_start = mrr_at(customer_changes_, month_start)
         mrr_end += at_end
         mrr_start += at_start
+        mrr_rolling += mrr_at(customer_changes_, periods.rolling_month_start)
+        mrr_half_year += mrr_at(customer_changes_, periods.half_year_start)
         paying_end += at_end > 0
         paying_start += at_start > 0
+        churned_month += at_start > 0 and at_end == 0
         for k in range(3):
             if mrr_at(customer_changes_, boundaries[k]) > 0:
                 starting[k] += 1
@@ -296,8 +315,11 @@ def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str
     return MrrAggregates(
         mrr_end=mrr_end,
         mrr_month_start=mrr_start,
+        mrr_rolling_month_start=mrr_rolling,
+        mrr_half_year_start=mrr_half_year,
         paying_end=paying_end,
         paying_month_start=paying_start,
+        churned_month=churned_month,
         movements=MrrMovements(**movements),
         starting_3m=(starting[0], starting[1], starting[2]),
         churned_3m=(churned[0], churned[1], churned[2]),

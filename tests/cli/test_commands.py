@@ -178,7 +178,7 @@ def test_metrics_prints_the_hand_made_history_as_json(
     # event of 18 May adding a third seat is older than Stripe's 30 days of events).
     assert (m["mrr_previous_month_end"], m["mrr"], m["mrr_expansion"]) == (2000, 2000, 0)
     assert m["arr"] == 24000 and m["paying_customers"] == 1 and m["arpa"] == 2000
-    assert m["months_of_history"] == 3  # March, April, May
+    assert m["months_of_history"] == 2  # 3 March … 28 May: two whole months
     assert m["data_through"] == "2026-05-06T20:26:40Z"  # the failed payout, the latest object
     assert m["nrr_12m"] is None and "twelve months" in out["notes"]["nrr_12m"]
     with engine.connect() as conn:
@@ -237,7 +237,7 @@ def test_score_prints_the_explained_score_and_lender_fit_as_json(
     assert (out["account"], out["as_of"], out["version"]) == (
         histories.ACCOUNT,
         "2026-05-28",
-        "score-1",
+        "score-2",
     )
     assert sum(c["points"] for c in out["components"]) == out["score"]
     assert {"key", "points", "max_points", "explanation", "inputs"} <= set(out["components"][0])
@@ -245,7 +245,7 @@ def test_score_prints_the_explained_score_and_lender_fit_as_json(
     assert out["score"] <= 40 and out["components"][-1]["key"] == "dispute_ceiling"
     stripe_us = next(f for f in out["lender_fit"] if f["key"] == "stripe_capital_us")
     assert stripe_us["status"] == "not_yet"
-    assert "6 more months" in " ".join(g["gap"] for g in stripe_us["unmet"])  # 9 − 3 months
+    assert "7 more months" in " ".join(g["gap"] for g in stripe_us["unmet"])  # 9 − 2 months
     assert count(engine, "readiness_scores") == 1
 
 
@@ -283,7 +283,7 @@ def test_whatif_shows_the_simulated_score_and_saves_nothing(
             "--set",
             "dispute_activity_ratio_month=0.3%",
             "--set",
-            "months_of_history=+6",
+            "months_of_history=+7",
             "--json",
         ],
     )
@@ -293,7 +293,7 @@ def test_whatif_shows_the_simulated_score_and_saves_nothing(
     assert out["score_after"] > out["score_before"]
     assert all(c["key"] != "dispute_ceiling" for c in out["components"])
     stripe_us = next(f for f in out["lender_fit"] if f["key"] == "stripe_capital_us")
-    assert "more months" not in " ".join(g["gap"] for g in stripe_us["unmet"])  # 3 + 6 = 9
+    assert "more month" not in " ".join(g["gap"] for g in stripe_us["unmet"])  # 2 + 7 = 9
     assert (count(engine, "metric_runs"), count(engine, "readiness_scores")) == saved
 
 

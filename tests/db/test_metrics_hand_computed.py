@@ -33,8 +33,10 @@ from tests.support.ledger_records import load_ledger, new_business
 from tests.support.metric_contract import REQUIRED_METRICS
 
 # As of 2026-02-15: the month is 2026-02-01 00:00 … 2026-02-16 00:00 (exclusive); the previous
-# month ends 2026-02-01 00:00; the 90 days start 2025-11-18 00:00 (D − 89); the 12-month series is
-# March 2025 … February 2026; twelve months earlier is the end of 2025-02-15.
+# month ends 2026-02-01 00:00; the 90 days start 2025-11-18 00:00 (D − 89), the 30 days
+# 2026-01-17 00:00 (D − 29); the 12 months ending at D start 2025-02-16 00:00; the published
+# monthly series is March 2025 … February 2026, the complete months February 2025 … January 2026;
+# twelve months earlier is the end of 2025-02-15.
 D = date(2026, 2, 15)
 
 
@@ -114,15 +116,18 @@ def test_an_empty_account_has_zero_amounts_and_null_ratios_with_reasons(engine: 
         "gross_volume_month", "gross_volume_12m", "gross_volume_90d", "refunded_amount_month",
         "disputed_amount_month", "net_volume_month", "disputes_count_month",
         "inquiries_count_month", "charges_count_month", "payouts_failed_90d",
-        "payout_paid_streak", "customers_12m", "months_of_history",
+        "payout_paid_streak", "customers_12m", "months_of_history", "mrr_30_days_before",
+        "mrr_180_days_before", "charges_count_30d", "disputes_count_30d",
     ):  # fmt: skip
         assert v[key] == 0, key
     for key in (
-        "arpa", "mrr_growth_mom", "customer_churn_rate", "gross_mrr_churn_rate",
+        "arpa", "mrr_growth_mom", "mrr_growth_30d", "mrr_cmgr_6m", "customer_churn_rate",
+        "gross_mrr_churn_rate",
         "net_mrr_churn_rate", "quick_ratio", "nrr_12m", "grr_12m", "customer_churn_rate_3m",
         "ltv", "revenue_growth_mom", "cmgr_6m", "revenue_volatility_cv_12m", "refund_rate_90d",
         "dispute_activity_ratio_month", "dispute_activity_ratio_mastercard_month",
-        "dispute_activity_ratio_90d", "payout_failure_rate_90d", "top_customer_share_12m",
+        "dispute_activity_ratio_30d", "dispute_activity_ratio_90d", "payout_failure_rate_90d",
+        "top_customer_share_12m",
         "top5_customer_share_12m", "hhi_12m", "data_through",
     ):  # fmt: skip
         assert v[key] is None, key
@@ -159,12 +164,13 @@ def test_a_single_month_of_history(engine: Engine) -> None:
     assert (v["mrr_expansion"], v["mrr_contraction"], v["mrr_churn"]) == (0, 0, 0)
     assert v["mrr_reactivation"] == 0
     assert v["mrr_previous_month_end"] == 0
-    # nothing at the end of January, nobody at the start of the last 3 months, nobody churned
+    # nothing at the end of January nor 30 or 180 days ago, nobody at the start of the 3 complete
+    # months, nobody churned, no complete month with sales
     for key in (
-        "mrr_growth_mom", "customer_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate",
-        "quick_ratio", "nrr_12m", "grr_12m", "customer_churn_rate_3m", "ltv",
-        "revenue_growth_mom", "cmgr_6m", "dispute_activity_ratio_mastercard_month",
-        "payout_failure_rate_90d",
+        "mrr_growth_mom", "mrr_growth_30d", "mrr_cmgr_6m", "customer_churn_rate",
+        "gross_mrr_churn_rate", "net_mrr_churn_rate", "quick_ratio", "nrr_12m", "grr_12m",
+        "customer_churn_rate_3m", "ltv", "revenue_growth_mom", "cmgr_6m", "revenue_volatility_cv_12m",
+        "dispute_activity_ratio_mastercard_month", "payout_failure_rate_90d",
     ):  # fmt: skip
         assert v[key] is None, key
         assert m.notes[key], key
@@ -172,17 +178,19 @@ def test_a_single_month_of_history(engine: Engine) -> None:
     assert v["gross_volume_12m"] == 64_900
     assert v["gross_volume_90d"] == 64_900
     assert v["net_volume_month"] == 64_900  # no refunds or disputes
-    # one month of 64,900 and eleven of 0: CV = √(12 − 1) = √11 = 3.3166247…
-    assert v["revenue_volatility_cv_12m"] == Decimal("3.316625")
+    # February is not over: the 12 complete months (February 2025 … January 2026) have no sales
+    assert m.notes["revenue_volatility_cv_12m"] == "no gross volume in the 12 complete months"
     assert v["refund_rate_90d"] == Decimal("0.000000")  # 0 / 64,900: a real zero
     assert v["charges_count_month"] == 2
     assert v["dispute_activity_ratio_month"] == Decimal("0.000000")  # 0 / 2
+    assert (v["charges_count_30d"], v["disputes_count_30d"]) == (2, 0)
+    assert v["dispute_activity_ratio_30d"] == Decimal("0.000000")  # 0 / 2
     assert v["customers_12m"] == 2
     assert v["top_customer_share_12m"] == Decimal("0.924499")  # 60,000 / 64,900 = 0.9244992…
     assert v["top5_customer_share_12m"] == Decimal("1.000000")
     # 10,000 × (60,000² + 4,900²) / 64,900² = 10,000 × 3,624,010,000 / 4,212,010,000 = 8,603.9919…
     assert v["hhi_12m"] == Decimal("8603.99")
-    assert v["months_of_history"] == 1
+    assert v["months_of_history"] == 0  # 2 … 15 February: not yet a whole month
     assert v["data_through"] == "2026-02-09T08:00:00Z"  # the latest record: ch_2
 
 
@@ -227,10 +235,13 @@ def test_ratios_with_a_zero_denominator_are_null_even_when_the_numerator_is_not(
     assert v["gross_volume_12m"] == 10_000
     assert v["top_customer_share_12m"] == Decimal("1.000000")
     assert v["hhi_12m"] == Decimal("10000.00")  # 10,000 × 1²
-    assert v["months_of_history"] == 4  # November, December, January, February
+    # 1 November … 15 February: three whole months (the fourth ends on 28 February)
+    assert v["months_of_history"] == 3
 
 
-def test_months_of_history_count_from_the_first_succeeded_captured_charge(engine: Engine) -> None:
+def test_months_of_history_count_whole_months_from_the_first_succeeded_captured_charge(
+    engine: Engine,
+) -> None:
     ledger = Ledger(
         charges=(
             charge("ch_failed", at(2023, 5, 1), 1_000, "cus_a", status="failed"),
@@ -240,10 +251,12 @@ def test_months_of_history_count_from_the_first_succeeded_captured_charge(engine
         )
     )
     m = compute(engine, ledger)
-    # March 2024 … February 2026: (2026 × 12 + 2) − (2024 × 12 + 3) + 1 = 24,314 − 24,291 + 1 = 24
-    assert m.values["months_of_history"] == 24
+    # 31 March 2024 … 15 February 2026: the months to the day after D, (2026 × 12 + 2) −
+    # (2024 × 12 + 3) = 24,314 − 24,291 = 23, less one as 16 (February) < 31 (March): 22 whole
+    # months (calendar months touched would say 24)
+    assert m.values["months_of_history"] == 22
     assert "months_of_history" not in m.notes
-    # the 12 months start in March 2025: only ch_later is in them
+    # the 12 months ending at D start on 16 February 2025: only ch_later is in them
     assert m.values["gross_volume_12m"] == 1_000
 
 

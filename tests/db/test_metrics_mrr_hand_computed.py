@@ -326,11 +326,13 @@ def test_every_movement_of_a_month_reconciles_with_the_change_in_mrr(engine: Eng
     assert v["net_mrr_churn_rate"] == Decimal("0.105263")
     # (5,000 + 3,000 + 4,500) / (7,000 + 2,500) = 12,500 / 9,500 = 1.3157894…
     assert v["quick_ratio"] == Decimal("1.315789")
-    # three months: paying at Dec 1 00:00 — cus_react (its cancellation starts at that instant)
-    # and cus_churn — of whom cus_react pays nothing at Jan 1: 1 of 2; at Jan 1: exp, con,
-    # churn, none gone by Feb 1: 0 of 3; at Feb 1: the same 3, cus_churn gone by D: 1 of 3
-    assert v["customer_churn_rate_3m"] == Decimal("0.250000")  # (1 + 0 + 1) / (2 + 3 + 3)
-    assert v["ltv"] == 22_000  # ARPA 5,500 / (2 / 8)
+    # the three complete months before February: paying at Nov 1 00:00 — cus_react only (cus_churn
+    # starts at that instant) — still paying at Dec 1: 0 of 1; at Dec 1 00:00 — cus_react (its
+    # cancellation starts at that instant) and cus_churn — cus_react pays nothing at Jan 1: 1 of
+    # 2; at Jan 1: exp, con, churn, none gone by Feb 1: 0 of 3. February's churn (cus_churn) waits
+    # for February to be over.
+    assert v["customer_churn_rate_3m"] == Decimal("0.166667")  # (0 + 1 + 0) / (1 + 2 + 3)
+    assert v["ltv"] == 33_000  # ARPA 5,500 / (1 / 6)
 
 
 def test_nrr_and_grr_follow_the_customers_paying_twelve_months_earlier(engine: Engine) -> None:

@@ -2,8 +2,9 @@
 
 Hypothesis builds small ledgers that stress the rules (several currencies, settled and unsettled
 amounts, inquiries, won disputes, failed payouts, subscriptions with every status, intervals, coupons,
-rebuilt and event states at the same instants) and as-of days that include month ends and leap days.
-Both implementations must produce identical aggregates, and the MRR movements must reconcile.
+rebuilt and event states at the same instants) and as-of days that include month ends, the 1st of
+a month and leap days. Both implementations must produce identical aggregates, and the MRR
+movements must reconcile.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ from vaultra_dev.reference_metrics import reference_aggregates
 
 from tests.support.ledger_records import load_ledger, new_business
 
+# Mid-month, month ends (31, 30, 28 and 29 days) and the 1st of a month, where the windows of
+# the 12 months, the 30 days and the complete months meet the calendar.
 AS_OF_DAYS = [
     date(2026, 11, 26),
     date(2026, 10, 31),
+    date(2026, 4, 30),
     date(2026, 2, 28),
     date(2028, 2, 29),
     date(2026, 3, 1),
+    date(2027, 1, 1),
 ]
 CUSTOMERS = ["cus_a", "cus_b", "cus_c", "cus_d", "cus_e", "cus_f"]
 DAY_S = 86_400

@@ -2,7 +2,9 @@
 engine.
 
 Charges count in the calendar month of their creation, refunds and disputes in that of theirs,
-payouts by arrival date; the 90 days are D − 89 00:00 up to the end of D. Money is in the account
+payouts by arrival date; the 90 days are D − 89 00:00 up to the end of D, the 30 days D − 29, the
+12 months the day after the same day a year earlier (2025-02-16 00:00) up to the end of D. Growth
+and volatility read the complete months, February 2025 … January 2026. Money is in the account
 currency (usd): another currency counts with its settled amount, or is left out with a note. As of
 D = 2026-02-15 unless a test says otherwise; the arithmetic is in the comments.
 """
@@ -54,40 +56,49 @@ def test_gross_volume_counts_succeeded_captured_charges_by_calendar_month(engine
             charge("ch_4", at(2026, 1, 31, 23, 59, 59), 8_000, "cus_a"),  # January
             charge("ch_5", at(2026, 2, 10), 9_000, "cus_b", status="failed"),
             charge("ch_6", at(2026, 2, 11), 4_000, "cus_b", captured=False),
-            charge("ch_7", at(2025, 8, 20), 6_000, "cus_c"),  # six months before February
+            charge("ch_7", at(2025, 7, 20), 6_000, "cus_c"),  # six months before January
             charge("ch_8", at(2025, 3, 1), 2_000, "cus_c"),  # first month of the series
-            charge("ch_9", at(2025, 2, 28, 23, 59, 59), 3_000, "cus_c"),  # before the series
+            # in February 2025, the first complete month, and in the 12 months ending at D
+            charge("ch_9", at(2025, 2, 28, 23, 59, 59), 3_000, "cus_c"),
+            # in February 2025 too, but the last second before the 12 months ending at D
+            charge("ch_10", at(2025, 2, 15, 23, 59, 59), 1_000, "cus_c"),
         )
     )
     m = compute(engine, ledger)
     v = m.values
     assert v["gross_volume_month"] == 15_000  # 10,000 + 5,000
     assert v["charges_count_month"] == 2
-    assert v["gross_volume_12m"] == 31_000  # 2,000 + 6,000 + 8,000 + 15,000
+    # 2025-02-16 … 2026-02-15: 3,000 + 2,000 + 6,000 + 8,000 + 15,000 (not ch_10)
+    assert v["gross_volume_12m"] == 34_000
     assert v["gross_volume_by_month_12m"] == {
         **dict.fromkeys([f"2025-{month:02d}" for month in range(3, 13)], 0),
         "2025-03": 2_000,
-        "2025-08": 6_000,
+        "2025-07": 6_000,
         "2026-01": 8_000,
         "2026-02": 15_000,
     }
-    assert v["gross_volume_by_currency_12m"] == {"usd": 31_000}
+    assert v["gross_volume_by_currency_12m"] == {"usd": 34_000}
     assert v["gross_volume_90d"] == 23_000  # from 2025-11-18: 8,000 + 15,000
     assert v["net_volume_month"] == 15_000
-    assert v["revenue_growth_mom"] == Decimal("0.875000")  # (15,000 − 8,000) / 8,000
-    # (15,000 / 6,000)^(1/6) − 1 = 2.5^(1/6) − 1 = 1.1649930… − 1
-    assert v["cmgr_6m"] == Decimal("0.164993")
-    # CV = √(12 · Σv² / (Σv)² − 1) with Σv² = (2² + 6² + 8² + 15²) × 10⁶ = 329 × 10⁶ and
-    # (Σv)² = 31² × 10⁶ = 961 × 10⁶: √(3,948 / 961 − 1) = √2,987 / 31 = 54.65345… / 31 = 1.7630146…
-    assert v["revenue_volatility_cv_12m"] == Decimal("1.763015")
-    # parties in the 12 months: cus_a 10,000 + 8,000 = 18,000, cus_c 6,000 + 2,000 = 8,000,
-    # cus_b 5,000
+    # January on December, the last complete month on the one before: 8,000 on nothing
+    assert v["revenue_growth_mom"] is None
+    # (January 8,000 / July 6,000)^(1/6) − 1 = (4/3)^(1/6) − 1 = 1.0491151… − 1; February's
+    # 15 days are not read
+    assert v["cmgr_6m"] == Decimal("0.049115")
+    # the complete months February 2025 … January 2026: 4,000 (ch_9 + ch_10), 2,000 (March),
+    # 6,000 (July), 8,000 (January), eight empty. CV = √(12 · Σv² / (Σv)² − 1) with
+    # Σv² = (4² + 2² + 6² + 8²) × 10⁶ = 120 × 10⁶ and (Σv)² = 20² × 10⁶ = 400 × 10⁶:
+    # √(1,440 / 400 − 1) = √2.6 = 1.6124515…
+    assert v["revenue_volatility_cv_12m"] == Decimal("1.612452")
+    # parties in the 12 months ending at D: cus_a 10,000 + 8,000 = 18,000,
+    # cus_c 3,000 + 2,000 + 6,000 = 11,000, cus_b 5,000
     assert v["customers_12m"] == 3
-    assert v["top_customer_share_12m"] == Decimal("0.580645")  # 18 / 31 = 0.5806451…
+    assert v["top_customer_share_12m"] == Decimal("0.529412")  # 18 / 34 = 0.5294117…
     assert v["top5_customer_share_12m"] == Decimal("1.000000")
-    # 10,000 × (18² + 8² + 5²) / 31² = 10,000 × 413 / 961 = 4,297.6066…
-    assert v["hhi_12m"] == Decimal("4297.61")
-    assert v["months_of_history"] == 13  # February 2025 (ch_9) … February 2026
+    # 10,000 × (18² + 11² + 5²) / 34² = 10,000 × 470 / 1,156 = 4,065.7439…
+    assert v["hhi_12m"] == Decimal("4065.74")
+    # 15 February 2025 (ch_10) … 15 February 2026: a year to the day, 12 whole months
+    assert v["months_of_history"] == 12
     assert v["data_through"] == "2026-02-15T23:59:59Z"  # ch_2; ch_3 is after D
     assert v["dispute_activity_ratio_mastercard_month"] == Decimal("0.000000")  # 0 / 1 in January
     assert "gross_volume_12m" not in m.notes
@@ -250,7 +261,8 @@ def test_charges_without_a_customer_are_separate_parties_for_concentration(
             charge("ch_g2", at(2025, 10, 2), 1_000),  # no customer
             charge("ch_c", at(2025, 12, 1), 500, "cus_c"),
             charge("ch_d", at(2026, 2, 1), 500, "cus_d"),
-            charge("ch_old", at(2025, 2, 20), 50_000, "cus_a"),  # before the 12 months
+            # the last second before the 12 months ending at D (2025-02-16 00:00)
+            charge("ch_old", at(2025, 2, 15, 23, 59, 59), 50_000, "cus_a"),
             charge("ch_failed", at(2026, 2, 2), 9_000, "cus_d", status="failed"),
         )
     )

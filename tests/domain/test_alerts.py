@@ -21,9 +21,9 @@ def test_a_drop_of_five_points_is_an_alert_and_four_is_not() -> None:
 
 
 def test_dispute_lines_are_crossed_at_0_65_and_1_2_percent_not_while_staying_above() -> None:
-    at = {"dispute_activity_ratio_month": Decimal("0.0065")}
+    at = {"dispute_activity_ratio_30d": Decimal("0.0065")}
     near_vamp = {"dispute_activity_ratio_90d": Decimal("0.012")}
-    below = {"dispute_activity_ratio_month": Decimal("0.006499")}
+    below = {"dispute_activity_ratio_30d": Decimal("0.006499")}
 
     assert kinds(Reading(DAY, 60, at), Reading(YESTERDAY, 60, below)) == ["dispute_early_warning"]
     assert kinds(Reading(DAY, 60, near_vamp), Reading(YESTERDAY, 60, at)) == ["dispute_vamp"]

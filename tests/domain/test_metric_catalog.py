@@ -9,7 +9,7 @@ from pathlib import Path
 from vaultra.domain.metrics.aggregates import Aggregates, MonthTotals
 from vaultra.domain.metrics.catalog import BY_KEY, CATALOG
 from vaultra.domain.metrics.formulas import compute_metrics
-from vaultra.domain.metrics.periods import Periods
+from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods
 
 from tests.support.metric_contract import REQUIRED_METRICS
 
@@ -17,7 +17,7 @@ METRICS_DOC = Path(__file__).resolve().parents[2] / "docs" / "METRICS.md"
 
 
 def empty_metrics() -> dict[str, object]:
-    aggregates = Aggregates("usd", tuple(MonthTotals() for _ in range(12)))
+    aggregates = Aggregates("usd", tuple(MonthTotals() for _ in range(MONTHS_SCANNED)))
     return compute_metrics(aggregates, Periods(date(2026, 11, 26))).values
 
 

@@ -29,6 +29,7 @@ RISKY: dict[str, Any] = {
     "revenue_volatility_cv_12m": D("0.14"),
     "dispute_activity_ratio_month": D("0.021"),
     "dispute_activity_ratio_mastercard_month": D("0.019"),
+    "dispute_activity_ratio_30d": D("0.020"),
     "dispute_activity_ratio_90d": D("0.018"),
     "refund_rate_90d": D("0.09"),
     "payouts_failed_90d": 1,
@@ -49,7 +50,7 @@ def test_the_risky_merchant_is_told_to_bring_disputes_down_first() -> None:
     assert before.score.score == 40  # held by the dispute ceiling
     assert [r.key for r in found][:1] == ["reduce_disputes"]
     # disputes under 0.65 %: dispute criterion 3 → 11 of 14 … and the ceiling of 40 lifts
-    after = simulate(before, [parse_change("dispute_activity_ratio_month=0.65%", "usd")])
+    after = simulate(before, [parse_change("dispute_activity_ratio_30d=0.65%", "usd")])
     assert found[0].expected_gain == after.score.score - 40 > 15
     assert {"fix_payout_account", "lower_refunds"} <= {r.key for r in found}
     assert not {"reduce_churn", "recover_failed_payments", "grow_expansion_revenue"} & {
@@ -64,7 +65,7 @@ def test_the_plans_gains_add_up_to_the_what_if_of_doing_every_step() -> None:
     everything = simulate(
         before,
         [
-            parse_change("dispute_activity_ratio_month=0.65%", "usd"),
+            parse_change("dispute_activity_ratio_30d=0.65%", "usd"),
             parse_change("payouts_failed_90d=0", "usd"),
             parse_change("refund_rate_90d=8%", "usd"),  # the next refund band: 8–12 % → 5–8 %
         ],
@@ -81,6 +82,7 @@ def test_a_clean_business_gets_no_recommendation_that_contradicts_its_data() -> 
         **RISKY,
         "dispute_activity_ratio_month": D(0),
         "dispute_activity_ratio_mastercard_month": D(0),
+        "dispute_activity_ratio_30d": D(0),
         "dispute_activity_ratio_90d": D(0),
         "refund_rate_90d": D("0.004"),
         "payouts_failed_90d": 0,
@@ -102,7 +104,7 @@ PROFILES = st.fixed_dictionaries(
         "revenue_volatility_cv_12m": st.one_of(st.none(), RATIO.map(lambda r: r * 4)),
         "customer_churn_rate_3m": st.one_of(st.none(), RATIO),
         "nrr_12m": st.one_of(st.none(), RATIO.map(lambda r: r * 5)),
-        "dispute_activity_ratio_month": st.one_of(st.none(), RATIO.map(lambda r: r / 10)),
+        "dispute_activity_ratio_30d": st.one_of(st.none(), RATIO.map(lambda r: r / 10)),
         "dispute_activity_ratio_90d": st.one_of(st.none(), RATIO.map(lambda r: r / 10)),
         "refund_rate_90d": st.one_of(st.none(), RATIO),
         "payouts_failed_90d": st.integers(0, 3),
@@ -137,7 +139,7 @@ def test_every_recommendation_is_triggered_by_the_data_and_the_first_gains_its_o
         assert action.applies(before.inputs)
         assert r.expected_gain > 0 or r.unlocks
         if r.key == "reduce_disputes":
-            assert _positive(profile, "dispute_activity_ratio_month", "dispute_activity_ratio_90d")
+            assert _positive(profile, "dispute_activity_ratio_30d", "dispute_activity_ratio_90d")
         if r.key == "lower_refunds":
             assert _positive(profile, "refund_rate_90d")
         if r.key == "fix_payout_account":

@@ -84,8 +84,8 @@ def test_the_saved_score_is_the_domain_score_of_the_saved_metrics(
     [row] = rows(engine, "readiness_scores", business)
     assert (row.score, row.model_version, row.metrics_policy_version) == (
         expected.score.score,
-        "score-1",
-        "metrics-1",
+        "score-2",
+        "metrics-2",
     )
     assert sum(c["points"] for c in row.components) == row.score
     assert {f["key"] for f in row.lender_fit} >= {"stripe_capital_us", "lighter_capital"}
@@ -206,7 +206,7 @@ def test_dispute_activity_crossing_the_early_warning_line_is_raised_on_the_day_i
 
     raised = []
     for day, level in zip(days, levels, strict=True):
-        save(engine, business, day, dispute_activity_ratio_month=level)
+        save(engine, business, day, dispute_activity_ratio_30d=level)
         scored = readiness(engine).score(business, day)
         assert scored is not None
         raised.append([a.kind for a in scored.raised])

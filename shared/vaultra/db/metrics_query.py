@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from vaultra.domain.metrics.aggregates import Aggregates, MonthTotals, MrrAggregates, MrrMovements
-from vaultra.domain.metrics.periods import MONTHS_IN_SERIES, Periods
+from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods
 from vaultra.domain.metrics.records import INQUIRY_STATUSES, VOID_REFUND_STATUSES
 from vaultra.domain.mrr import CONTRIBUTING_STATUSES
 
@@ -47,9 +47,10 @@ _CURRENCY = text(
     """
 )
 
-# Succeeded, captured charges of the 12 months ending with D's month: monthly totals, the 90 days
-# ending at D, native totals per currency and the volume of each paying party (a customer, or a
-# charge without one) for concentration.
+# Succeeded, captured charges of the 13 calendar months ending with D's month: monthly totals,
+# the 12 months, 90 and 30 days ending at D, and — over the 12 months ending at D — native totals
+# per currency and the volume of each paying party (a customer, or a charge without one) for
+# concentration.
 _SALES = text(
     """
     WITH sales AS MATERIALIZED (
@@ -61,11 +62,12 @@ _SALES = text(
              (extract(year FROM c.created AT TIME ZONE 'UTC') * 12
               + extract(month FROM c.created AT TIME ZONE 'UTC'))::int - :first_month AS idx
       FROM charges c
-      WHERE c.business_id = :b AND c.created >= :series_start AND c.created < :end
+      WHERE c.business_id = :b AND c.created >= :scan_start AND c.created < :end
         AND c.status = 'succeeded' AND c.captured
     ),
+    in_year AS MATERIALIZED (SELECT * FROM sales WHERE created >= :year_start),
     parties AS MATERIALIZED (
-      SELECT sum(amount) AS v FROM sales WHERE amount IS NOT NULL
+      SELECT sum(amount) AS v FROM in_year WHERE amount IS NOT NULL
       GROUP BY coalesce(customer_id, 'charge:' || id)
     )
     SELECT
@@ -73,10 +75,14 @@ _SALES = text(
          SELECT idx, coalesce(sum(amount), 0) AS a, count(*) AS n,
                 count(*) FILTER (WHERE amount IS NULL) AS u
          FROM sales GROUP BY idx) m) AS months,
-      (SELECT json_build_array(coalesce(sum(amount), 0), count(*))
+      (SELECT json_build_array(coalesce(sum(amount), 0), count(*) FILTER (WHERE amount IS NULL))
+         FROM in_year) AS year_totals,
+      (SELECT json_build_array(coalesce(sum(amount), 0), count(*),
+                               count(*) FILTER (WHERE created >= :rolling_month))
          FROM sales WHERE created >= :trailing) AS trailing,
       (SELECT coalesce(json_object_agg(currency, a), '{}') FROM (
-         SELECT currency, sum(amount_captured) AS a FROM sales GROUP BY currency) x) AS by_currency,
+         SELECT currency, sum(amount_captured) AS a FROM in_year GROUP BY currency) x)
+        AS by_currency,
       (SELECT json_build_array(count(*), coalesce(max(v), 0),
                                coalesce(sum(v::numeric * v), 0)::text) FROM parties) AS parties,
       (SELECT coalesce(sum(v), 0) FROM (SELECT v FROM parties ORDER BY v DESC LIMIT 5) t) AS top5,
@@ -104,7 +110,8 @@ _REFUNDS = text(
     """
 )
 
-# Disputes by dispute date (the networks' method); inquiries (`warning_*`) are counted apart.
+# Disputes by dispute date (the networks' method) in the month, the 90 and the 30 days ending at D;
+# inquiries (`warning_*`) are counted apart.
 _DISPUTES = text(
     f"""
     WITH d AS (
@@ -128,7 +135,8 @@ _DISPUTES = text(
            coalesce(sum(amount) FILTER (WHERE status = 'won' AND closed_at >= :month_start
                                           AND closed_at < :end), 0),
            count(*) FILTER (WHERE NOT inquiry AND created >= :trailing AND created < :end),
-           count(*) FILTER (WHERE inquiry AND this_month)
+           count(*) FILTER (WHERE inquiry AND this_month),
+           count(*) FILTER (WHERE NOT inquiry AND created >= :rolling_month AND created < :end)
     FROM in_month
     """
 )
@@ -165,8 +173,9 @@ _DATA_THROUGH = text(
 
 # MRR: each subscription's states (reading rules of docs/DATA_MODEL.md), priced (domain/mrr.py's
 # rule: exact to 40 decimal places, then half up), turned into each customer's MRR changes over
-# time; then the customer-level values at the instants the metrics need, and the movements of the
-# month classified change by change.
+# time; then the customer-level values at the instants the metrics need (the end of D, 30 and 180
+# days before it, the starts of D's month and of the three complete months before it, twelve
+# months before D), and the movements of the month classified change by change.
 _MRR = text(
     f"""
     WITH st AS (
@@ -245,6 +254,9 @@ _MRR = text(
              coalesce(sum(delta) FILTER (WHERE at < :s0), 0) AS s0,
              coalesce(sum(delta) FILTER (WHERE at < :s1), 0) AS s1,
              coalesce(sum(delta) FILTER (WHERE at < :s2), 0) AS s2,
+             coalesce(sum(delta) FILTER (WHERE at < :s3), 0) AS s3,
+             coalesce(sum(delta) FILTER (WHERE at < :rolling_month), 0) AS r,
+             coalesce(sum(delta) FILTER (WHERE at < :half_year), 0) AS h,
              coalesce(sum(delta) FILTER (WHERE at < :year_end), 0) AS y
       FROM points GROUP BY customer_id
     ),
@@ -261,11 +273,12 @@ _MRR = text(
          coalesce(sum(after) FILTER (WHERE before = 0 AND after > 0 AND had_mrr), 0))
        FROM changes WHERE at >= :s0) AS movements,
       (SELECT json_build_array(
-         coalesce(sum(e), 0), coalesce(sum(s0), 0),
+         coalesce(sum(e), 0), coalesce(sum(s0), 0), coalesce(sum(r), 0), coalesce(sum(h), 0),
          count(*) FILTER (WHERE e > 0), count(*) FILTER (WHERE s0 > 0),
+         count(*) FILTER (WHERE s0 > 0 AND e = 0),
+         count(*) FILTER (WHERE s3 > 0), count(*) FILTER (WHERE s3 > 0 AND s2 = 0),
          count(*) FILTER (WHERE s2 > 0), count(*) FILTER (WHERE s2 > 0 AND s1 = 0),
          count(*) FILTER (WHERE s1 > 0), count(*) FILTER (WHERE s1 > 0 AND s0 = 0),
-         count(*) FILTER (WHERE s0 > 0), count(*) FILTER (WHERE s0 > 0 AND e = 0),
          coalesce(sum(y), 0), coalesce(sum(e) FILTER (WHERE y > 0), 0),
          coalesce(sum(least(e, y)) FILTER (WHERE y > 0), 0))
        FROM per_customer) AS customers,
@@ -290,23 +303,27 @@ def ledger_aggregates(
     conn: Connection, business_id: uuid.UUID, periods: Periods, currency: str | None
 ) -> Aggregates:
     """Every aggregate the metrics need, as of `periods.as_of`, in `currency`."""
-    first = periods.series_months[0]
+    first = periods.scanned_months[0]
     p: dict[str, Any] = {
         "b": business_id,
         "cur": currency or "",
         "end": periods.end,
-        "series_start": periods.series_start,
+        "scan_start": periods.scan_start,
         "first_month": first.year * 12 + first.month,
+        "year_start": periods.year_start,
         "trailing": periods.trailing_start,
+        "rolling_month": periods.rolling_month_start,
+        "half_year": periods.half_year_start,
         "month_start": periods.month_start,
         "month_or_trailing_start": min(periods.month_start, periods.trailing_start),
         "s0": periods.month_start,
         "s1": periods.month_start_back(1),
         "s2": periods.month_start_back(2),
+        "s3": periods.month_start_back(3),
         "year_end": periods.year_earlier_end,
     }
     sales = conn.execute(_SALES, p).one()
-    months = [MonthTotals() for _ in range(MONTHS_IN_SERIES)]
+    months = [MonthTotals() for _ in range(MONTHS_SCANNED)]
     for idx, gross, count, unconverted in sales.months:
         months[idx] = MonthTotals(int(gross), int(count), int(unconverted))
     parties_count, top1, sum_squares = sales.parties
@@ -317,8 +334,11 @@ def ledger_aggregates(
     return Aggregates(
         currency=currency,
         months=tuple(months),
+        gross_12m=int(sales.year_totals[0]),
+        unconverted_12m=int(sales.year_totals[1]),
         gross_90d=int(sales.trailing[0]),
         charges_90d=int(sales.trailing[1]),
+        charges_30d=int(sales.trailing[2]),
         refunded_month=int(refunds[0]),
         refunded_90d=int(refunds[1]),
         unconverted_refunds=int(refunds[2]),
@@ -328,6 +348,7 @@ def ledger_aggregates(
         disputes_won_month_amount=int(disputes[3]),
         disputes_90d=int(disputes[4]),
         inquiries_month=int(disputes[5]),
+        disputes_30d=int(disputes[6]),
         payouts_paid_90d=int(payouts[0]),
         payouts_failed_90d=int(payouts[1]),
         payout_paid_streak=int(payouts[2]),
@@ -350,14 +371,17 @@ def _mrr(conn: Connection, p: dict[str, Any]) -> MrrAggregates:
     return MrrAggregates(
         mrr_end=c[0],
         mrr_month_start=c[1],
-        paying_end=c[2],
-        paying_month_start=c[3],
+        mrr_rolling_month_start=c[2],
+        mrr_half_year_start=c[3],
+        paying_end=c[4],
+        paying_month_start=c[5],
+        churned_month=c[6],
         movements=MrrMovements(new, expansion, contraction, churn, reactivation),
-        starting_3m=(c[4], c[6], c[8]),
-        churned_3m=(c[5], c[7], c[9]),
-        mrr_year_earlier=c[10],
-        retained_mrr=c[11],
-        retained_mrr_capped=c[12],
+        starting_3m=(c[7], c[9], c[11]),
+        churned_3m=(c[8], c[10], c[12]),
+        mrr_year_earlier=c[13],
+        retained_mrr=c[14],
+        retained_mrr_capped=c[15],
         mrr_by_currency={k: int(v) for k, v in row.by_currency.items()},
         unpriced_subscriptions=int(row.unpriced),
     )

@@ -23,8 +23,12 @@ from vaultra.domain.metrics.periods import Periods
 
 from tests.support.metric_contract import REQUIRED_METRICS
 
-D = date(2026, 2, 15)  # series: March 2025 … February 2026; six months before D's month: August
+# As of 2026-02-15 the scanned months are February 2025 … February 2026 (indices 0 … 12): the
+# published series is March 2025 … February 2026 (1 … 12), the complete months February 2025 …
+# January 2026 (0 … 11). The last complete month is January (11), six months before it July (5).
+D = date(2026, 2, 15)
 P = Periods(D)
+THIS_MONTH, LAST_COMPLETE, BEFORE_LAST, SIX_BEFORE = 12, 11, 10, 5
 
 
 def utc(*args: int) -> datetime:
@@ -34,9 +38,10 @@ def utc(*args: int) -> datetime:
 def months(
     gross: dict[int, int] | None = None, charges: dict[int, int] | None = None
 ) -> tuple[MonthTotals, ...]:
-    """The 12 month totals, oldest first; keys are indices (11 = D's month, 10 = the one before)."""
+    """The 13 scanned month totals, oldest first; keys are indices (12 = D's month, 11 = the last
+    complete month, 0 = twelve complete months back)."""
     gross, charges = gross or {}, charges or {}
-    return tuple(MonthTotals(gross.get(i, 0), charges.get(i, 0)) for i in range(12))
+    return tuple(MonthTotals(gross.get(i, 0), charges.get(i, 0)) for i in range(13))
 
 
 def metrics(**fields: Any) -> MetricSet:
@@ -66,6 +71,10 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "mrr_reactivation": 0,
         "mrr_previous_month_end": 0,
         "mrr_growth_mom": None,
+        "mrr_30_days_before": 0,
+        "mrr_growth_30d": None,
+        "mrr_180_days_before": 0,
+        "mrr_cmgr_6m": None,
         "customers_churned_month": 0,
         "customer_churn_rate": None,
         "gross_mrr_churn_rate": None,
@@ -95,6 +104,9 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "charges_count_month": 0,
         "dispute_activity_ratio_month": None,
         "dispute_activity_ratio_mastercard_month": None,
+        "charges_count_30d": 0,
+        "disputes_count_30d": 0,
+        "dispute_activity_ratio_30d": None,
         "dispute_activity_ratio_90d": None,
         "payouts_failed_90d": 0,
         "payout_failure_rate_90d": None,
@@ -114,7 +126,10 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
     assert "no paying customers" in m.notes["arpa"]
     assert "no MRR at the end of the previous month" in m.notes["gross_mrr_churn_rate"]
     assert "twelve months before" in m.notes["nrr_12m"]
-    assert "no gross volume last month" in m.notes["revenue_growth_mom"]
+    assert "before the last complete month" in m.notes["revenue_growth_mom"]
+    assert "no MRR 30 days before" in m.notes["mrr_growth_30d"]
+    assert "no MRR 180 days before" in m.notes["mrr_cmgr_6m"]
+    assert "30 days ending at D" in m.notes["dispute_activity_ratio_30d"]
     assert "90 days" in m.notes["refund_rate_90d"]
     assert "no succeeded charge" in m.notes["months_of_history"]
     assert "currency" not in m.notes  # the account currency is known
@@ -127,14 +142,18 @@ def test_no_ratio_is_ever_zero_or_nan_for_a_zero_denominator() -> None:
         refunded_90d=500,
         disputes_month=1,
         disputes_90d=1,
+        disputes_30d=1,
         mrr=MrrAggregates(mrr_end=5_000, paying_end=1, movements=MrrMovements(new=5_000)),
     )
     for key in (
         "refund_rate_90d",
         "dispute_activity_ratio_month",
+        "dispute_activity_ratio_30d",
         "dispute_activity_ratio_90d",
         "quick_ratio",
         "mrr_growth_mom",
+        "mrr_growth_30d",
+        "mrr_cmgr_6m",
         "customer_churn_rate",
         "gross_mrr_churn_rate",
         "net_mrr_churn_rate",
@@ -184,7 +203,7 @@ def test_hhi_is_ten_thousand_times_the_sum_of_squared_shares_to_two_places() -> 
     # two parties of 1,000 and 2,000: shares 1/3 and 2/3;
     # 10,000 × (1/9 + 4/9) = 50,000 / 9 = 5,555.555… → 5,555.56
     m = metrics(
-        months=months({5: 3_000}),
+        gross_12m=3_000,
         customers_12m=2,
         top1_12m=2_000,
         top5_12m=3_000,
@@ -200,7 +219,7 @@ def test_hhi_rounds_half_up() -> None:
     # parties of 1,999 and 1 (total 2,000): Σv² = 3,996,001 + 1 = 3,996,002;
     # 10,000 × 3,996,002 / 2,000² = 3,996,002 / 400 = 9,990.005 → 9,990.01 (half even: 9,990.00)
     m = metrics(
-        months=months({11: 2_000}),
+        gross_12m=2_000,
         customers_12m=2,
         top1_12m=1_999,
         top5_12m=2_000,
@@ -209,7 +228,7 @@ def test_hhi_rounds_half_up() -> None:
     assert m.values["hhi_12m"] == Decimal("9990.01")
     # a single party: 10,000 × 1² = 10,000.00
     single = metrics(
-        months=months({11: 700}),
+        gross_12m=700,
         customers_12m=1,
         top1_12m=700,
         top5_12m=700,
@@ -229,6 +248,7 @@ def test_mrr_ratios_from_the_months_movements() -> None:
         mrr_month_start=19_000,
         paying_end=4,
         paying_month_start=3,
+        churned_month=1,
         movements=MrrMovements(
             new=5_000, expansion=3_000, contraction=2_500, churn=7_000, reactivation=4_500
         ),
@@ -249,7 +269,7 @@ def test_mrr_ratios_from_the_months_movements() -> None:
     assert v["net_mrr_churn_rate"] == Decimal("0.105263")
     # (5,000 + 3,000 + 4,500) / (7,000 + 2,500) = 12,500 / 9,500 = 1.3157894…
     assert v["quick_ratio"] == Decimal("1.315789")
-    # (1 + 0 + 1) / (2 + 3 + 3) = 2 / 8
+    # November, December, January (the complete months): (1 + 0 + 1) / (2 + 3 + 3) = 2 / 8
     assert v["customer_churn_rate_3m"] == Decimal("0.250000")
     # ARPA ÷ 3-month churn rate: 5,500 ÷ (2/8) = 22,000
     assert v["ltv"] == 22_000
@@ -268,6 +288,43 @@ def test_net_mrr_churn_is_negative_when_expansion_outweighs_churn() -> None:
     assert m.values["gross_mrr_churn_rate"] == Decimal("0.100000")  # 1,000 / 10,000
     assert m.values["quick_ratio"] == Decimal("3.000000")  # 3,000 / 1,000
     assert m.values["mrr_growth_mom"] == Decimal("0.200000")  # 2,000 / 10,000
+
+
+def test_mrr_growth_over_30_days_compares_the_end_of_d_with_30_days_before() -> None:
+    # 30 days before the end of 15 February is the end of 16 January: 20,000 then, 20,600 now;
+    # (20,600 − 20,000) / 20,000 = 0.03 whatever MRR was at the end of January (here 20,500,
+    # which makes the month to date read 100 / 20,500 = 0.0048780…)
+    m = with_mrr(mrr_end=20_600, mrr_rolling_month_start=20_000, mrr_month_start=20_500)
+    assert m.values["mrr_30_days_before"] == 20_000
+    assert m.values["mrr_growth_30d"] == Decimal("0.030000")
+    assert m.values["mrr_growth_mom"] == Decimal("0.004878")
+    # no MRR 30 days ago: null with a reason, not +∞
+    new = with_mrr(mrr_end=5_000)
+    assert new.values["mrr_growth_30d"] is None
+    assert new.notes["mrr_growth_30d"] == "no MRR 30 days before the end of D"
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "cmgr"),
+    [
+        # 5 % a month for six months is 1.05⁶ = 1.3400956…: (13,401 / 10,000)^(1/6) − 1
+        # = 1.3401^(1/6) − 1 = 1.0500006… − 1, and one less, 13,400, is just under 5 %:
+        # 1.34^(1/6) − 1 = 0.0499875…
+        (10_000, 13_401, Decimal("0.050001")),
+        (10_000, 13_400, Decimal("0.049988")),
+        # the same MRR: 0; (64 × 1,000 / 1,000)^(1/6) − 1 = 2 − 1
+        (10_000, 10_000, Decimal("0.000000")),
+        (1_000, 64_000, Decimal("1.000000")),
+        # every customer gone: 0^(1/6) − 1 = −1
+        (10_000, 0, Decimal("-1.000000")),
+    ],
+)
+def test_mrr_cmgr_6m_compounds_the_growth_since_180_days_before(
+    before: int, now: int, cmgr: Decimal
+) -> None:
+    m = with_mrr(mrr_end=now, mrr_half_year_start=before)
+    assert m.values["mrr_180_days_before"] == before
+    assert m.values["mrr_cmgr_6m"] == cmgr
 
 
 def test_nrr_and_grr_divide_by_the_mrr_twelve_months_earlier() -> None:
@@ -319,7 +376,7 @@ def test_other_currencies_and_unpriced_items_are_noted_on_mrr() -> None:
 def test_net_volume_subtracts_refunds_and_disputes_and_adds_back_won_disputes() -> None:
     # 50,000 − 4,000 − 3,000 + 2,000 = 45,000
     m = metrics(
-        months=months({11: 50_000}, {11: 10}),
+        months=months({THIS_MONTH: 50_000}, {THIS_MONTH: 10}),
         refunded_month=4_000,
         disputed_amount_month=3_000,
         disputes_won_month_amount=2_000,
@@ -328,18 +385,28 @@ def test_net_volume_subtracts_refunds_and_disputes_and_adds_back_won_disputes() 
     assert m.values["gross_volume_month"] == 50_000
 
 
-def test_revenue_growth_compares_d_s_month_with_the_one_before() -> None:
-    # (12,000 − 10,000) / 10,000 = 0.2; (7,000 − 10,000) / 10,000 = −0.3
-    assert metrics(months=months({10: 10_000, 11: 12_000})).values["revenue_growth_mom"] == (
-        Decimal("0.200000")
-    )
-    assert metrics(months=months({10: 10_000, 11: 7_000})).values["revenue_growth_mom"] == (
-        Decimal("-0.300000")
-    )
+def test_revenue_growth_compares_the_last_complete_month_with_the_one_before() -> None:
+    # January (12,000) on December (10,000): (12,000 − 10,000) / 10,000 = 0.2;
+    # (7,000 − 10,000) / 10,000 = −0.3
+    up = months({BEFORE_LAST: 10_000, LAST_COMPLETE: 12_000})
+    down = months({BEFORE_LAST: 10_000, LAST_COMPLETE: 7_000})
+    assert metrics(months=up).values["revenue_growth_mom"] == Decimal("0.200000")
+    assert metrics(months=down).values["revenue_growth_mom"] == Decimal("-0.300000")
+
+
+def test_revenue_growth_never_reads_the_month_in_progress() -> None:
+    # 15 days of February (3,000) against a whole January (12,000) would read −75 %: February is
+    # not over, so growth stays January on December, 12,000 / 10,000 − 1 = 0.2
+    partial = months({BEFORE_LAST: 10_000, LAST_COMPLETE: 12_000, THIS_MONTH: 3_000})
+    assert metrics(months=partial).values["revenue_growth_mom"] == Decimal("0.200000")
+    # a first month without a month before it: null, not −100 % or +∞
+    first = metrics(months=months({LAST_COMPLETE: 12_000}))
+    assert first.values["revenue_growth_mom"] is None
+    assert "before the last complete month" in first.notes["revenue_growth_mom"]
 
 
 @pytest.mark.parametrize(
-    ("six_before", "this", "cmgr"),
+    ("six_before", "last", "cmgr"),
     [
         # (20,000 / 10,000)^(1/6) − 1 = 2^(1/6) − 1 = 1.1224620483… − 1
         (10_000, 20_000, Decimal("0.122462")),
@@ -349,28 +416,29 @@ def test_revenue_growth_compares_d_s_month_with_the_one_before() -> None:
         (10_000, 5_000, Decimal("-0.109101")),
         # the same volume: 1^(1/6) − 1 = 0
         (7_000, 7_000, Decimal("0.000000")),
-        # nothing this month: 0^(1/6) − 1 = −1
+        # nothing in the last complete month: 0^(1/6) − 1 = −1
         (10_000, 0, Decimal("-1.000000")),
     ],
 )
-def test_cmgr_6m_is_the_sixth_root_of_growth_since_six_months_before(
-    six_before: int, this: int, cmgr: Decimal
+def test_cmgr_6m_is_the_sixth_root_of_growth_from_july_to_january(
+    six_before: int, last: int, cmgr: Decimal
 ) -> None:
-    # index 5 is August 2025, six months before February 2026 (index 11)
-    m = metrics(months=months({5: six_before, 11: this}))
+    # January 2026 (index 11) is the last complete month as of 15 February; July 2025 (index 5)
+    # is six months before it. February's 15 days (index 12) are not read.
+    m = metrics(months=months({SIX_BEFORE: six_before, LAST_COMPLETE: last, THIS_MONTH: 1}))
     assert m.values["cmgr_6m"] == cmgr
 
 
 def test_cmgr_6m_is_null_without_volume_six_months_before() -> None:
-    # volume seven and five months before does not count: only August (index 5)
-    m = metrics(months=months({4: 10_000, 6: 10_000, 11: 20_000}))
+    # volume seven and five months before January does not count: only July (index 5)
+    m = metrics(months=months({4: 10_000, 6: 10_000, LAST_COMPLETE: 20_000}))
     assert m.values["cmgr_6m"] is None
-    assert "six months before" in m.notes["cmgr_6m"]
+    assert "six months before the last complete month" in m.notes["cmgr_6m"]
 
 
-def test_revenue_volatility_is_the_population_cv_of_the_twelve_months() -> None:
-    # equal months: std 0 → 0
-    flat = metrics(months=months(dict.fromkeys(range(12), 1_000)))
+def test_revenue_volatility_is_the_population_cv_of_the_twelve_complete_months() -> None:
+    # equal complete months: std 0 → 0, whatever the month in progress holds (here 10 of 1,000)
+    flat = metrics(months=months({**dict.fromkeys(range(12), 1_000), THIS_MONTH: 10}))
     assert flat.values["revenue_volatility_cv_12m"] == Decimal("0.000000")
     # six months of 0 and six of 200: mean 100, every deviation ±100, variance 10,000,
     # std 100 → 100 / 100 = 1
@@ -384,17 +452,25 @@ def test_revenue_volatility_is_the_population_cv_of_the_twelve_months() -> None:
     # CV = 345.2052529… / 650 = 0.5310850…
     ramp = metrics(months=months({i: 100 * (i + 1) for i in range(12)}))
     assert ramp.values["revenue_volatility_cv_12m"] == Decimal("0.531085")
+    # sales only in the month in progress: no complete month has volume, so no CV yet
+    young = metrics(months=months({THIS_MONTH: 5_000}))
+    assert young.values["revenue_volatility_cv_12m"] is None
+    assert "12 complete months" in young.notes["revenue_volatility_cv_12m"]
 
 
-def test_gross_volume_series_and_the_unconverted_note() -> None:
-    totals = list(months({0: 1_000, 10: 2_000, 11: 3_000}))
-    totals[11] = MonthTotals(3_000, 4, 1)  # 4 charges, 1 without a settled amount
-    m = metrics(months=tuple(totals), gross_90d=5_000)
-    assert m.values["gross_volume_12m"] == 6_000  # 1,000 + 2,000 + 3,000
+def test_gross_volume_series_12_months_and_the_unconverted_note() -> None:
+    totals = list(months({0: 500, 1: 1_000, 11: 2_000, 12: 3_000}))
+    totals[12] = MonthTotals(3_000, 4, 1)  # 4 charges, 1 without a settled amount
+    m = metrics(months=tuple(totals), gross_12m=6_000, unconverted_12m=1, gross_90d=5_000)
+    # the 12 months ending at D are an aggregate of their own: not the sum of the series
+    assert m.values["gross_volume_12m"] == 6_000
     assert m.values["gross_volume_90d"] == 5_000
     by_month = m.values["gross_volume_by_month_12m"]
     assert isinstance(by_month, dict)
+    # the published series is March 2025 … February 2026: February 2025 (index 0) is not in it
+    assert next(iter(by_month)) == "2025-03" and len(by_month) == 12
     assert (by_month["2025-03"], by_month["2026-01"], by_month["2026-02"]) == (1_000, 2_000, 3_000)
+    assert m.values["gross_volume_month"] == 3_000
     assert m.values["charges_count_month"] == 4
     assert "1 charge(s)" in m.notes["gross_volume_12m"]
 
@@ -404,7 +480,7 @@ def test_gross_volume_series_and_the_unconverted_note() -> None:
 
 def test_dispute_ratios_use_this_month_last_month_and_90_days_of_charges() -> None:
     m = metrics(
-        months=months(charges={10: 400, 11: 250}),
+        months=months(charges={LAST_COMPLETE: 400, THIS_MONTH: 250}),
         disputes_month=2,
         inquiries_month=3,
         disputes_90d=3,
@@ -415,6 +491,15 @@ def test_dispute_ratios_use_this_month_last_month_and_90_days_of_charges() -> No
     assert m.values["dispute_activity_ratio_month"] == Decimal("0.008000")  # 2 / 250
     assert m.values["dispute_activity_ratio_mastercard_month"] == Decimal("0.005000")  # 2 / 400
     assert m.values["dispute_activity_ratio_90d"] == Decimal("0.003333")  # 3 / 900
+
+
+def test_the_30_day_dispute_ratio_counts_disputes_and_charges_of_the_same_30_days() -> None:
+    # 2 disputes over 310 charges = 0.0064516… → 0.006452, just under Visa's 0.65 %
+    m = metrics(disputes_30d=2, charges_30d=310, disputes_month=1, months=months(charges={12: 5}))
+    assert (m.values["disputes_count_30d"], m.values["charges_count_30d"]) == (2, 310)
+    assert m.values["dispute_activity_ratio_30d"] == Decimal("0.006452")
+    # the month to date, one day old, would read 1 / 5 = 20 %: shown, never scored
+    assert m.values["dispute_activity_ratio_month"] == Decimal("0.200000")
 
 
 def test_payout_failure_rate_streak_and_last_failure() -> None:
@@ -441,16 +526,21 @@ def test_refunded_or_disputed_amounts_without_a_settled_amount_are_noted() -> No
 @pytest.mark.parametrize(
     ("first_charge", "months_of_history"),
     [
-        (utc(2026, 2, 1), 1),  # D's month only
-        (utc(2026, 1, 31, 23, 59, 59), 2),  # January and February
-        (utc(2025, 3, 1), 12),  # March 2025 … February 2026
-        (utc(2025, 2, 28, 23, 59, 59), 13),
-        (utc(2024, 3, 31), 24),  # (2026 × 12 + 2) − (2024 × 12 + 3) + 1 = 23 + 1
-        # 2026-02-01 00:30 at UTC+1 is 2026-01-31 23:30 UTC: January counts
-        (datetime(2026, 2, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), 2),
+        # as of 2026-02-15, a month is complete on the day before the first charge's day of month
+        (utc(2026, 2, 1), 0),  # 15 days
+        (utc(2026, 1, 16), 1),  # 16 January … 15 February: one month to the day
+        (utc(2026, 1, 17), 0),  # one day short
+        (utc(2026, 1, 31, 23, 59, 59), 0),  # 16 days, even though it spans two calendar months
+        (utc(2025, 3, 16), 11),  # 16 March 2025 … 15 February 2026
+        (utc(2025, 2, 16), 12),  # a year to the day
+        (utc(2025, 2, 28, 23, 59, 59), 11),
+        # 31 March 2024 … 30 January 2026 is 22 whole months; the 23rd ends on 28 February
+        (utc(2024, 3, 31), 22),
+        # 2026-01-17 00:30 at UTC+1 is 2026-01-16 23:30 UTC: the 16th, so one month already
+        (datetime(2026, 1, 17, 0, 30, tzinfo=timezone(timedelta(hours=1))), 1),
     ],
 )
-def test_months_of_history_counts_calendar_months_from_the_first_charge(
+def test_months_of_history_counts_whole_months_since_the_first_charge(
     first_charge: datetime, months_of_history: int
 ) -> None:
     m = metrics(first_charge=first_charge)

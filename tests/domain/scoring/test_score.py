@@ -16,11 +16,11 @@ PROFILE: dict[str, Any] = {
     "gross_volume_12m": 22_000_000,  # 220,000 USD
     "arr": 24_000_000,  # 240,000 USD: the better of the two
     "cmgr_6m": D("0.025"),
-    "mrr_growth_mom": D("0.03"),
+    "mrr_cmgr_6m": D("0.03"),
     "revenue_volatility_cv_12m": D("0.12"),
     "customer_churn_rate_3m": D("0.025"),
     "nrr_12m": D("1.04"),
-    "dispute_activity_ratio_month": D("0.001"),
+    "dispute_activity_ratio_30d": D("0.001"),
     "dispute_activity_ratio_90d": D("0.001"),
     "refund_rate_90d": D("0.03"),
     "payouts_failed_90d": 0,

@@ -57,15 +57,15 @@ CASES = [
     ("revenue_retention", "nrr_12m", D("0.80"), 2),
     ("revenue_retention", "nrr_12m", D("0.799999"), 0),
     # dispute activity (the card networks' tiers)
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.003"), 14),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.003001"), 11),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.0065"), 11),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.006501"), 7),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.009"), 7),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.015"), 3),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.015001"), 1),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.018"), 1),
-    ("dispute_activity", "dispute_activity_ratio_month", D("0.018001"), 0),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.003"), 14),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.003001"), 11),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.0065"), 11),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.006501"), 7),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.009"), 7),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.015"), 3),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.015001"), 1),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.018"), 1),
+    ("dispute_activity", "dispute_activity_ratio_30d", D("0.018001"), 0),
     # refund rate
     ("refund_rate", "refund_rate_90d", D("0.02"), 6),
     ("refund_rate", "refund_rate_90d", D("0.020001"), 4),
@@ -141,10 +141,10 @@ def test_several_inputs_combine_by_their_best_or_their_worst_band() -> None:
     best = evaluate(
         CRITERIA["annual_revenue"], {"gross_volume_12m": 1_200_000, "arr": 20_000_000}, "usd"
     )
-    # dispute activity takes the worse of the month (0 %, 14) and 90 days (0.7 %, 7)
+    # dispute activity takes the worse of 30 days (0 %, 14) and 90 days (0.7 %, 7)
     worst = evaluate(
         CRITERIA["dispute_activity"],
-        {"dispute_activity_ratio_month": D(0), "dispute_activity_ratio_90d": D("0.007")},
+        {"dispute_activity_ratio_30d": D(0), "dispute_activity_ratio_90d": D("0.007")},
         "usd",
     )
 

@@ -16,6 +16,7 @@ METRICS = {
     "arpa": 31_000,
     "dispute_activity_ratio_month": D("0.012"),
     "dispute_activity_ratio_mastercard_month": D("0.011"),
+    "dispute_activity_ratio_30d": D("0.010"),
     "dispute_activity_ratio_90d": D("0.009"),
     "months_of_history": 7,
     "top_customer_share_12m": D("0.30"),
@@ -75,10 +76,14 @@ def test_mrr_up_ten_percent_moves_arr_and_arpa_with_it() -> None:
     assert METRICS["mrr"] == 1_240_000  # the input is never modified
 
 
-def test_dispute_activity_is_one_level_across_its_three_ratios() -> None:
+def test_dispute_activity_is_one_level_across_its_four_ratios() -> None:
+    # set through the month's ratio, the one a person reads first: the 30 and 90 days the score
+    # reads follow it
     changed = apply_changes(METRICS, [parse_change("dispute_activity_ratio_month=0.3%", "usd")])
+    also = apply_changes(METRICS, [parse_change("dispute_activity_ratio_30d=0.3%", "usd")])
 
     assert {changed[k] for k in METRICS if k.startswith("dispute_activity")} == {D("0.003")}
+    assert {also[k] for k in METRICS if k.startswith("dispute_activity")} == {D("0.003")}
 
 
 def test_history_moves_by_whole_months_and_the_top_five_never_trail_the_top_customer() -> None:

@@ -27,11 +27,14 @@ class MrrAggregates:
 
     mrr_end: int = 0  # end of D
     mrr_month_start: int = 0  # end of the previous month
+    mrr_rolling_month_start: int = 0  # 30 days before the end of D (the start of D − 29)
+    mrr_half_year_start: int = 0  # 180 days before the end of D (the start of D − 179)
     paying_end: int = 0
     paying_month_start: int = 0
+    churned_month: int = 0  # paying at the end of the previous month, not at the end of D
     movements: MrrMovements = field(default_factory=MrrMovements)
-    # Customers paying at the start of each of the last three months (oldest first) and how many
-    # of them pay nothing at that month's end (the current month ends at D).
+    # Customers paying at the start of each of the three complete months before D's month (oldest
+    # first) and how many of them pay nothing at that month's end.
     starting_3m: tuple[int, int, int] = (0, 0, 0)
     churned_3m: tuple[int, int, int] = (0, 0, 0)
     # Twelve months earlier: total MRR, and what the customers paying then pay at the end of D
@@ -55,9 +58,14 @@ class MonthTotals:
 @dataclass(frozen=True)
 class Aggregates:
     currency: str | None
-    months: tuple[MonthTotals, ...]  # the 12 months ending with D's month, oldest first
+    # The 13 calendar months ending with D's month, oldest first: the 12 complete months before
+    # D's month, then D's month up to D (periods.MONTHS_SCANNED).
+    months: tuple[MonthTotals, ...]
+    gross_12m: int = 0  # the 12 months ending at D (settled amounts)
+    unconverted_12m: int = 0  # charges of those 12 months without a settled amount
     gross_90d: int = 0
     charges_90d: int = 0
+    charges_30d: int = 0
     refunded_month: int = 0
     refunded_90d: int = 0
     unconverted_refunds: int = 0
@@ -65,13 +73,15 @@ class Aggregates:
     disputed_amount_month: int = 0
     disputes_won_month_amount: int = 0  # disputes closed as won in the month
     disputes_90d: int = 0
+    disputes_30d: int = 0
     inquiries_month: int = 0
     unconverted_disputes: int = 0
     payouts_paid_90d: int = 0
     payouts_failed_90d: int = 0
     payout_paid_streak: int = 0  # paid payouts arrived since the last failed one (≤ D)
     last_payout_failure: datetime | None = None
-    customers_12m: int = 0  # paying parties in the 12 months (a charge without a customer is one)
+    # Paying parties of the 12 months ending at D (a charge without a customer is one).
+    customers_12m: int = 0
     top1_12m: int = 0
     top5_12m: int = 0
     sum_squares_12m: int = 0  # Σ over parties of volume²

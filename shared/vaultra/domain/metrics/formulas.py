@@ -1,9 +1,12 @@
 """From aggregates to the published metric set (docs/METRICS.md is the contract).
 
-Everything here works on a handful of sums, never on records. Arithmetic is exact (fractions) until
-each value is rounded once: money to a minor unit half up, ratios to 6 decimal places half up, HHI
-to 2. One metric builds on another's published value: LTV divides the published (rounded) ARPA by
-the exact three-month churn rate. A ratio whose denominator is 0 is `None` and `notes` says why; it is never 0 or NaN.
+Everything here works on a handful of sums, never on records. The metrics the score reads come
+from trailing windows ending at D or from complete calendar months, never from D's month in
+progress (periods.py says why); the month-to-date metrics are published for people to read.
+Arithmetic is exact (fractions) until each value is rounded once: money to a minor unit half up,
+ratios to 6 decimal places half up, HHI to 2. One metric builds on another's published value: LTV
+divides the published (rounded) ARPA by the exact three-month churn rate. A ratio whose
+denominator is 0 is `None` and `notes` says why; it is never 0 or NaN.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 from vaultra.domain.metrics.aggregates import Aggregates
-from vaultra.domain.metrics.periods import Periods
+from vaultra.domain.metrics.periods import Periods, whole_months_between
 from vaultra.domain.mrr import round_half_up
 
-POLICY_VERSION = "metrics-1"
+POLICY_VERSION = "metrics-2"
 
 RATIO_PLACES = Decimal("0.000001")
 HHI_PLACES = Decimal("0.01")
@@ -54,7 +57,8 @@ def _ratio(out: MetricSet, key: str, num: int | Fraction, den: int | Fraction, w
 
 
 def _sixth_root_growth(end: int, start: int) -> Decimal:
-    """(end ÷ start)^(1/6) − 1, to 6 places (start > 0)."""
+    """(end ÷ start)^(1/6) − 1, to 6 places (start > 0): the compound monthly rate over six
+    months."""
     with localcontext() as ctx:
         ctx.prec = 50
         if end == 0:
@@ -91,9 +95,7 @@ def compute_metrics(agg: Aggregates, periods: Periods) -> MetricSet:
         v["months_of_history"] = 0
         out.notes["months_of_history"] = "no succeeded charge up to the end of D"
     else:
-        first = first.astimezone(UTC)
-        d = periods.as_of
-        v["months_of_history"] = (d.year * 12 + d.month) - (first.year * 12 + first.month) + 1
+        v["months_of_history"] = whole_months_between(first.astimezone(UTC).date(), periods.as_of)
     through = agg.data_through
     v["data_through"] = (
         through.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if through is not None else None
@@ -124,12 +126,24 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
     v["mrr_previous_month_end"] = m.mrr_month_start
     no_start = "no MRR at the end of the previous month"
     _ratio(out, "mrr_growth_mom", m.mrr_end - m.mrr_month_start, m.mrr_month_start, no_start)
-    churned = m.churned_3m[-1]
-    v["customers_churned_month"] = churned
+    v["mrr_30_days_before"] = m.mrr_rolling_month_start
+    _ratio(
+        out,
+        "mrr_growth_30d",
+        m.mrr_end - m.mrr_rolling_month_start,
+        m.mrr_rolling_month_start,
+        "no MRR 30 days before the end of D",
+    )
+    v["mrr_180_days_before"] = m.mrr_half_year_start
+    if m.mrr_half_year_start == 0:
+        out.null("mrr_cmgr_6m", "no MRR 180 days before the end of D")
+    else:
+        v["mrr_cmgr_6m"] = _sixth_root_growth(m.mrr_end, m.mrr_half_year_start)
+    v["customers_churned_month"] = m.churned_month
     _ratio(
         out,
         "customer_churn_rate",
-        churned,
+        m.churned_month,
         m.paying_month_start,
         "no paying customers at the end of the previous month",
     )
@@ -153,13 +167,16 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
     _ratio(out, "grr_12m", m.retained_mrr_capped, m.mrr_year_earlier, no_base)
     starting, churned_3m = sum(m.starting_3m), sum(m.churned_3m)
     if starting == 0:
-        out.null("customer_churn_rate_3m", "no paying customers at the start of the last 3 months")
+        out.null(
+            "customer_churn_rate_3m",
+            "no paying customers at the start of the 3 complete months before D's month",
+        )
     else:
         v["customer_churn_rate_3m"] = to_decimal(Fraction(churned_3m, starting))
     if m.paying_end == 0:
         out.null("ltv", "no paying customers at the end of D")
     elif churned_3m == 0:
-        out.null("ltv", "no customer churned in the last 3 months: lifetime is unbounded")
+        out.null("ltv", "no customer churned in the 3 complete months: lifetime is unbounded")
     else:
         arpa = round_half_up(Fraction(m.mrr_end, m.paying_end))
         v["ltv"] = round_half_up(arpa / Fraction(churned_3m, starting))
@@ -181,40 +198,56 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
 
 def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
     v = out.values
-    gross = [month.gross for month in agg.months]
-    this, previous, six_before = gross[-1], gross[-2], gross[-7]
-    v["gross_volume_month"] = this
-    v["gross_volume_12m"] = sum(gross)
+    scanned = [month.gross for month in agg.months]
+    shown, complete = scanned[1:], scanned[:-1]  # ending with D's month; before it
+    last, before_last, six_before = complete[-1], complete[-2], complete[-7]
+    v["gross_volume_month"] = shown[-1]
+    v["gross_volume_12m"] = agg.gross_12m
     v["gross_volume_90d"] = agg.gross_90d
     v["gross_volume_by_month_12m"] = {
-        f"{m.year:04d}-{m.month:02d}": g for m, g in zip(periods.series_months, gross, strict=True)
+        f"{m.year:04d}-{m.month:02d}": g for m, g in zip(periods.series_months, shown, strict=True)
     }
     v["gross_volume_by_currency_12m"] = dict(sorted(agg.volume_by_currency_12m.items()))
     v["refunded_amount_month"] = agg.refunded_month
     v["disputed_amount_month"] = agg.disputed_amount_month
     v["net_volume_month"] = (
-        this - agg.refunded_month - agg.disputed_amount_month + agg.disputes_won_month_amount
+        shown[-1] - agg.refunded_month - agg.disputed_amount_month + agg.disputes_won_month_amount
     )
-    _ratio(out, "revenue_growth_mom", this - previous, previous, "no gross volume last month")
+    _ratio(
+        out,
+        "revenue_growth_mom",
+        last - before_last,
+        before_last,
+        "no gross volume in the month before the last complete month",
+    )
     if six_before == 0:
-        out.null("cmgr_6m", "no gross volume in the month six months before D's month")
+        out.null("cmgr_6m", "no gross volume six months before the last complete month")
     else:
-        v["cmgr_6m"] = _sixth_root_growth(this, six_before)
-    cv = _coefficient_of_variation(gross)
+        v["cmgr_6m"] = _sixth_root_growth(last, six_before)
+    cv = _coefficient_of_variation(complete)
     if cv is None:
-        out.null("revenue_volatility_cv_12m", "no gross volume in the last 12 months")
+        out.null("revenue_volatility_cv_12m", "no gross volume in the 12 complete months")
     else:
         v["revenue_volatility_cv_12m"] = cv
-    unconverted = sum(m.unconverted for m in agg.months)
-    if unconverted:
+    if agg.unconverted_12m:
         out.notes["gross_volume_12m"] = (
-            f"{unconverted} charge(s) in another currency have no settled amount yet and are left out"
+            f"{agg.unconverted_12m} charge(s) in another currency have no settled amount yet and "
+            "are left out"
         )
 
 
 def _risk_metrics(out: MetricSet, agg: Aggregates) -> None:
     v = out.values
     this_month, last_month = agg.months[-1], agg.months[-2]
+    v["disputes_count_30d"] = agg.disputes_30d
+    v["charges_count_30d"] = agg.charges_30d
+    _ratio(
+        out,
+        "dispute_activity_ratio_30d",
+        agg.disputes_30d,
+        agg.charges_30d,
+        "no succeeded charges in the 30 days ending at D",
+    )
     _ratio(
         out,
         "refund_rate_90d",
@@ -273,11 +306,11 @@ def _risk_metrics(out: MetricSet, agg: Aggregates) -> None:
 
 
 def _concentration_metrics(out: MetricSet, agg: Aggregates) -> None:
-    total = sum(m.gross for m in agg.months)
+    total = agg.gross_12m
     v = out.values
     v["customers_12m"] = agg.customers_12m
     if total == 0:
-        why = "no gross volume in the last 12 months"
+        why = "no gross volume in the 12 months ending at D"
         for key in ("top_customer_share_12m", "top5_customer_share_12m", "hhi_12m"):
             out.null(key, why)
         return

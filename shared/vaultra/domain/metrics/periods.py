@@ -1,7 +1,16 @@
 """The instants and windows of an as-of day (docs/METRICS.md, "Conventions").
 
-"As of D" means the end of day D in UTC: everything strictly before D + 1 day 00:00 UTC. "The month"
-is D's calendar month up to that instant. All windows are half-open `[start, end)`.
+"As of D" means the end of day D in UTC: everything strictly before D + 1 day 00:00 UTC. All windows
+are half-open `[start, end)`. Two kinds of window never depend on how far into its calendar month
+D is, and they are the only ones the score reads:
+
+- trailing windows, which end at D and always have the same length (the 30 and 90 days ending at
+  D, the 12 months ending at D);
+- complete months: the calendar months before D's month. They are over whether D itself is over
+  or not, so a value computed during the day D is the one it has at its end.
+
+"The month" (D's calendar month up to D) is still computed for the month-to-date metrics people
+read, and never scored.
 """
 
 from __future__ import annotations
@@ -11,7 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 MONTHS_IN_SERIES = 12
+# The months the ledger query buckets charges into: the 12 complete months before D's month and
+# D's month itself. The published monthly series is the last 12 of them, the scored one the
+# first 12.
+MONTHS_SCANNED = MONTHS_IN_SERIES + 1
 DAYS_IN_TRAILING_WINDOW = 90
+DAYS_IN_ROLLING_MONTH = 30
+ROLLING_MONTHS_IN_HALF_YEAR = 6  # MRR's compound growth is over six 30-day months: 180 days
 
 
 def midnight(day: date) -> datetime:
@@ -39,6 +54,28 @@ def twelve_months_before(day: date) -> date:
     return day.replace(year=day.year - 1)
 
 
+def whole_months_between(first: date, day: date) -> int:
+    """Whole months from the start of `first` to the end of `day`, counted as an age is: one on
+    the day before the first monthly anniversary of `first` (2026-01-15 → 2026-02-14 is one
+    month), none before it; 0 when `day` is before `first`."""
+    after = day + timedelta(days=1)
+    months = (after.year * 12 + after.month) - (first.year * 12 + first.month)
+    if after.day < first.day:
+        months -= 1
+    return max(0, months)
+
+
+def scoring_day(now: datetime) -> date:
+    """The latest UTC day that is over at `now`: the day a daily refresh running at `now`
+    computes and scores, so that no trailing window it reads is cut short by a day in progress.
+
+    A refresh at 2026-03-01 00:05 UTC scores 2026-02-28; one at 2026-03-01 23:59 too.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("scoring_day needs an aware datetime, e.g. datetime.now(UTC)")
+    return (now.astimezone(UTC) - timedelta(days=1)).date()
+
+
 @dataclass(frozen=True)
 class Periods:
     as_of: date
@@ -58,8 +95,19 @@ class Periods:
 
     @property
     def series_months(self) -> list[date]:
-        """First days of the 12 calendar months ending with D's month, oldest first."""
-        return [add_months(self.as_of, -k) for k in range(MONTHS_IN_SERIES - 1, -1, -1)]
+        """First days of the 12 calendar months ending with D's month, oldest first (the
+        published monthly series; D's month is in progress)."""
+        return self.scanned_months[1:]
+
+    @property
+    def complete_months(self) -> list[date]:
+        """First days of the 12 complete calendar months before D's month, oldest first."""
+        return self.scanned_months[:-1]
+
+    @property
+    def scanned_months(self) -> list[date]:
+        """First days of the 13 calendar months ending with D's month, oldest first."""
+        return [add_months(self.as_of, -k) for k in range(MONTHS_SCANNED - 1, -1, -1)]
 
     @property
     def series_start(self) -> datetime:
@@ -71,6 +119,19 @@ class Periods:
         return midnight(self.as_of - timedelta(days=DAYS_IN_TRAILING_WINDOW - 1))
 
     @property
+    def rolling_month_start(self) -> datetime:
+        """Start of the 30 days ending at D: days D − 29 … D inclusive. Also the instant MRR is
+        compared with for its growth over those 30 days."""
+        return midnight(self.as_of - timedelta(days=DAYS_IN_ROLLING_MONTH - 1))
+
+    @property
+    def half_year_start(self) -> datetime:
+        """Start of the 180 days (six 30-day months) ending at D: days D − 179 … D. MRR at this
+        instant is the base of its six-month compound growth."""
+        days = DAYS_IN_ROLLING_MONTH * ROLLING_MONTHS_IN_HALF_YEAR
+        return midnight(self.as_of - timedelta(days=days - 1))
+
+    @property
     def year_earlier(self) -> date:
         return twelve_months_before(self.as_of)
 
@@ -80,13 +141,21 @@ class Periods:
         return midnight(self.year_earlier + timedelta(days=1))
 
     @property
+    def year_start(self) -> datetime:
+        """Start of the 12 months ending at D: the day after the same day a year earlier, so the
+        window is always a whole year (365 days, 366 across a 29 February) and, as of a month's
+        last day, exactly the 12 calendar months ending with it."""
+        return self.year_earlier_end
+
+    @property
     def scan_start(self) -> datetime:
-        """The earliest instant any windowed money metric reads."""
-        return min(self.series_start, self.trailing_start)
+        """The earliest instant any windowed money metric reads: the first scanned month (the
+        12 months ending at D and the 90 and 30 days all start later)."""
+        return midnight(self.scanned_months[0])
 
 
 def month_index(moment: datetime, periods: Periods) -> int:
-    """Position of `moment`'s UTC month in `periods.series_months` (may fall outside 0–11)."""
+    """Position of `moment`'s UTC month in `periods.scanned_months` (may fall outside 0–12)."""
     moment = moment.astimezone(UTC)
-    first = periods.series_months[0]
+    first = periods.scanned_months[0]
     return (moment.year * 12 + moment.month) - (first.year * 12 + first.month)

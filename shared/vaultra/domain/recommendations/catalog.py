@@ -59,7 +59,7 @@ def _disputes_target(inputs: Inputs) -> dict[str, MetricValue]:
     worst = dispute_activity(inputs) or Decimal(0)
     # Under the early-warning line first; from there, the comfortable 0.3 %.
     target = EARLY_WARNING if worst > EARLY_WARNING else Decimal("0.003")
-    return {"dispute_activity_ratio_month": target}
+    return {"dispute_activity_ratio_30d": target}
 
 
 def _churn_recovered(inputs: Inputs) -> dict[str, MetricValue]:
@@ -79,7 +79,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "reduce_disputes",
         "Bring dispute activity down: clear descriptors, receipts, fast answers to customers",
-        "dispute activity (worst of this month and 90 days) above 0.3 %",
+        "dispute activity (worst of 30 and 90 days) above 0.3 %",
         "medium",
         "1–3 months: the networks count disputes by the month they are opened",
         "kb-dispute-prevention",

@@ -1,7 +1,10 @@
-"""The readiness model `score-1`: components, their criteria, bands and weights, as data.
+"""The readiness model `score-2`: components, their criteria, bands and weights, as data.
 
 docs/SCORING.md gives every number here its rationale and source, and says which are Vaultra's own
-judgement. Changing any weight, band or ceiling is a new MODEL_VERSION: stored scores keep theirs.
+judgement. Changing any weight, band, ceiling or the metric a criterion reads is a new
+MODEL_VERSION: stored scores keep theirs. Every metric read here comes from a trailing window
+ending at the scored day or from complete calendar months (metric policy `metrics-2`), so a score
+never moves because a month began.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from decimal import Decimal
 from vaultra.domain.numbers import highest
 from vaultra.domain.scoring.criteria import Band, Criterion
 
-MODEL_VERSION = "score-1"
+MODEL_VERSION = "score-2"
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,13 @@ def _pct(percent: str) -> Decimal:
     return Decimal(percent) / 100
 
 
-DISPUTE_METRICS = ("dispute_activity_ratio_month", "dispute_activity_ratio_90d")
+# The rolling month (30 days) stands in for the networks' calendar month: its denominator is
+# never a few hours of sales, which a month only days old would be.
+DISPUTE_METRICS = ("dispute_activity_ratio_30d", "dispute_activity_ratio_90d")
 
 
 def dispute_activity(inputs: Mapping[str, object]) -> Decimal | None:
-    """Dispute activity as the score reads it: the worse of this month's and the 90 days'."""
+    """Dispute activity as the score reads it: the worse of the 30 and the 90 days'."""
     return highest(inputs, DISPUTE_METRICS)
 
 
@@ -89,7 +94,7 @@ COMPONENTS: tuple[Component, ...] = (
             Criterion(
                 "growth_rate",
                 "monthly growth",
-                ("cmgr_6m", "mrr_growth_mom"),
+                ("cmgr_6m", "mrr_cmgr_6m"),
                 "higher",
                 "ratio",
                 (
@@ -109,7 +114,7 @@ COMPONENTS: tuple[Component, ...] = (
         (
             Criterion(
                 "revenue_volatility",
-                "revenue volatility (CV of 12 months)",
+                "revenue volatility (CV of 12 complete months)",
                 ("revenue_volatility_cv_12m",),
                 "lower",
                 "ratio",
@@ -130,7 +135,7 @@ COMPONENTS: tuple[Component, ...] = (
         (
             Criterion(
                 "customer_churn",
-                "monthly customer churn (3-month average)",
+                "monthly customer churn (3 complete months)",
                 ("customer_churn_rate_3m",),
                 "lower",
                 "ratio",
@@ -165,7 +170,7 @@ COMPONENTS: tuple[Component, ...] = (
         (
             Criterion(
                 "dispute_activity",
-                "dispute activity, worst of month and 90 days",
+                "dispute activity, worst of 30 and 90 days",
                 DISPUTE_METRICS,
                 "lower",
                 "ratio",
@@ -320,9 +325,9 @@ BY_KEY = {c.key: c for c in COMPONENTS}
 INPUT_NAMES = {
     "gross_volume_12m": "12-month volume",
     "arr": "ARR",
-    "cmgr_6m": "revenue, 6-month compound",
-    "mrr_growth_mom": "MRR, this month",
-    "dispute_activity_ratio_month": "this month",
+    "cmgr_6m": "revenue, 6 complete months compounded",
+    "mrr_cmgr_6m": "MRR, 6 months compounded",
+    "dispute_activity_ratio_30d": "30 days",
     "dispute_activity_ratio_90d": "90 days",
 }
 CRITERIA = {c.key: c for component in COMPONENTS for c in component.criteria}

@@ -9,7 +9,7 @@ A change is written `METRIC=VALUE` with METRIC a key of the metric catalog:
 - a count: `months_of_history=+3`, `payouts_failed_90d=0`, or relative: `paying_customers=+10%`.
 
 Metrics that a person reads as one number move together, so a simulation never shows a state the
-data could not be in: ARR and ARPA follow MRR, the three dispute ratios move as one "dispute
+data could not be in: ARR and ARPA follow MRR, the four dispute ratios move as one "dispute
 activity", and the top five's share never falls below the top customer's.
 """
 
@@ -30,6 +30,7 @@ SIMULABLE = ("money", "ratio", "multiple", "count", "index")
 DISPUTE_RATIOS = (
     "dispute_activity_ratio_month",
     "dispute_activity_ratio_mastercard_month",
+    "dispute_activity_ratio_30d",
     "dispute_activity_ratio_90d",
 )
 _VALUE = re.compile(r"^(?P<sign>[+-])?(?P<number>\d+(\.\d+)?)(?P<pct>\s*%)?$")
