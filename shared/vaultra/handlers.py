@@ -17,6 +17,7 @@ from typing import Any
 
 from vaultra.bootstrap import Runtime
 from vaultra.config import Requirement
+from vaultra.domain.metrics.periods import scoring_day
 from vaultra.events.cloudevent import DeadLetter, ReceivedMessage
 from vaultra.events.messages import (
     BackfillRequested,
@@ -124,7 +125,9 @@ def schedule_refresh(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     """The daily tick: one refresh request per active, linked business, once per tick."""
     message = received.message
     assert isinstance(message, DailyRefresh)
-    as_of = message.as_of or runtime.clock().astimezone(UTC).date()
+    # The day that is over: no trailing window it reads is cut short by a day in progress
+    # (docs/METRICS.md, "Month starts"); live changes keep today's run current meanwhile.
+    as_of = message.as_of or scoring_day(runtime.clock())
     with runtime.jobs.run("daily_refresh", received.message_id, None) as job:
         if job is None:
             log.info("daily refresh %s already fanned out; nothing to do", received.message_id)

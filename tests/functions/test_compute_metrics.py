@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import functions_framework
@@ -234,3 +234,16 @@ def test_an_imported_history_gets_its_month_end_trend_and_an_inactive_business_n
         conn.execute(text("DELETE FROM metric_runs"))
     assert push(compute, changed[0]) == 200
     assert runs(engine) == []
+
+
+def test_the_daily_tick_without_a_day_refreshes_the_day_that_is_over(
+    engine: Engine, business: Any
+) -> None:
+    ticks = capture(topics.DAILY_REFRESH)
+    requests = capture(topics.METRICS_REFRESH_REQUESTED)
+    get_local_bus().publish(DailyRefresh())
+
+    assert push(function("schedule_refresh"), ticks[0]) == 200
+
+    [asked] = [MetricsRefreshRequested.model_validate_json(_data(e)) for e in requests]
+    assert asked.as_of == today() - timedelta(days=1)

@@ -94,7 +94,8 @@ class MetricsRefreshRequested(Message):
 
 
 class DailyRefresh(Message):
-    """The scheduler's daily tick (Cloud Scheduler publishes it); `as_of` defaults to today."""
+    """The scheduler's daily tick (Cloud Scheduler publishes it); `as_of` defaults to the day
+    that is over when it is handled (`vaultra.domain.metrics.periods.scoring_day`)."""
 
     TOPIC: ClassVar[str] = topics.DAILY_REFRESH
 
