@@ -2,7 +2,7 @@
 with duplicates — how many metric computations a burst costs, and how soon after the last delivery
 the business is idle and `vaultra score` answers.
 
-    .venv/bin/python -m bench.burst            # full run (`make bench-burst`), about 20 minutes
+    .venv/bin/python -m bench.burst            # full run (`make bench-burst`), about 11 minutes
     .venv/bin/python -m bench.burst --quick    # a tenth of the history, one burst of each kind
 
 The real local stack: `vaultra --verbose serve` in a subprocess on 127.0.0.1 (webhook, local bus,
@@ -16,7 +16,7 @@ default), reconciliation every hour (so it never runs during a burst). One gener
 
 Each size is delivered `--reps` times just observed, and `--reps` times while `vaultra score ACCT
 --json --wait 0` runs again and again from the last delivery until it answers. See
-docs/BENCHMARKS.md ("Burst benchmark") for what is measured and how.
+docs/BENCHMARKS.md ("Bursts: …") for what is measured and how.
 """
 
 from __future__ import annotations
