@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness serve clean
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst serve clean
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -57,6 +57,7 @@ bench: install
 	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.metrics
 	$(VENV)/bin/python -m bench.readiness
+	$(VENV)/bin/python -m bench.burst
 
 bench-ingest: install
 	$(VENV)/bin/python -m bench.ingest
@@ -66,6 +67,9 @@ bench-metrics: install
 
 bench-readiness: install
 	$(VENV)/bin/python -m bench.readiness
+
+bench-burst: install
+	$(VENV)/bin/python -m bench.burst
 
 serve: install
 	$(VENV)/bin/vaultra serve

@@ -1,9 +1,9 @@
 """The daily refresh, run by worker processes as the compute-metrics function would run it.
 
 Each worker is its own process (its own interpreter, GIL and connection pool, like a function
-instance) and calls `refresh_metrics(engine, business_id, as_of)` for one business after another,
-taking the next id from a shared queue, as an instance takes the next Pub/Sub message. Processes are
-spawned, not forked, so no connection or lock of the parent is inherited.
+instance) and calls `Metrics(Database(engine), None).refresh(business_id, as_of)` for one business
+after another, taking the next id from a shared queue, as an instance takes the next Pub/Sub
+message. Processes are spawned, not forked, so no connection or lock of the parent is inherited.
 
 The clock starts once every worker has connected and computed one business's metrics without saving
 them (a warm instance: modules imported, engine and pool built, statements seen once), and stops
@@ -68,14 +68,14 @@ def _worker(
     leave: Any,
 ) -> None:
     from vaultra.db.engine import engine_for_url
-    from vaultra.services.metrics import compute_metric_set, refresh_metrics
+    from vaultra.db.unit_of_work import Database
+    from vaultra.services.metrics import Metrics, compute_metric_set
 
     engine = engine_for_url(url)
-    with engine.connect() as conn:
-        conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin() as tx:
-            compute_metric_set(conn, uuid.UUID(warmup_id), as_of)
-            tx.rollback()
+    database = Database(engine)
+    metrics = Metrics(database, None)
+    with database.snapshot() as uow:  # REPEATABLE READ, rolled back: nothing saved
+        compute_metric_set(uow, uuid.UUID(warmup_id), as_of)
     results.put(("ready", os.getpid()))
     start.wait()
     latencies: list[float] = []
@@ -86,7 +86,7 @@ def _worker(
         if business_id is None:
             break
         t0 = time.perf_counter()
-        run = refresh_metrics(engine, uuid.UUID(business_id), as_of)
+        run = metrics.refresh(uuid.UUID(business_id), as_of)
         latencies.append(time.perf_counter() - t0)
         outcomes[run.outcome] = outcomes.get(run.outcome, 0) + 1
     cpu_s = sum(os.times()[:2]) - cpu0

@@ -34,7 +34,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
-from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.db.ledger_writer import Batch, InvalidRow, write_batch
+from vaultra.db.unit_of_work import Database
 from vaultra.services.businesses import add_business
 from vaultra.stripe import mapping
 
@@ -306,9 +307,9 @@ def open_loop(
 
 
 def link_accounts(db: BenchDatabase, accounts: Sequence[str]) -> None:
-    with db.engine.begin() as conn:
-        for i, account in enumerate(accounts):
-            add_business(conn, f"Bench webhook business {i + 1}", account, livemode=False)
+    database = Database(db.engine)
+    for i, account in enumerate(accounts):
+        add_business(database, f"Bench webhook business {i + 1}", account, livemode=False)
 
 
 def server_env(db: BenchDatabase, extra: dict[str, str]) -> dict[str, str]:
@@ -385,22 +386,21 @@ def _normalize(objs: list[dict[str, Any]]) -> tuple[Batch, int]:
     for obj in objs:
         try:
             mapped = mapping.normalize(obj, observed_at=int(read_at), source="snapshot")
-        except mapping.MalformedObject:
+            batch.add(mapped, read_at, "")
+        except (mapping.MalformedObject, InvalidRow):
             malformed += 1
-            continue
-        batch.add(mapped, read_at, "")
     return batch, malformed
 
 
 def _backfill_businesses(db: BenchDatabase, count: int) -> list[uuid.UUID]:
     run = uuid.uuid4().hex[:8]
-    with db.engine.begin() as conn:
-        return [
-            add_business(
-                conn, f"Bench backfill {i + 1}", f"acct_1Bench{run}{i:02d}", False
-            ).business_id
-            for i in range(count)
-        ]
+    database = Database(db.engine)
+    return [
+        add_business(
+            database, f"Bench backfill {i + 1}", f"acct_1Bench{run}{i:02d}", False
+        ).business_id
+        for i in range(count)
+    ]
 
 
 def run_backfill(

@@ -6,10 +6,10 @@
 
 1. single: one business with ~1,000,000 succeeded charges over 36 months (and its customers,
    refunds, disputes, payouts, balance transactions, subscriptions and their history). Times
-   `compute_metric_set` in a REPEATABLE READ transaction and `refresh_metrics` (which also saves
+   `compute_metric_set` in a REPEATABLE READ transaction and `Metrics.refresh` (which also saves
    the snapshots), each run several times after a warm-up; times each SQL statement of the engine
    and EXPLAINs it (ANALYZE, BUFFERS).
-2. refresh: 10,000 businesses of ~1,000 charges each; `refresh_metrics` for every one of them, as
+2. refresh: 10,000 businesses of ~1,000 charges each; `Metrics.refresh` for every one of them, as
    the compute-metrics function does per message, by 1 and then 2 worker processes.
 
 Ledgers are generated inside PostgreSQL, set-based (`bench/_ledger.py`), in a fresh database on the
@@ -30,8 +30,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
+from vaultra.db.unit_of_work import Database
 from vaultra.domain.metrics.periods import Periods
-from vaultra.services.metrics import compute_metric_set, refresh_metrics
+from vaultra.services.metrics import Metrics, compute_metric_set
 
 from bench import _cpu, _explain, _ledger, _report, _workers
 from bench._pg import BenchDatabase, bench_database
@@ -153,20 +154,19 @@ def _finish_load(db: BenchDatabase, started: float, steps: list[tuple[str, float
 
 
 def _compute_once(engine: Engine, business_id: uuid.UUID) -> float:
-    with engine.connect() as conn:
-        conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            t0 = time.perf_counter()
-            compute_metric_set(conn, business_id, AS_OF)
-            return time.perf_counter() - t0
+    with Database(engine).snapshot() as uow:  # REPEATABLE READ, read-only
+        t0 = time.perf_counter()
+        compute_metric_set(uow, business_id, AS_OF)
+        return time.perf_counter() - t0
 
 
 def _refresh_once(engine: Engine, business_id: uuid.UUID) -> float:
+    metrics = Metrics(Database(engine), None)
     t0 = time.perf_counter()
-    run = refresh_metrics(engine, business_id, AS_OF)
+    run = metrics.refresh(business_id, AS_OF)
     elapsed = time.perf_counter() - t0
     if run.outcome != "computed":
-        raise RuntimeError(f"refresh_metrics returned {run.outcome}")
+        raise RuntimeError(f"Metrics.refresh returned {run.outcome}")
     return elapsed
 
 
@@ -201,7 +201,7 @@ def run_single(
     refresh = []
     for i in range(plan.runs):
         refresh.append(_refresh_once(db.engine, business_id))
-        console.print(f"refresh_metrics run {i + 1}: {refresh[-1]:.2f} s")
+        console.print(f"Metrics.refresh run {i + 1}: {refresh[-1]:.2f} s")
     cpu = _cpu.sample(None, db.postmaster_pid()) - cpu_before
     return SingleResult(
         loaded,
@@ -313,7 +313,7 @@ def results_table(single: SingleResult | None, refresh: RefreshResult | None) ->
         charges = f"{single.succeeded:,} succeeded charges"
         for label, spread in (
             ("`compute_metric_set` (REPEATABLE READ)", Spread(single.compute.totals)),
-            ("`refresh_metrics` (lock, compute, save snapshots)", single.refresh),
+            ("`Metrics.refresh` (lock, compute, save snapshots)", single.refresh),
         ):
             lines.append(
                 f"| One business · {charges}, 36 months · {label} | **"
@@ -427,10 +427,10 @@ def print_report(
         )
         console.print(
             f"  warm-up runs: compute_metric_set {single.warmup_compute_s:.2f} s, "
-            f"refresh_metrics {single.warmup_refresh_s:.2f} s"
+            f"Metrics.refresh {single.warmup_refresh_s:.2f} s"
         )
         console.print(f"  compute_metric_set: {Spread(single.compute.totals).text()}")
-        console.print(f"  refresh_metrics: {single.refresh.text()}")
+        console.print(f"  Metrics.refresh: {single.refresh.text()}")
         console.print(
             f"  other programs used {single.other_share * 100:.0f}% of a core during the timed runs"
         )

@@ -8,7 +8,7 @@
    then `recommend(assessment)` — the score, the fit of every lender product and the
    recommendation plan — for each of 10,000 generated businesses, one after the other in this
    process, after a warm-up. Per-business latency (p50 … max) against ≤ 5 ms at p99.
-2. db (informative): `vaultra.services.readiness.score_business(engine, business_id, as_of)` for
+2. db (informative): `vaultra.services.readiness.Readiness(db).score(business_id, as_of)` for
    500 businesses whose metric runs are saved in a fresh database on the embedded PostgreSQL:
    lock, load the saved metrics, score, upsert the score row, the recommendations and the alerts,
    in one transaction; sequential, first scoring and scoring again.
@@ -40,14 +40,16 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.domain.metrics.catalog import BY_KEY
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.readiness import Assessment, assess, recommend
 from vaultra.domain.recommendations.catalog import ACTIONS
-from vaultra.services.metrics import save_metric_run
-from vaultra.services.readiness import assess_metrics, load_metrics, score_business
+from vaultra.errors import DatabaseUnavailable, DataRejected
+from vaultra.services.metrics import save_metric_set
+from vaultra.services.readiness import Readiness, assess_metrics, load_metrics
 
 from bench import _cpu, _report
 from bench._pg import BenchDatabase, bench_database
@@ -419,7 +421,7 @@ _BUSINESS = text("INSERT INTO businesses (name, default_currency) VALUES (:n, :c
 @dataclass
 class DbPass:
     label: str
-    latencies: list[float]  # seconds per successful score_business call
+    latencies: list[float]  # seconds per successful `Readiness.score` call
     failures: list[tuple[uuid.UUID, str]]  # the business and database error of each failed call
     cpu: _cpu.CpuSample
 
@@ -442,11 +444,11 @@ class DbResult:
         return any(p.failures for p in self.passes)
 
 
-def save_business(conn: Connection, b: Business, name: str) -> uuid.UUID:
+def save_business(uow: UnitOfWork, b: Business, name: str) -> uuid.UUID:
     """A business with its metric run saved as `compute_metrics` leaves it: what scoring reads."""
-    business_id: uuid.UUID = conn.execute(_BUSINESS, {"n": name, "c": b.currency}).scalar_one()
-    save_metric_run(
-        conn,
+    business_id: uuid.UUID = uow.conn.execute(_BUSINESS, {"n": name, "c": b.currency}).scalar_one()
+    save_metric_set(
+        uow,
         business_id,
         AS_OF,
         b.metrics,
@@ -463,13 +465,15 @@ def _score_all(
     engine: Engine, ids: Sequence[uuid.UUID]
 ) -> tuple[list[float], list[tuple[uuid.UUID, str]]]:
     """Score each business in turn: the latency of every successful call, and the failures."""
+    readiness = Readiness(Database(engine))
     latencies: list[float] = []
     failures: list[tuple[uuid.UUID, str]] = []
     for business_id in ids:
         t0 = time.perf_counter_ns()
         try:
-            scored = score_business(engine, business_id, AS_OF)
-        except DBAPIError as exc:  # reported, not hidden: the run then exits with status 1
+            scored = readiness.score(business_id, AS_OF)
+        # Reported, not hidden: the run then exits with status 1.
+        except (DBAPIError, DataRejected, DatabaseUnavailable) as exc:
             failures.append((business_id, _error(exc)))
             continue
         latencies.append((time.perf_counter_ns() - t0) / 1e9)
@@ -478,8 +482,13 @@ def _score_all(
     return latencies, failures
 
 
-def _error(exc: DBAPIError) -> str:
-    """PostgreSQL's message (pg8000 carries the error fields as a dict) and the statement."""
+def _error(error: Exception) -> str:
+    """PostgreSQL's message (pg8000 carries the error fields as a dict) and the statement; the
+    database layer raises some errors as `DataRejected` or `DatabaseUnavailable`, from the
+    driver's."""
+    exc = error if isinstance(error, DBAPIError) else error.__cause__
+    if not isinstance(exc, DBAPIError):
+        return str(error)
     detail: Any = exc.orig.args[0] if exc.orig is not None and exc.orig.args else exc.orig
     message = detail.get("M", detail) if isinstance(detail, dict) else detail
     statement = " ".join(str(exc.statement).split())
@@ -487,10 +496,11 @@ def _error(exc: DBAPIError) -> str:
 
 
 def run_db(db: BenchDatabase, pop: Sequence[Business], warm: int, console: Console) -> DbResult:
-    console.rule("2. db: score_business end to end")
+    console.rule("2. db: Readiness.score end to end")
     t0 = time.perf_counter()
-    with db.engine.begin() as conn:
-        ids = [save_business(conn, b, f"Bench business {i}") for i, b in enumerate(pop)]
+    database = Database(db.engine)
+    with database.transaction() as uow:
+        ids = [save_business(uow, b, f"Bench business {i}") for i, b in enumerate(pop)]
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     load_s = time.perf_counter() - t0
@@ -511,8 +521,8 @@ def run_db(db: BenchDatabase, pop: Sequence[Business], warm: int, console: Conso
     # The domain part of the same calls: the metrics as the service loads them, scored in-process.
     domain_s = []
     plan_steps: dict[uuid.UUID, int] = {}
-    with db.engine.connect() as conn:
-        stored = [(b, load_metrics(conn, b, AS_OF)) for b in timed]
+    with database.snapshot() as uow:
+        stored = [(b, load_metrics(uow, b, AS_OF)) for b in timed]
     for business_id, saved in stored:
         if saved is None:
             raise RuntimeError("saved metrics not found")
@@ -578,7 +588,7 @@ def results_table(domain: DomainResult | None, db: DbResult | None) -> str:
                 else ""
             )
             lines.append(
-                f"| `score_business` end to end (lock, load, score, upsert score + "
+                f"| `Readiness.score` end to end (lock, load, score, upsert score + "
                 f"recommendations + alerts, commit) · {p.count:,} businesses, sequential, "
                 f"{p.label} |{failed} {_spread(p.latencies, 's')}; {rate:,.0f} businesses/s | "
                 "informative | — |"
