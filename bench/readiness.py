@@ -48,8 +48,7 @@ from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.readiness import Assessment, assess, recommend
 from vaultra.domain.recommendations.catalog import ACTIONS
 from vaultra.errors import DatabaseUnavailable, DataRejected
-from vaultra.services.metrics import save_metric_set
-from vaultra.services.readiness import Readiness, assess_metrics, load_metrics
+from vaultra.services.readiness import Readiness, assess_metrics
 
 from bench import _cpu, _report
 from bench._pg import BenchDatabase, bench_database
@@ -200,7 +199,16 @@ def generate_business(rng: random.Random) -> Business:
             ),
             ltv=round(mrr / paying / churn_3m),
             mrr_by_currency={currency: mrr},
+            mrr_30_days_before=previous,
+            mrr_growth_30d=_ratio(mrr / previous - 1),
         )
+        if history >= 7:
+            half_year_before = max(1, round(mrr / (1 + mom) ** 6))
+            m["mrr_180_days_before"] = half_year_before
+            m["mrr_cmgr_6m"] = _ratio((mrr / half_year_before) ** (1 / 6) - 1)
+        else:
+            m["mrr_180_days_before"] = None
+            null("mrr_cmgr_6m", "less than six months of history")
         lost = churned + contraction
         if lost:
             m["quick_ratio"] = _ratio((new + expansion + reactivation) / lost)
@@ -214,7 +222,15 @@ def generate_business(rng: random.Random) -> Business:
             null("nrr_12m", "no MRR a year before D")
             null("grr_12m", "no MRR a year before D")
     else:
-        for key in ("mrr", "arr", "paying_customers", "mrr_previous_month_end", "mrr_new"):
+        for key in (
+            "mrr",
+            "arr",
+            "paying_customers",
+            "mrr_previous_month_end",
+            "mrr_new",
+            "mrr_30_days_before",
+            "mrr_180_days_before",
+        ):
             m[key] = 0
         for key in ("mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation"):
             m[key] = 0
@@ -224,6 +240,8 @@ def generate_business(rng: random.Random) -> Business:
             null(key, "no paying customers at the end of D")
         for key in (
             "mrr_growth_mom",
+            "mrr_growth_30d",
+            "mrr_cmgr_6m",
             "customer_churn_rate",
             "customer_churn_rate_3m",
             "gross_mrr_churn_rate",
@@ -255,13 +273,17 @@ def generate_business(rng: random.Random) -> Business:
     )
     m["charges_count_month"] = charges
     m["disputes_count_month"] = disputes
+    m["charges_count_30d"] = charges
+    m["disputes_count_30d"] = disputes
     m["inquiries_count_month"] = round(disputes * rng.uniform(0, 0.3))
     if charges:
         m["dispute_activity_ratio_month"] = _ratio(dispute)
         m["dispute_activity_ratio_mastercard_month"] = _ratio(dispute * rng.uniform(0.8, 1.2))
         m["dispute_activity_ratio_90d"] = _ratio(dispute * rng.uniform(0.7, 1.2))
+        m["dispute_activity_ratio_30d"] = _ratio(dispute * rng.uniform(0.9, 1.1))
     else:
         for key in (
+            "dispute_activity_ratio_30d",
             "dispute_activity_ratio_month",
             "dispute_activity_ratio_mastercard_month",
             "dispute_activity_ratio_90d",
@@ -447,8 +469,7 @@ class DbResult:
 def save_business(uow: UnitOfWork, b: Business, name: str) -> uuid.UUID:
     """A business with its metric run saved as `compute_metrics` leaves it: what scoring reads."""
     business_id: uuid.UUID = uow.conn.execute(_BUSINESS, {"n": name, "c": b.currency}).scalar_one()
-    save_metric_set(
-        uow,
+    uow.metrics.save(
         business_id,
         AS_OF,
         b.metrics,
@@ -522,7 +543,7 @@ def run_db(db: BenchDatabase, pop: Sequence[Business], warm: int, console: Conso
     domain_s = []
     plan_steps: dict[uuid.UUID, int] = {}
     with database.snapshot() as uow:
-        stored = [(b, load_metrics(uow, b, AS_OF)) for b in timed]
+        stored = [(b, uow.metrics.load(b, AS_OF)) for b in timed]
     for business_id, saved in stored:
         if saved is None:
             raise RuntimeError("saved metrics not found")
