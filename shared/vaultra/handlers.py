@@ -45,22 +45,18 @@ def compute_metrics(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     message = received.message
     assert isinstance(message, StripeDataChanged | MetricsRefreshRequested)
     metrics = runtime.metrics
-    if not metrics.is_active(message.business_id):
-        log.warning("acknowledging metrics for a business that is gone or inactive")
-        return
-    live = isinstance(message, StripeDataChanged)
-    as_of = (
-        runtime.clock().astimezone(UTC).date()
-        if isinstance(message, StripeDataChanged)
-        else message.as_of
-    )
+    today = runtime.clock().astimezone(UTC).date()
+    as_of = today if isinstance(message, StripeDataChanged) else message.as_of
     run = metrics.refresh(
         message.business_id,
         as_of,
         data_version=message.data_version,
-        # Only live changes come in bursts; a refresh request is one message per business.
-        debounce=live,
+        # Changes to the live day come in bursts; a past day's refresh is one message.
+        debounce=as_of == today,
     )
+    if run.outcome == "inactive":
+        log.warning("acknowledging metrics for a business that is gone or inactive")
+        return
     if run.outcome == "busy":
         if metrics.coalesces(message.business_id, as_of):
             log.info("metrics of %s are being computed; the holder will see this change", as_of)
@@ -81,7 +77,17 @@ def score_business(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     """ "Metrics computed": score them, store lender fit and recommendations, raise alerts."""
     message = received.message
     assert isinstance(message, MetricsComputed)
-    scored = runtime.readiness.score(message.business_id, message.as_of)
+    readiness = runtime.readiness
+    if readiness.scored_from_latest_run(message.business_id, message.as_of):
+        # A burst announces each of its computations; the first scoring after the last one
+        # covers them all, and a redelivery likewise.
+        log.info(
+            "%s as of %s is already scored from its latest metrics",
+            message.business_id,
+            message.as_of,
+        )
+        return
+    scored = readiness.score(message.business_id, message.as_of)
     if scored is None:
         # The metrics of that day are gone (a deleted business) or under another policy version.
         log.warning("no metrics of %s as of %s to score", message.business_id, message.as_of)

@@ -4,7 +4,8 @@ An asynchronous local bus carries the same CloudEvents to the same function hand
 does in the cloud (`vaultra.entrypoints`), each subscribed to the topics that trigger it, dead-letter
 topics included; a timer stands in for Cloud Scheduler's reconciliation job. Retries back off as
 Pub/Sub's retry policy does, in seconds rather than milliseconds, so a message that finds its
-business busy is not dead-lettered in the time a computation takes.
+business busy is not dead-lettered in the time a computation takes; four deliveries run at once,
+as Pub/Sub pushes to several instances.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class LocalStack:
 
     def __init__(self, settings: Settings, *, tick_s: float | None = None) -> None:
         self.bus = use_local_bus(
-            LocalBus(synchronous=False, backoff_initial_s=1.0, backoff_max_s=10.0)
+            LocalBus(synchronous=False, backoff_initial_s=1.0, backoff_max_s=10.0, workers=4)
         )
         self.runtime = use_runtime(Runtime(settings, publisher=self.bus))
         self.subscriptions = subscribe_functions(self.bus)

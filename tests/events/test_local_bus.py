@@ -165,8 +165,32 @@ def test_background_mode_delivers_on_a_worker_thread_and_drain_waits_for_retries
     assert drained
     assert len(handler.calls) == 4  # one retry
     assert {event["id"] for event in handler.calls} == set(ids)
-    assert set(threads) == {"vaultra-local-bus"}
+    assert set(threads) == {"vaultra-local-bus-0"}
     assert bus.dead_letters == []
+
+
+def test_several_workers_deliver_at_once_so_a_long_delivery_holds_no_other() -> None:
+    bus = fast_bus(synchronous=False, workers=2)
+    release = threading.Event()
+    done: list[str] = []
+
+    def slow(event: CloudEvent) -> None:
+        release.wait(5)
+        done.append("slow")
+
+    def quick(event: CloudEvent) -> None:
+        done.append("quick")
+        release.set()
+
+    bus.subscribe(TOPIC, slow, subscription="slow")
+    bus.subscribe(TOPIC, quick, subscription="quick")
+    try:
+        bus.publish(changed())
+        drained = bus.drain(timeout=10)
+    finally:
+        bus.close()
+
+    assert drained and done == ["quick", "slow"]  # the quick one was not held behind the slow
 
 
 def test_drain_reports_a_timeout_while_a_handler_is_still_busy() -> None:

@@ -64,3 +64,26 @@ def test_a_message_that_is_not_metrics_computed_is_acknowledged(
 
     assert push(function("score_business"), wrong[0]) == 200
     assert table(engine, "readiness_scores") == []
+
+
+def test_the_announcements_of_a_burst_are_scored_once_from_the_latest_run(
+    engine: Engine, business: Any, webhook_client: Any
+) -> None:
+    changed = capture(topics.STRIPE_DATA_CHANGED)
+    computed = capture(topics.METRICS_COMPUTED)
+    compute = function("compute_metrics")
+    deliver_charges(webhook_client, 1)
+    assert push(compute, changed[0]) == 200
+    deliver_charges(webhook_client, 1, first=1)
+    assert push(compute, changed[1]) == 200
+    assert len(computed) == 2  # two computations, two announcements
+    scorer = function("score_business")
+
+    assert push(scorer, computed[0]) == 200  # scores the latest run, which saw both charges
+    first = table(engine, "readiness_scores")
+    assert push(scorer, computed[1]) == 200  # nothing newer to score
+
+    assert table(engine, "readiness_scores") == first
+    with engine.connect() as conn:
+        run_at = conn.execute(text("SELECT computed_at FROM metric_runs")).scalar_one()
+    assert first[0].metrics_computed_at == run_at

@@ -14,7 +14,10 @@ import pytest
 from sqlalchemy import Engine, text
 from vaultra.db import locks
 from vaultra.db.unit_of_work import Database, Session
+from vaultra.events import topics
+from vaultra.events.cloudevent import message_from_cloud_event
 from vaultra.events.local_bus import LocalBus
+from vaultra.events.messages import MetricsRefreshRequested
 from vaultra.services import metrics as metrics_service
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics
@@ -202,3 +205,30 @@ def test_a_change_committed_during_the_computation_is_computed_again_under_the_s
 
     assert run.computations == 2
     assert volume(db, business, today()) == 2000 and sees_ledger(db, business, today())
+
+
+def test_a_holder_whose_budget_is_spent_hands_the_live_day_over_to_a_message(
+    db: Database, business: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_charge(db, 1)
+    Metrics(db, None).refresh(business, today())
+    compute = metrics_service.compute_metric_set
+    during: list[str] = []
+
+    def compute_while_a_change_commits(uow: Any, business_id: Any, as_of: date) -> Any:
+        if not during:
+            during.append(store_charge(db, 2))
+        return compute(uow, business_id, as_of)
+
+    monkeypatch.setattr(metrics_service, "compute_metric_set", compute_while_a_change_commits)
+    sent: list[Any] = []
+    bus = LocalBus()
+    bus.subscribe(topics.METRICS_REFRESH_REQUESTED, sent.append)
+
+    run = Metrics(db, bus, hold_budget_s=0).refresh(business, today())
+
+    assert run.computations == 1  # the budget allowed no second pass…
+    [handed] = [message_from_cloud_event(e, MetricsRefreshRequested) for e in sent]
+    assert handed.business_id == business and handed.as_of == today()  # …so a message asks
+    with db.transaction() as uow:
+        assert handed.data_version == uow.ledger.version(business)

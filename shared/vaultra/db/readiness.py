@@ -85,6 +85,13 @@ _SET_STATUS = text(
     "WHERE business_id = :b AND key = :key RETURNING key"
 )
 _STATUSES = text("SELECT key, status FROM recommendations WHERE business_id = :b")
+_SCORED_FROM_LATEST = text(
+    "SELECT EXISTS (SELECT 1 FROM readiness_scores s JOIN metric_runs r "
+    "ON r.business_id = s.business_id AND r.as_of = s.as_of "
+    "AND r.policy_version = s.metrics_policy_version "
+    "WHERE s.business_id = :b AND s.as_of = :d AND s.model_version = :mv "
+    "AND s.metrics_policy_version = :pv AND s.metrics_computed_at = r.computed_at)"
+)
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,11 @@ class Readiness:
             _RAISE, {"b": business_id, "d": as_of, "alerts": json.dumps(alerts)}
         )
         return set(rows.scalars())
+
+    def scored_from_latest_run(self, business_id: uuid.UUID, as_of: date, policy: str) -> bool:
+        """Whether the day's score under this model read the day's latest run under `policy`."""
+        params = {"b": business_id, "d": as_of, "mv": self._version, "pv": policy}
+        return bool(self._conn.execute(_SCORED_FROM_LATEST, params).scalar_one())
 
     def set_status(self, business_id: uuid.UUID, key: str, status: str) -> bool:
         """False when no recommendation with that key was made to the business."""

@@ -8,8 +8,10 @@ message, at least once; a handler that raises is retried with exponential backof
 payload) and, as Pub/Sub's dead-letter policy does, is published to the topic's dead-letter topic
 with the `CloudPubSubDeadLetter*` attributes.
 
-`synchronous=True` delivers inline during `publish` (deterministic: tests and the CLI). Otherwise a
-worker thread delivers in the background; `drain()` waits until nothing is pending.
+`synchronous=True` delivers inline during `publish` (deterministic: tests and the CLI). Otherwise
+`workers` threads deliver in the background, several at once as Pub/Sub pushes to several
+instances, so one long delivery does not hold every other one; `drain()` waits until nothing is
+pending.
 """
 
 from __future__ import annotations
@@ -79,9 +81,13 @@ class LocalBus:
         backoff_initial_s: float = 0.05,
         backoff_multiplier: float = 2.0,
         backoff_max_s: float = 2.0,
+        workers: int = 1,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
         self.project = project
         self.synchronous = synchronous
         self.max_attempts = max_attempts
@@ -95,7 +101,7 @@ class LocalBus:
         self._queue: list[_Delivery] = []
         self._seq = itertools.count()
         self._in_flight = 0
-        self._worker: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._closed = False
 
     # --- configuration ----------------------------------------------------------------------
@@ -258,11 +264,15 @@ class LocalBus:
 
     def _enqueue(self, deliveries: list[_Delivery]) -> None:
         with self._cond:
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._run_worker, name="vaultra-local-bus", daemon=True
-                )
-                self._worker.start()
+            if not self._threads:
+                self._threads = [
+                    threading.Thread(
+                        target=self._run_worker, name=f"vaultra-local-bus-{n}", daemon=True
+                    )
+                    for n in range(self.workers)
+                ]
+                for thread in self._threads:
+                    thread.start()
             now = time.monotonic()
             for delivery in deliveries:
                 delivery.due = now
@@ -301,8 +311,8 @@ class LocalBus:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the local bus is closed")
-            if self._worker is not None and not self._worker.is_alive():
-                raise RuntimeError("the local bus's delivery thread has stopped")
+            if any(not thread.is_alive() for thread in self._threads):
+                raise RuntimeError("a delivery thread of the local bus has stopped")
 
     def pending(self) -> int:
         """Deliveries queued or running (background mode)."""
@@ -314,7 +324,7 @@ class LocalBus:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while self._queue or self._in_flight:
-                if self._worker is None or not self._worker.is_alive():
+                if not any(thread.is_alive() for thread in self._threads):
                     return False
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
@@ -328,9 +338,10 @@ class LocalBus:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-            worker, self._worker = self._worker, None
-        if worker is not None and worker is not threading.current_thread():
-            worker.join(timeout)
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
         return drained
 
 

@@ -16,7 +16,9 @@ waiting:
 3. any other message that finds the lock taken asks to be retried.
 
 So a burst ends in a handful of computations, and the business is idle a debounce and a
-computation after its last change.
+computation after its last change. A holder keeps the live day current for at most
+`HOLD_BUDGET_S`; changes that keep coming after that are handed over to a "metrics refresh
+requested" of the live day, which the next invocation takes up.
 """
 
 from __future__ import annotations
@@ -34,15 +36,19 @@ from vaultra.db.unit_of_work import Database, Session, UnitOfWork
 from vaultra.domain.metrics.formulas import MetricSet, compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
 from vaultra.domain.numbers import json_value
-from vaultra.events.messages import MetricsComputed
+from vaultra.events.messages import MetricsComputed, MetricsRefreshRequested
 from vaultra.events.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["computed", "already_seen", "busy"]
+Outcome = Literal["computed", "already_seen", "busy", "inactive"]
 
 # How often a caller that waits for a running computation asks for the lock again.
 LOCK_POLL_S = 0.2
+# How long a holder keeps the live day current before it hands the rest over to a message: a
+# business with changes arriving without pause must not keep one invocation (or the local bus)
+# for as long as they last.
+HOLD_BUDGET_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -87,12 +93,14 @@ class Metrics:
         debounce_s: float = 0.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
+        hold_budget_s: float = HOLD_BUDGET_S,
     ) -> None:
         self._db = db
         self._publisher = publisher
         self._debounce_s = debounce_s
         self._clock = clock
         self._sleep = sleep
+        self._hold_budget_s = hold_budget_s
 
     # --- use cases -------------------------------------------------------------------------
 
@@ -113,10 +121,11 @@ class Metrics:
         burst arrives first. `wait_s`: how long to wait for a computation already running
         (`on_wait` is called once when waiting starts); 0 answers "busy" at once.
         """
-        seen = self._already_seen(business_id, as_of, data_version)
-        if seen is not None:
-            return seen
+        settled = self._settled(business_id, as_of, data_version)
+        if settled is not None:
+            return settled
         live = today_utc(self._clock)
+        deadline = time.monotonic() + self._hold_budget_s
         run: MetricsRun | None = None
         computations = 0
         with self._db.session() as session:
@@ -132,7 +141,9 @@ class Metrics:
                         computations += run.computations
                     # Changes to the live day that found us busy were acknowledged on the promise
                     # that the holder keeps its run current.
-                    while self._live_run_behind(session, business_id, live):
+                    while time.monotonic() < deadline and self._live_run_behind(
+                        session, business_id, live
+                    ):
                         computations += self._compute(
                             session, business_id, live, None, debounce
                         ).computations
@@ -141,6 +152,9 @@ class Metrics:
                 # A change committed after the last check and acknowledged while we still held the
                 # lock is seen here, once the lock is free.
                 if not self._live_run_behind(session, business_id, live):
+                    break
+                if time.monotonic() >= deadline:
+                    self._hand_over(session, business_id, live)
                     break
         return MetricsRun(
             run.business_id, run.as_of, run.outcome, run.metrics, run.announced, computations
@@ -167,18 +181,18 @@ class Metrics:
         with self._db.snapshot() as uow:
             return compute_metric_set(uow, business_id, as_of)
 
-    def is_active(self, business_id: uuid.UUID) -> bool:
-        with self._db.transaction() as uow:
-            return uow.businesses.is_active(business_id)
-
     # --- steps -----------------------------------------------------------------------------
 
-    def _already_seen(
+    def _settled(
         self, business_id: uuid.UUID, as_of: date, data_version: str | None
     ) -> MetricsRun | None:
-        if data_version is None:
-            return None
+        """What needs no lock and no wait, in one read: a business gone or paused, or a change
+        the day's latest run already saw."""
         with self._db.snapshot() as uow:
+            if not uow.businesses.is_active(business_id):
+                return MetricsRun(business_id, as_of, "inactive")
+            if data_version is None:
+                return None
             state = uow.metrics.state(business_id, as_of)
             if state is None or not uow.sees(data_version, state.read_snapshot):
                 return None
@@ -188,6 +202,23 @@ class Metrics:
         if not run.announced and self._publisher is not None:
             self._announce(business_id, as_of, newly_saved=False)
         return run
+
+    def _hand_over(self, session: Session, business_id: uuid.UUID, live: date) -> None:
+        """The hold budget is spent and the live day is still behind: ask for it by message
+        (without a publisher, the reconciliation tick will)."""
+        if self._publisher is None:
+            return
+        with session.transaction() as uow:
+            version = uow.ledger.version(business_id)
+        self._publisher.publish(
+            MetricsRefreshRequested(
+                business_id=business_id,
+                as_of=live,
+                requested_at=self._clock(),
+                data_version=version,
+            )
+        )
+        log.info("metrics of %s: hold budget spent, the live day handed over", business_id)
 
     def _acquire(
         self,

@@ -101,6 +101,11 @@ class Readiness:
                 raised = [a for a in found if a.dedupe_key in new]
             return Scored(business_id, as_of, assessment, recommendations, current, raised)
 
+    def scored_from_latest_run(self, business_id: uuid.UUID, as_of: date) -> bool:
+        """Whether the day's score was computed from the day's latest metric run."""
+        with self._db.snapshot() as uow:
+            return uow.readiness.scored_from_latest_run(business_id, as_of, POLICY_VERSION)
+
     def set_status(self, business_id: uuid.UUID, key: str, status: Status) -> None:
         if status not in STATUSES:
             raise ValueError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
