@@ -176,6 +176,8 @@ _HANDLED = re.compile(r"^metrics of (\S+) as of \S+: (\w+) \(\d+ computation")
 _COALESCED = "the holder will see this change"  # a busy live day's change, acknowledged
 _RETRIED = "will be retried"  # a message the bus delivers again after a backoff
 _SCORED = re.compile(r"^scored (\S+) as of ")
+# vaultra.handlers, a "metrics computed" whose day was already scored from its latest run
+_SCORE_SKIPPED = re.compile(r"^(\S+) as of \S+ is already scored from its latest metrics$")
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ class Activity:
     coalesced: int = 0
     retried: int = 0
     scored: list[float] = field(default_factory=list)
+    scoring_skipped: int = 0  # announcements answered by a scoring that had already read them
     last_at: float = 0.0
 
     @property
@@ -225,6 +228,8 @@ def activity(lines: Sequence[LogLine], business_id: uuid.UUID, since: float) -> 
             out.handled[m[2]] += 1
         elif (m := _SCORED.match(line.message)) and m[1] == business:
             out.scored.append(line.at)
+        elif (m := _SCORE_SKIPPED.match(line.message)) and m[1] == business:
+            out.scoring_skipped += 1
         elif _COALESCED in line.message:  # one business per server: it is this one
             out.coalesced += 1
         elif _RETRIED in line.message:
@@ -239,12 +244,14 @@ def activity(lines: Sequence[LogLine], business_id: uuid.UUID, since: float) -> 
 def wait_drained(
     stack: RunningStack, business_id: uuid.UUID, since: float, published: int
 ) -> Activity:
-    """Wait until the server acknowledged every "data changed" message of the burst and scored
-    every computation: its local bus has nothing left of the burst."""
+    """Wait until the server acknowledged every "data changed" message of the burst and answered
+    every computation's announcement (scored, or already scored from the latest run): its local
+    bus has nothing left of the burst."""
     deadline = time.monotonic() + TIMEOUT_S
     while True:
         seen = activity(parse_log(stack.log_text()), business_id, since)
-        if seen.acknowledged >= published and len(seen.scored) >= len(seen.computed):
+        answered = len(seen.scored) + seen.scoring_skipped
+        if seen.acknowledged >= published and answered >= len(seen.computed):
             return seen
         if time.monotonic() > deadline:
             raise TimeoutError(
@@ -599,7 +606,9 @@ def burst_line(b: Burst) -> str:
     return (
         f"{b.size} {b.rep} · {b.mode}: {d.deliveries:,} deliveries ({b.events:,} events, "
         f"{b.published:,} applied) in {d.seconds:.1f} s = {d.rate:,.0f}/s; "
-        f"{b.computations} computations (metric_runs writes {b.run_writes}); idle after "
+        f"{b.computations} computations (metric_runs writes {b.run_writes}), "
+        f"{len(b.seen.scored)} scorings ({b.seen.scoring_skipped} announcements already "
+        f"scored); idle after "
         f"{_s(b.idle_s)}, latest metrics scored after {_s(b.scored_s)}, bus done after "
         f"{_s(b.drained_s)}; computation {b.duration_ms} ms → target {b.target_s:.2f} s; "
         f"computations ending after the last delivery: {tail}{passes}; retries {b.seen.retried}, "
