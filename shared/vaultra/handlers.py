@@ -41,7 +41,7 @@ class Retry(RuntimeError):
 
 
 def compute_metrics(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
-    """ "Stripe data changed" (as of today) or a refresh request (as of its day)."""
+    """On "stripe data changed" (as of today) or a refresh request (as of its day)."""
     message = received.message
     assert isinstance(message, StripeDataChanged | MetricsRefreshRequested)
     metrics = runtime.metrics
@@ -74,7 +74,7 @@ def compute_metrics(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
 
 
 def score_business(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
-    """ "Metrics computed": score them, store lender fit and recommendations, raise alerts."""
+    """On "metrics computed": score them, store lender fit and recommendations, raise alerts."""
     message = received.message
     assert isinstance(message, MetricsComputed)
     readiness = runtime.readiness
@@ -102,7 +102,7 @@ def score_business(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
 
 
 def backfill_account(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
-    """ "Backfill requested": import the account's history, resuming from its checkpoints."""
+    """On "backfill requested": import the account's history, resuming from its checkpoints."""
     request = received.message
     assert isinstance(request, BackfillRequested)
     links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
