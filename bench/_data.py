@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from vaultra.services.backfill import RESOURCES
 from vaultra_dev.history.generator import StripeHistory, generate
 
 # (archetype, seed, the account id it is generated for)
@@ -27,16 +28,8 @@ ACCOUNTS: tuple[tuple[str, int, str], ...] = (
 HISTORY_END = int(datetime(2026, 11, 26, tzinfo=UTC).timestamp())
 
 # What the backfill imports (vaultra.services.backfill.RESOURCES), in its order.
-BACKFILL_RESOURCES = (
-    "customers",
-    "subscriptions",
-    "invoices",
-    "charges",
-    "refunds",
-    "disputes",
-    "payouts",
-    "balance_transactions",
-)
+# What the backfill lists, in its order (the service's own table).
+BACKFILL_RESOURCES = tuple(resource.name for resource in RESOURCES)
 
 # A quoted Stripe id: a lowercase prefix, then a tail of 14+ letters and digits, with at least one
 # capital or digit (so field values such as "charge_automatically" are not taken for ids).

@@ -12,13 +12,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from vaultra_dev.loopback import free_port, stop_process_group
+from vaultra_dev.loopback import free_port, stop_process_group, wait_until_ready
 
 from bench._pg import REPO_ROOT
 
@@ -82,15 +81,13 @@ def webhook_server(
         )
         try:
             server = RunningServer(f"http://127.0.0.1:{port}/", proc.pid, log)
-            deadline = time.monotonic() + startup_timeout_s
-            while not _accepts(port):
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"functions-framework exited with {proc.returncode}:\n{server.log_tail()}"
-                    )
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"functions-framework not ready:\n{server.log_tail()}")
-                time.sleep(0.1)
+            wait_until_ready(
+                proc,
+                lambda: _accepts(port),
+                "functions-framework",
+                server.log_tail,
+                timeout_s=startup_timeout_s,
+            )
             yield server
         finally:
             stop_process_group(proc)

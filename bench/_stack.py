@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from vaultra_dev.loopback import free_port, stop_process_group
+from vaultra_dev.loopback import free_port, stop_process_group, wait_until_ready
 
 from bench._pg import REPO_ROOT
 
@@ -83,15 +83,14 @@ def vaultra_serve(
         )
         try:
             stack = RunningStack(f"http://127.0.0.1:{port}", proc.pid, log_path)
-            deadline = time.monotonic() + startup_timeout_s
-            while not _ready(stack.url):
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"vaultra serve exited with {proc.returncode}:\n{stack.log_tail()}"
-                    )
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"vaultra serve not ready:\n{stack.log_tail()}")
-                time.sleep(0.2)
+            wait_until_ready(
+                proc,
+                lambda: _ready(stack.url),
+                "vaultra serve",
+                stack.log_tail,
+                timeout_s=startup_timeout_s,
+                poll_s=0.2,
+            )
             yield stack
         finally:
             stop_process_group(proc)

@@ -1,5 +1,6 @@
 """Helpers for servers Vaultra starts on this machine (the demo, tests, benchmarks): a free
-loopback port, and stopping a server started in its own process group by its PID."""
+loopback port, waiting for a started server to be ready, and stopping a server started in its own
+process group by its PID."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import signal
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -29,3 +32,22 @@ def stop_process_group(proc: subprocess.Popen[bytes], grace_s: float = 10.0) -> 
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(grace_s)
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    name: str,
+    log_tail: Callable[[], str],
+    *,
+    timeout_s: float,
+    poll_s: float = 0.1,
+) -> None:
+    """Wait for `ready()`; raise with the server's log tail if it exits or takes too long."""
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log_tail()}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name} not ready:\n{log_tail()}")
+        time.sleep(poll_s)

@@ -80,6 +80,22 @@ class Holder:
         self.conn.close()
 
 
+def a_change_commits_during_the_first_computation(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A charge is stored (and committed) while the next computation runs, after it took its
+    snapshot: that computation cannot have seen it."""
+    compute = metrics_service.compute_metric_set
+    during: list[str] = []
+
+    def compute_while_a_change_commits(uow: Any, business_id: Any, as_of: date) -> Any:
+        if not during:
+            during.append(store_charge(db, 2))
+        return compute(uow, business_id, as_of)
+
+    monkeypatch.setattr(metrics_service, "compute_metric_set", compute_while_a_change_commits)
+
+
 def hold(engine: Engine, business: Any) -> Holder:
     return Holder(engine, business)
 
@@ -192,15 +208,7 @@ def test_a_change_committed_during_the_computation_is_computed_again_under_the_s
 ) -> None:
     store_charge(db, 1)
     Metrics(db, None).refresh(business, today())
-    compute = metrics_service.compute_metric_set
-    during: list[str] = []
-
-    def compute_while_a_change_commits(uow: Any, business_id: Any, as_of: date) -> Any:
-        if not during:  # after this computation took its snapshot
-            during.append(store_charge(db, 2))
-        return compute(uow, business_id, as_of)
-
-    monkeypatch.setattr(metrics_service, "compute_metric_set", compute_while_a_change_commits)
+    a_change_commits_during_the_first_computation(db, monkeypatch)
     run = Metrics(db, None).refresh(business, today())
 
     assert run.computations == 2
@@ -212,15 +220,7 @@ def test_a_holder_whose_budget_is_spent_hands_the_live_day_over_to_a_message(
 ) -> None:
     store_charge(db, 1)
     Metrics(db, None).refresh(business, today())
-    compute = metrics_service.compute_metric_set
-    during: list[str] = []
-
-    def compute_while_a_change_commits(uow: Any, business_id: Any, as_of: date) -> Any:
-        if not during:
-            during.append(store_charge(db, 2))
-        return compute(uow, business_id, as_of)
-
-    monkeypatch.setattr(metrics_service, "compute_metric_set", compute_while_a_change_commits)
+    a_change_commits_during_the_first_computation(db, monkeypatch)
     sent: list[Any] = []
     bus = LocalBus()
     bus.subscribe(topics.METRICS_REFRESH_REQUESTED, sent.append)
