@@ -71,11 +71,15 @@ def _now() -> Mapped[datetime]:
 
 
 class User(Base):
+    """A person who signs in. `email` is stored lower-cased; the password only as its argon2 hash."""
+
     __tablename__ = "users"
     id: Mapped[uuid.UUID] = _uuid_pk()
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
+    email_verified_at: Mapped[datetime | None] = mapped_column(TZ)
+    password_changed_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
 class Business(Base):
@@ -107,6 +111,146 @@ class StripeConnection(Base):
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     linked_at: Mapped[datetime] = _now()
     deauthorized_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class Membership(Base):
+    """Who may reach a business, and how: `owner` (everything) or `viewer` (read only). Every
+    object is reached through a business the caller is a member of."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index(None, "user_id"),)
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = _now()
+
+
+class Invitation(Base):
+    """An invitation to a business by email, accepted once with its token (stored hashed)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index(None, "business_id"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    accepted_at: Mapped[datetime | None] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class RefreshToken(Base):
+    """A refresh token, stored hashed. Each use rotates it within its family; a used token
+    presented again is a theft signal and revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (Index(None, "user_id"), Index(None, "family_id"))
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    used_at: Mapped[datetime | None] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class PersonalAccessToken(Base):
+    """A read-only token for scripts and MCP clients: shown once, stored hashed, expiring,
+    revocable, its last use recorded. `prefix` identifies it in lists without revealing it."""
+
+    __tablename__ = "personal_access_tokens"
+    __table_args__ = (Index(None, "user_id"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+    last_used_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class UserToken(Base):
+    """A single-use, expiring token mailed to a user: `password_reset` or `email_verification`."""
+
+    __tablename__ = "user_tokens"
+    __table_args__ = (Index(None, "user_id", "purpose"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    used_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class OutboxMail(Base):
+    """Mail to send (locally: the outbox and the log are the delivery)."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    sent_at: Mapped[datetime | None] = mapped_column(TZ)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """A sensitive action: sign-in, a token created, a connection changed, an export, a share,
+    a deletion. Never a secret, never a payload."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "business_id", "at"), Index(None, "user_id", "at"))
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    at: Mapped[datetime] = _now()
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    business_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class RateLimit(Base):
+    """Failed attempts under a key (an address, an account) in the current window, and until
+    when the key is held back."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    window_started_at: Mapped[datetime] = _now()
+    blocked_until: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class OAuthState(Base):
+    """The `state` of a Stripe Connect authorization: bound to the user and business, expiring,
+    used once. Stored hashed."""
+
+    __tablename__ = "oauth_states"
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    used_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
 # --- Raw events ---------------------------------------------------------------------------------
@@ -548,6 +692,60 @@ class Notification(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     read_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+# --- Reports and sharing ------------------------------------------------------------------------
+
+
+class Report(Base):
+    """A lender report generated from stored data: a PDF and a CSV, kept through the storage
+    port under their keys."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index(None, "business_id", "created_at"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    as_of: Mapped[date] = mapped_column(Date)
+    model_version: Mapped[str] = mapped_column(String(32))
+    pdf_key: Mapped[str] = mapped_column(Text)
+    csv_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+
+
+class ShareLink(Base):
+    """A read-only, expiring, revocable link a founder gives a lender: the report and a summary."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (Index(None, "business_id"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class ShareView(Base):
+    """One view of a shared link."""
+
+    __tablename__ = "share_views"
+    __table_args__ = (Index(None, "share_link_id", "viewed_at"),)
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    share_link_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("share_links.id", ondelete="CASCADE")
+    )
+    viewed_at: Mapped[datetime] = _now()
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    what: Mapped[str] = mapped_column(String(16))  # summary | pdf | csv
 
 
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {
