@@ -12,7 +12,7 @@ import functions_framework
 import pytest
 from vaultra.bootstrap import reset_runtime
 from vaultra.config import ConfigurationError, get_settings
-from vaultra.handlers import DEAD_LETTERS, FUNCTIONS, WEBHOOK
+from vaultra.handlers import API, DEAD_LETTERS, FUNCTIONS, WEBHOOK
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
 # A socket nobody listens on: the database is down.
@@ -31,7 +31,7 @@ def test_each_functions_main_only_names_its_function_in_the_package() -> None:
         assert isinstance(target, ast.Name) and target.id == main.parent.name
         found[main.parent.name] = ast.unparse(assigned.value)
 
-    assert set(found) == {*FUNCTIONS, WEBHOOK, DEAD_LETTERS}
+    assert set(found) == {*FUNCTIONS, WEBHOOK, DEAD_LETTERS, API}
     for name in FUNCTIONS:
         assert found[name] == f"cloud_event_function({name!r})"
 
@@ -117,3 +117,52 @@ def test_the_local_servers_probes_tell_a_live_process_from_a_ready_one(
     not_ready = asyncio.run(probe("/readyz"))
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"]["database"].startswith("down: DatabaseUnavailable")
+
+
+def test_the_api_function_serves_the_api_through_functions_frameworks_asgi_mode(
+    env: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    import httpx
+    from functions_framework.aio import create_asgi_app
+
+    env.setenv("DATABASE_URL", database_url)
+    env.setenv("VAULTRA_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    reset_runtime()
+    app = create_asgi_app(API, str(FUNCTIONS_DIR / API / "main.py"), "http")
+    credentials = {"email": "founder@example.com", "password": "a long passphrase"}
+
+    async def session() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://vaultra") as http:
+            return [
+                await http.get("/api/v1/openapi.json"),
+                await http.post("/api/v1/auth/signup", json=credentials),
+                await http.post("/api/v1/auth/login", json=credentials),
+                await http.get("/api/v1/me"),
+            ]
+
+    document, signed_up, logged_in, anonymous = asyncio.run(session())
+
+    assert document.status_code == 200 and document.json()["info"]["title"] == "Vaultra API"
+    assert signed_up.status_code == 201 and logged_in.status_code == 200
+    assert logged_in.json()["token_type"] == "bearer"
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+
+
+def test_the_deployed_api_refuses_to_start_without_its_signing_key(env: pytest.MonkeyPatch) -> None:
+    from vaultra.entrypoints import api_function
+
+    env.setenv("VAULTRA_ENV", "production")
+    env.setenv("DATABASE_URL", "postgresql+pg8000://api@10.0.0.5/vaultra")
+    env.setenv("VAULTRA_EVENT_BUS", "pubsub")
+    env.setenv("GCP_PROJECT", "vaultra-prod")
+    env.setenv("VAULTRA_CREDENTIALS_KEY", "0" * 43 + "=")
+    env.delenv("VAULTRA_JWT_SECRET", raising=False)
+    get_settings.cache_clear()
+
+    with pytest.raises(ConfigurationError, match="VAULTRA_JWT_SECRET"):
+        api_function()

@@ -9,6 +9,7 @@ adapter and SQLAlchemy); they call the runtime.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -25,15 +26,19 @@ from vaultra.events.cloudevent import DeadLetter
 from vaultra.events.publisher import Publisher
 from vaultra.health import LIVE, HealthReport, check_health
 from vaultra.services import credentials
+from vaultra.services.accounts import Accounts
+from vaultra.services.auth_tokens import AccessTokens
 from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
 from vaultra.services.daily_refresh import fan_out_daily_refresh
 from vaultra.services.dead_letters import record_dead_letter
 from vaultra.services.jobs import Jobs
+from vaultra.services.local_keys import local_key
 from vaultra.services.metrics import Metrics
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.stripe_access import client_for_account
+from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
 
 
@@ -118,6 +123,32 @@ class Runtime:
     @cached_property
     def jobs(self) -> Jobs:
         return Jobs(self.database)
+
+    @cached_property
+    def access_tokens(self) -> AccessTokens:
+        return AccessTokens(self._jwt_secret(), self.settings.access_token_ttl_s, clock=self.clock)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(
+            self.database,
+            self.access_tokens,
+            refresh_ttl_s=self.settings.refresh_token_ttl_s,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def tenancy(self) -> Tenancy:
+        return Tenancy(self.database)
+
+    def _jwt_secret(self) -> str:
+        if self.settings.jwt_secret is not None:
+            return self.settings.jwt_secret.get_secret_value()
+        if self.settings.deployed:  # `check_deployment` refuses to start first; never made here
+            raise ValueError("VAULTRA_JWT_SECRET must be set in a deployed runtime")
+        return local_key(
+            self.settings.vaultra_home, "jwt.key", lambda: secrets.token_urlsafe(48).encode()
+        ).decode()
 
     def add_business(
         self, name: str, account_id: str, *, livemode: bool, restricted_key: str | None = None

@@ -64,13 +64,30 @@ class Settings(BaseSettings):
     # How often `vaultra serve` ticks (Cloud Scheduler's job does it in the cloud).
     reconcile_interval_s: float = Field(120.0, ge=1, le=3600, alias="RECONCILE_INTERVAL_S")
 
+    # --- The API ---------------------------------------------------------------------------
+    # Signs access tokens (HS256). Locally a key is generated under VAULTRA_HOME; deployed, it
+    # comes from Secret Manager and is required.
+    jwt_secret: SecretStr | None = Field(None, alias="VAULTRA_JWT_SECRET")
+    access_token_ttl_s: int = Field(900, ge=60, le=3600, alias="ACCESS_TOKEN_TTL_S")
+    refresh_token_ttl_s: int = Field(
+        30 * 86400, ge=3600, le=90 * 86400, alias="REFRESH_TOKEN_TTL_S"
+    )
+    # Where founders reach Vaultra (links in mails and share links); one origin in production.
+    public_url: str = Field("http://127.0.0.1:8000", alias="VAULTRA_PUBLIC_URL")
+    # Browser origins allowed to call the API across origins: development servers only (in
+    # production the dashboard and the API share one origin).
+    cors_origins: list[str] = Field(default_factory=list, alias="VAULTRA_CORS_ORIGINS")
+    # Mail: "log" keeps mail in the outbox table and the log (local); an smtp:// URL relays it.
+    mail_transport: str = Field("log", alias="VAULTRA_MAIL_TRANSPORT")
+    mail_from: str = Field("Vaultra <no-reply@vaultra.local>", alias="VAULTRA_MAIL_FROM")
+
     # --- Where this runs --------------------------------------------------------------------
     # "production" refuses to start without its required settings; so does any process on
     # Google's runtime, which sets K_SERVICE (Cloud Run, Cloud Functions gen2).
     environment: Literal["local", "production"] = Field("local", alias="VAULTRA_ENV")
     platform_service: str | None = Field(None, alias="K_SERVICE")
 
-    @field_validator("stripe_api_base")
+    @field_validator("stripe_api_base", "public_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
         return v.rstrip("/")
@@ -96,7 +113,7 @@ class ConfigurationError(RuntimeError):
     """A deployed runtime is missing a setting it needs, or has a placeholder in it."""
 
 
-Requirement = Literal["database", "event_bus", "credentials_key", "webhook_secret"]
+Requirement = Literal["database", "event_bus", "credentials_key", "webhook_secret", "jwt_secret"]
 
 # Values people leave in templates: "changeme" anywhere, or a whole value that only names its kind.
 _PLACEHOLDER = re.compile(
@@ -138,6 +155,11 @@ def _problems(settings: Settings, need: Requirement) -> list[str]:
         except (binascii.Error, ValueError):
             valid = False
         return [] if valid else ["VAULTRA_CREDENTIALS_KEY is not 32 url-safe base64 bytes"]
+    if need == "jwt_secret":
+        secret = _secret(settings.jwt_secret)
+        if secret is None or _is_placeholder(secret) or len(secret) < 32:
+            return ["VAULTRA_JWT_SECRET (32 characters or more; each instance would make its own)"]
+        return []
     secrets = settings.webhook_secrets()
     if not secrets or any(_is_placeholder(s) or not s.startswith("whsec_") for s in secrets):
         return ["STRIPE_WEBHOOK_SECRET (the endpoint's whsec_… signing secret)"]

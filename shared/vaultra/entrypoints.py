@@ -15,20 +15,27 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import functions_framework
+import functions_framework.aio
 from cloudevents.http import CloudEvent
 from flask import Request
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from werkzeug.exceptions import ServiceUnavailable
 
+from vaultra.api.app import create_api
 from vaultra.bootstrap import get_runtime
 from vaultra.config import check_deployment, get_settings
 from vaultra.errors import DatabaseUnavailable
 from vaultra.events.cloudevent import decode_cloud_event_as_one_of, read_dead_letter
 from vaultra.events.messages import InvalidMessage
 from vaultra.handlers import (
+    API,
+    API_NEEDS,
     DEAD_LETTER_NEEDS,
     DEAD_LETTERS,
     FUNCTIONS,
@@ -39,7 +46,7 @@ from vaultra.handlers import (
 )
 from vaultra.health import HEALTH_PATHS
 from vaultra.logs import configure_logging
-from vaultra.web.limits import STRIPE_MAX_BODY_BYTES
+from vaultra.web.limits import STRIPE_MAX_BODY_BYTES, BodyLimits
 from vaultra.web.wsgi_body import BodyRejected, discard_body, read_body
 
 log = logging.getLogger("vaultra.functions")
@@ -138,3 +145,44 @@ def webhook_function() -> Callable[[Request], tuple[str, int, dict[str, str]]]:
     """What `functions/stripe_webhook/main.py` exports, after the deployment check."""
     check_deployment(get_settings(), WEBHOOK_NEEDS, WEBHOOK)
     return webhook_handler()
+
+
+# --- HTTP (ASGI): the API ---------------------------------------------------------------------
+
+
+class _ToApi(Response):
+    """Hands the request, as functions-framework's ASGI server received it, to the API app, which
+    answers on the same connection: one event loop, no WSGI bridge, streaming intact."""
+
+    def __init__(self, app: ASGIApp, request: StarletteRequest) -> None:
+        # Not Response's own __init__: this answer is the API app's, sent in __call__.
+        self._app = app
+        self._scope = {
+            k: v for k, v in request.scope.items() if k not in ("path_params", "endpoint", "route")
+        }
+        self._receive = request.receive
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(self._scope, self._receive, send)
+
+
+def api_handler() -> Callable[[StarletteRequest], Awaitable[Response]]:
+    """The API as an HTTP function of functions-framework's ASGI mode (no start-up check)."""
+    app: ASGIApp | None = None
+
+    async def handle(request: StarletteRequest) -> Response:
+        nonlocal app
+        if app is None:
+            configure_logging()
+            app = BodyLimits(create_api(get_runtime()))
+        return _ToApi(app, request)
+
+    handle.__name__ = handle.__qualname__ = API
+    functions_framework.aio.http(handle)  # registers it as an ASGI HTTP function
+    return handle
+
+
+def api_function() -> Callable[[StarletteRequest], Awaitable[Response]]:
+    """What `functions/api/main.py` exports, after the deployment check."""
+    check_deployment(get_settings(), API_NEEDS, API)
+    return api_handler()

@@ -186,3 +186,5 @@ DEAD_LETTERS = "dead_letters"
 DEAD_LETTER_NEEDS: tuple[Requirement, ...] = ("database",)
 WEBHOOK = "stripe_webhook"
 WEBHOOK_NEEDS: tuple[Requirement, ...] = ("database", "event_bus", "webhook_secret")
+API = "api"
+API_NEEDS: tuple[Requirement, ...] = ("database", "event_bus", "credentials_key", "jwt_secret")

@@ -216,4 +216,4 @@ def test_vaultra_serve_runs_the_app_behind_body_limits_on_the_bounded_server(
     assert result.exit_code == 0, result.output
     [(app, host, port)] = served
     assert (host, port) == ("127.0.0.1", 8123)
-    assert [m.cls for m in app.user_middleware] == [BodyLimits]
+    assert app.user_middleware[0].cls is BodyLimits  # outermost: before any route

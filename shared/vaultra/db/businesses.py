@@ -43,6 +43,11 @@ _DEAUTHORIZE = text(
     "WHERE account_id = :a AND livemode = :m AND deauthorized_at IS NULL"
 )
 _ACTIVE = text("SELECT active FROM businesses WHERE id = :b")
+_RENAME = text("UPDATE businesses SET name = :n WHERE id = :b")
+# The raw events keep `business_id` on a deletion (SET NULL, so the ledger's history stays
+# auditable while a business lives): a founder's deletion takes them too.
+_DELETE_EVENTS = text("DELETE FROM stripe_events WHERE business_id = :b")
+_DELETE = text("DELETE FROM businesses WHERE id = :b")
 _ACTIVE_LINKED = text(
     "SELECT b.id FROM businesses b "
     "JOIN stripe_connections c ON c.business_id = b.id AND c.deauthorized_at IS NULL "
@@ -102,6 +107,15 @@ class Businesses:
         has looked.
         """
         self._locks.hold_for_transaction(locks.ACCOUNT_ROUTING, account_id, shared=not exclusive)
+
+    def rename(self, business_id: uuid.UUID, name: str) -> None:
+        self._conn.execute(_RENAME, {"b": business_id, "n": name})
+
+    def delete(self, business_id: uuid.UUID) -> None:
+        """The business and everything of it: every table cascades from `businesses`, and its
+        raw events are deleted first."""
+        self._conn.execute(_DELETE_EVENTS, {"b": business_id})
+        self._conn.execute(_DELETE, {"b": business_id})
 
     def is_active(self, business_id: uuid.UUID) -> bool:
         return bool(self._conn.execute(_ACTIVE, {"b": business_id}).scalar())

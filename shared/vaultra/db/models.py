@@ -217,9 +217,7 @@ class AuditEvent(Base):
     __table_args__ = (Index(None, "business_id", "at"), Index(None, "user_id", "at"))
     id: Mapped[uuid.UUID] = _uuid_pk()
     at: Mapped[datetime] = _now()
-    user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     business_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("businesses.id", ondelete="SET NULL")
     )

@@ -25,10 +25,12 @@ from vaultra.db.errors import translate
 from vaultra.db.job_runs import JobRuns
 from vaultra.db.ledger import Ledger
 from vaultra.db.locks import Locks
+from vaultra.db.memberships import Memberships
 from vaultra.db.metric_runs import MetricRuns
 from vaultra.db.readiness import Readiness
 from vaultra.db.reconciliation import Reconciliation
 from vaultra.db.stripe_events import StripeEvents
+from vaultra.db.users import RefreshTokens, Users
 from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.scoring.model import MODEL_VERSION
 
@@ -81,6 +83,18 @@ class UnitOfWork:
     @cached_property
     def dead_letters(self) -> DeadLetters:
         return DeadLetters(self.conn)
+
+    @cached_property
+    def users(self) -> Users:
+        return Users(self.conn)
+
+    @cached_property
+    def refresh_tokens(self) -> RefreshTokens:
+        return RefreshTokens(self.conn)
+
+    @cached_property
+    def memberships(self) -> Memberships:
+        return Memberships(self.conn)
 
     @cached_property
     def reconciliation(self) -> Reconciliation:

@@ -7,26 +7,14 @@ key is generated once into `$VAULTRA_HOME/credentials.key` (mode 0600) so the de
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from cryptography.fernet import Fernet, InvalidToken
 
 from vaultra.config import Settings
+from vaultra.services.local_keys import local_key
 
 
 class CredentialsKeyError(RuntimeError):
     pass
-
-
-def _local_key(home: Path) -> bytes:
-    path = home / "credentials.key"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(Fernet.generate_key())
-    return path.read_bytes().strip()
 
 
 def fernet(settings: Settings) -> Fernet:
@@ -37,7 +25,7 @@ def fernet(settings: Settings) -> Fernet:
         # anywhere else, nor after a restart.
         raise CredentialsKeyError("VAULTRA_CREDENTIALS_KEY must be set in a deployed runtime")
     else:
-        key = _local_key(settings.vaultra_home)
+        key = local_key(settings.vaultra_home, "credentials.key", Fernet.generate_key)
     try:
         return Fernet(key)
     except ValueError as exc:

@@ -1,8 +1,9 @@
-"""The local stack's HTTP surface in one ASGI app (`vaultra serve`): the Stripe webhook at
-POST /stripe/webhook, liveness at /healthz and readiness at /readyz.
+"""The local stack in one ASGI app (`vaultra serve`): the API under /api/v1, the Stripe webhook
+at POST /stripe/webhook, liveness at /healthz and readiness at /readyz.
 
-Later steps mount the REST API under /api/v1, MCP at /mcp and the dashboard at /. Production runs
-each surface as its own function or service; here they share one process and one runtime.
+Later steps mount MCP at /mcp and the dashboard at /. Production runs each surface as its own
+function or service behind one load balancer (one origin); here they share one process and one
+runtime.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from vaultra.api.app import create_api
 from vaultra.bootstrap import Runtime
 from vaultra.web.limits import BodyLimits
 
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def create_app(runtime: Runtime) -> FastAPI:
     receiver = runtime.webhook
-    app = FastAPI(title="Vaultra (local)", docs_url=None, redoc_url=None, openapi_url=None)
+    app = create_api(runtime)
     # Bodies are capped and timed before any route reads them (a Stripe event is far below 1 MiB).
     app.add_middleware(BodyLimits)
 

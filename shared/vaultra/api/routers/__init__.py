@@ -1,0 +1,7 @@
+"""One router per resource; `ROUTERS` is what the API includes, in this order."""
+
+from fastapi import APIRouter
+
+from vaultra.api.routers import auth, businesses
+
+ROUTERS: tuple[APIRouter, ...] = (auth.router, businesses.router)

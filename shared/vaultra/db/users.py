@@ -1,0 +1,104 @@
+"""People and their sessions (`users`, `refresh_tokens`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: uuid.UUID
+    email: str
+    password_hash: str | None
+    created_at: datetime
+    email_verified_at: datetime | None
+
+
+_COLUMNS = "id, email, password_hash, created_at, email_verified_at"
+_CREATE = text(f"INSERT INTO users (email, password_hash) VALUES (:e, :h) RETURNING {_COLUMNS}")
+_BY_EMAIL = text(f"SELECT {_COLUMNS} FROM users WHERE email = :e")
+_BY_ID = text(f"SELECT {_COLUMNS} FROM users WHERE id = :u")
+_SET_PASSWORD = text(
+    "UPDATE users SET password_hash = :h, password_changed_at = now() WHERE id = :u"
+)
+
+
+class Users:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def create(self, email: str, password_hash: str) -> UserRow | None:
+        """The new user; None when the address is taken (its unique index decides, race-free)."""
+        try:
+            with self._conn.begin_nested():
+                row = self._conn.execute(_CREATE, {"e": email, "h": password_hash}).one()
+        except IntegrityError:
+            return None
+        return UserRow(*row)
+
+    def by_email(self, email: str) -> UserRow | None:
+        row = self._conn.execute(_BY_EMAIL, {"e": email}).one_or_none()
+        return UserRow(*row) if row else None
+
+    def by_id(self, user_id: uuid.UUID) -> UserRow | None:
+        row = self._conn.execute(_BY_ID, {"u": user_id}).one_or_none()
+        return UserRow(*row) if row else None
+
+    def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        self._conn.execute(_SET_PASSWORD, {"u": user_id, "h": password_hash})
+
+
+@dataclass(frozen=True)
+class RefreshTokenRow:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    family_id: uuid.UUID
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+_ISSUE = text(
+    "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) "
+    "VALUES (:u, :f, :h, :x)"
+)
+# Locked: two concurrent uses of one token must not both rotate it.
+_FIND = text(
+    "SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens "
+    "WHERE token_hash = :h FOR UPDATE"
+)
+_MARK_USED = text("UPDATE refresh_tokens SET used_at = now() WHERE id = :i")
+_REVOKE_FAMILY = text(
+    "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = :f AND revoked_at IS NULL"
+)
+_REVOKE_USER = text(
+    "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = :u AND revoked_at IS NULL"
+)
+
+
+class RefreshTokens:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def issue(
+        self, user_id: uuid.UUID, family_id: uuid.UUID, token_hash: str, expires_at: datetime
+    ) -> None:
+        self._conn.execute(_ISSUE, {"u": user_id, "f": family_id, "h": token_hash, "x": expires_at})
+
+    def find_for_update(self, token_hash: str) -> RefreshTokenRow | None:
+        row = self._conn.execute(_FIND, {"h": token_hash}).one_or_none()
+        return RefreshTokenRow(*row) if row else None
+
+    def mark_used(self, token_id: uuid.UUID) -> None:
+        self._conn.execute(_MARK_USED, {"i": token_id})
+
+    def revoke_family(self, family_id: uuid.UUID) -> None:
+        self._conn.execute(_REVOKE_FAMILY, {"f": family_id})
+
+    def revoke_all_of(self, user_id: uuid.UUID) -> None:
+        self._conn.execute(_REVOKE_USER, {"u": user_id})

@@ -1,0 +1,156 @@
+"""Accounts and sessions: sign-up, sign-in, refresh, sign-out, and who a bearer token is.
+
+A session is a short-lived access token (a JWT the API checks without the database) and a refresh
+token (opaque, stored hashed) that is rotated at each use. A refresh token used twice means it was
+copied: its whole family — every token descended from the same sign-in — is revoked at once (reuse
+detection, as OAuth 2.0 Security BCP §4.14 recommends). Signing out revokes the family.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from vaultra.db.unit_of_work import Database, UnitOfWork
+from vaultra.db.users import UserRow
+from vaultra.services import passwords
+from vaultra.services.auth_tokens import AccessTokens, InvalidToken, new_secret, secret_hash
+
+REFRESH_PREFIX = "vlt_rt_"
+# Deliberately simple: one @, a dot in the domain, no spaces; the mail itself is the real check.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 320
+
+
+class EmailTaken(ValueError):
+    """An account with this address exists."""
+
+
+class InvalidEmail(ValueError):
+    """The address does not look like one."""
+
+
+class InvalidCredentials(Exception):
+    """Wrong address or password — which of the two is never said."""
+
+
+class InvalidRefreshToken(Exception):
+    """Unknown, expired, revoked, or reused (then its whole family is revoked)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user, through an access token (full rights) or a personal access
+    token (read only)."""
+
+    user_id: uuid.UUID
+    via: str  # "access" | "pat"
+
+    @property
+    def can_write(self) -> bool:
+        return self.via == "access"
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > MAX_EMAIL or not _EMAIL.match(email):
+        raise InvalidEmail("the email address is not valid")
+    return email
+
+
+class Accounts:
+    def __init__(
+        self,
+        db: Database,
+        access_tokens: AccessTokens,
+        *,
+        refresh_ttl_s: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._db = db
+        self._access = access_tokens
+        self._refresh_ttl = timedelta(seconds=refresh_ttl_s)
+        self._clock = clock
+
+    def sign_up(self, email: str, password: str) -> UserRow:
+        """A new account; signing in works at once (verification gates only what it must)."""
+        email = normalize_email(email)
+        passwords.check_policy(password, email)
+        hashed = passwords.hash_password(password)
+        with self._db.transaction() as uow:
+            user = uow.users.create(email, hashed)
+        if user is None:
+            raise EmailTaken("an account with this email address exists")
+        return user
+
+    def sign_in(self, email: str, password: str) -> Session:
+        try:
+            email = normalize_email(email)
+        except InvalidEmail:
+            passwords.verify_password(None, password)  # the same time as a wrong password
+            raise InvalidCredentials from None
+        with self._db.transaction() as uow:
+            user = uow.users.by_email(email)
+            hashed = user.password_hash if user else None
+            if user is None or not passwords.verify_password(hashed, password):
+                raise InvalidCredentials
+            if hashed and passwords.needs_rehash(hashed):
+                uow.users.set_password_hash(user.id, passwords.hash_password(password))
+            return self._start(uow, user.id, uuid.uuid4())
+
+    def refresh(self, refresh_token: str) -> Session:
+        """A new session for a valid refresh token, which is used up; a reused one revokes its
+        family and fails."""
+        with self._db.transaction() as uow:
+            found = uow.refresh_tokens.find_for_update(secret_hash(refresh_token))
+            if found is None or found.revoked_at is not None:
+                raise InvalidRefreshToken
+            if found.used_at is not None:
+                uow.refresh_tokens.revoke_family(found.family_id)
+                reused = True
+            else:
+                reused = False
+                if found.expires_at <= self._clock():
+                    raise InvalidRefreshToken
+                uow.refresh_tokens.mark_used(found.id)
+                session = self._start(uow, found.user_id, found.family_id)
+        if reused:  # committed above: the family stays revoked
+            raise InvalidRefreshToken
+        return session
+
+    def sign_out(self, refresh_token: str) -> None:
+        """Revoke the session's family; an unknown token is not an error (signing out twice)."""
+        with self._db.transaction() as uow:
+            found = uow.refresh_tokens.find_for_update(secret_hash(refresh_token))
+            if found is not None:
+                uow.refresh_tokens.revoke_family(found.family_id)
+
+    def authenticate(self, bearer: str) -> Principal:
+        """Who an `Authorization: Bearer` token is; `InvalidToken` otherwise."""
+        claims = self._access.verify(bearer)
+        with self._db.snapshot() as uow:
+            if uow.users.by_id(claims.user_id) is None:  # deleted since the token was issued
+                raise InvalidToken("invalid access token")
+        return Principal(claims.user_id, "access")
+
+    def user(self, user_id: uuid.UUID) -> UserRow | None:
+        with self._db.snapshot() as uow:
+            return uow.users.by_id(user_id)
+
+    def _start(self, uow: UnitOfWork, user_id: uuid.UUID, family_id: uuid.UUID) -> Session:
+        refresh = new_secret(REFRESH_PREFIX)
+        expires_at = self._clock() + self._refresh_ttl
+        uow.refresh_tokens.issue(user_id, family_id, secret_hash(refresh), expires_at)
+        access = self._access.issue(user_id)
+        return Session(access.token, access.expires_in, refresh, expires_at)

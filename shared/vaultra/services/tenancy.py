@@ -1,0 +1,100 @@
+"""Businesses as their members reach them.
+
+The tenant is derived from the caller, never from the path: `access` answers a business id with the
+caller's role in it, or `NotFound` — the same answer for a business that does not exist and for one
+that is another tenant's, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from vaultra.db.memberships import MemberBusiness
+from vaultra.db.unit_of_work import Database
+
+Role = Literal["owner", "viewer"]
+MAX_NAME = 200
+MAX_PAGE = 100
+
+
+class NotFound(LookupError):
+    """No such object for this caller (whether it exists for someone else is not said)."""
+
+
+class Forbidden(PermissionError):
+    """The caller may see this business but not do this (a viewer, or a read-only token)."""
+
+
+class InvalidName(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Access:
+    business_id: uuid.UUID
+    user_id: uuid.UUID
+    role: Role
+
+    def require_owner(self) -> None:
+        if self.role != "owner":
+            raise Forbidden("only an owner of the business may do this")
+
+
+def clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidName("the name must not be empty")
+    if len(name) > MAX_NAME:
+        raise InvalidName(f"the name must be at most {MAX_NAME} characters")
+    if any(ord(c) < 32 for c in name):
+        raise InvalidName("the name must not contain control characters")
+    return name
+
+
+class Tenancy:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def access(self, user_id: uuid.UUID, business_id: uuid.UUID) -> Access:
+        with self._db.snapshot() as uow:
+            role = uow.memberships.role_of(business_id, user_id)
+        if role not in ("owner", "viewer"):
+            raise NotFound("no such business")
+        return Access(business_id, user_id, role)  # type: ignore[arg-type]
+
+    def create_business(self, user_id: uuid.UUID, name: str) -> MemberBusiness:
+        name = clean_name(name)
+        with self._db.transaction() as uow:
+            business_id = uow.businesses.create(name)
+            uow.memberships.add(business_id, user_id, "owner")
+            [created] = uow.memberships.businesses_of(user_id, only=business_id, limit=1)
+        return created
+
+    def businesses(
+        self, user_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[MemberBusiness]:
+        with self._db.snapshot() as uow:
+            return uow.memberships.businesses_of(user_id, after=after, limit=min(limit, MAX_PAGE))
+
+    def business(self, access: Access) -> MemberBusiness:
+        with self._db.snapshot() as uow:
+            found = uow.memberships.businesses_of(access.user_id, only=access.business_id, limit=1)
+        if not found:
+            raise NotFound("no such business")
+        return found[0]
+
+    def rename(self, access: Access, name: str) -> MemberBusiness:
+        access.require_owner()
+        name = clean_name(name)
+        with self._db.transaction() as uow:
+            uow.businesses.rename(access.business_id, name)
+        return self.business(access)
+
+    def delete(self, access: Access) -> None:
+        """The business and all its data, for good."""
+        access.require_owner()
+        with self._db.transaction() as uow:
+            uow.businesses.delete(access.business_id)
