@@ -3,6 +3,8 @@ detection, sign-out revoking, and errors that tell an attacker nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
 from vaultra.bootstrap import Runtime
 
@@ -120,3 +122,16 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-frame-options"] == "DENY"
     assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_sign_up_sign_in_sign_out_and_a_reused_token_are_in_the_audit_log(
+    client: TestClient, alice: User, runtime: Runtime
+) -> None:
+    client.post(REFRESH, json={"refresh_token": alice.refresh_token})
+    client.post(REFRESH, json={"refresh_token": alice.refresh_token})  # reused
+    client.post("/api/v1/auth/logout", json={"refresh_token": alice.refresh_token})
+
+    with runtime.database.snapshot() as uow:
+        actions = [e.action for e in reversed(uow.audit.of_user(uuid.UUID(alice.id)))]
+
+    assert actions == ["account.created", "login", "session.reuse_detected", "logout"]

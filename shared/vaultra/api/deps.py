@@ -70,3 +70,18 @@ def business_access(
 
 
 BusinessAccess = Annotated[Access, Depends(business_access)]
+
+
+def client_ip(request: Request, runtime: RuntimeDep) -> str | None:
+    """The caller's address. Behind Google's load balancer the request arrives with
+    `X-Forwarded-For: <client>, <load balancer>` (the client may have sent earlier entries of its
+    own): the entry before the last is the one Google saw. Locally, the socket's peer."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if runtime.settings.deployed and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= 2:
+            return hops[-2][:64]
+    return request.client.host if request.client else None
+
+
+ClientIp = Annotated[str | None, Depends(client_ip)]

@@ -18,6 +18,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, Engine, text
 
+from vaultra.db.audit import AuditLog
 from vaultra.db.businesses import Businesses
 from vaultra.db.checkpoints import BackfillCheckpoints
 from vaultra.db.dead_letters import DeadLetters
@@ -83,6 +84,10 @@ class UnitOfWork:
     @cached_property
     def dead_letters(self) -> DeadLetters:
         return DeadLetters(self.conn)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.conn)
 
     @cached_property
     def users(self) -> Users:

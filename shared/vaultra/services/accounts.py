@@ -83,18 +83,20 @@ class Accounts:
         self._refresh_ttl = timedelta(seconds=refresh_ttl_s)
         self._clock = clock
 
-    def sign_up(self, email: str, password: str) -> UserRow:
+    def sign_up(self, email: str, password: str, *, ip: str | None = None) -> UserRow:
         """A new account; signing in works at once (verification gates only what it must)."""
         email = normalize_email(email)
         passwords.check_policy(password, email)
         hashed = passwords.hash_password(password)
         with self._db.transaction() as uow:
             user = uow.users.create(email, hashed)
+            if user is not None:
+                uow.audit.record("account.created", user_id=user.id, ip=ip)
         if user is None:
             raise EmailTaken("an account with this email address exists")
         return user
 
-    def sign_in(self, email: str, password: str) -> Session:
+    def sign_in(self, email: str, password: str, *, ip: str | None = None) -> Session:
         try:
             email = normalize_email(email)
         except InvalidEmail:
@@ -107,6 +109,7 @@ class Accounts:
                 raise InvalidCredentials
             if hashed and passwords.needs_rehash(hashed):
                 uow.users.set_password_hash(user.id, passwords.hash_password(password))
+            uow.audit.record("login", user_id=user.id, ip=ip)
             return self._start(uow, user.id, uuid.uuid4())
 
     def refresh(self, refresh_token: str) -> Session:
@@ -118,6 +121,9 @@ class Accounts:
                 raise InvalidRefreshToken
             if found.used_at is not None:
                 uow.refresh_tokens.revoke_family(found.family_id)
+                uow.audit.record(
+                    "session.reuse_detected", user_id=found.user_id, detail={"revoked": "family"}
+                )
                 reused = True
             else:
                 reused = False
@@ -129,12 +135,13 @@ class Accounts:
             raise InvalidRefreshToken
         return session
 
-    def sign_out(self, refresh_token: str) -> None:
+    def sign_out(self, refresh_token: str, *, ip: str | None = None) -> None:
         """Revoke the session's family; an unknown token is not an error (signing out twice)."""
         with self._db.transaction() as uow:
             found = uow.refresh_tokens.find_for_update(secret_hash(refresh_token))
             if found is not None:
                 uow.refresh_tokens.revoke_family(found.family_id)
+                uow.audit.record("logout", user_id=found.user_id, ip=ip)
 
     def authenticate(self, bearer: str) -> Principal:
         """Who an `Authorization: Bearer` token is; `InvalidToken` otherwise."""

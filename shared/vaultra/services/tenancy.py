@@ -70,6 +70,7 @@ class Tenancy:
         with self._db.transaction() as uow:
             business_id = uow.businesses.create(name)
             uow.memberships.add(business_id, user_id, "owner")
+            uow.audit.record("business.created", user_id=user_id, business_id=business_id)
             [created] = uow.memberships.businesses_of(user_id, only=business_id, limit=1)
         return created
 
@@ -97,4 +98,10 @@ class Tenancy:
         """The business and all its data, for good."""
         access.require_owner()
         with self._db.transaction() as uow:
+            # Kept, without its business (the log outlives what it speaks of): who deleted what.
+            uow.audit.record(
+                "business.deleted",
+                user_id=access.user_id,
+                detail={"business_id": str(access.business_id)},
+            )
             uow.businesses.delete(access.business_id)

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Cookie, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from vaultra.api.deps import CurrentPrincipal, RuntimeDep
+from vaultra.api.deps import ClientIp, CurrentPrincipal, RuntimeDep
 from vaultra.api.problems import ApiError, responses
 from vaultra.services.accounts import (
     EmailTaken,
@@ -109,10 +109,10 @@ def _public(
     responses=responses(409, 422, 429),
     summary="Create an account",
 )
-def sign_up(body: Credentials, runtime: RuntimeDep) -> UserPublic:
+def sign_up(body: Credentials, runtime: RuntimeDep, ip: ClientIp) -> UserPublic:
     """Create an account; signing in works at once."""
     try:
-        user = runtime.accounts.sign_up(body.email, body.password)
+        user = runtime.accounts.sign_up(body.email, body.password, ip=ip)
     except (InvalidEmail, WeakPassword) as exc:
         raise ApiError(422, str(exc), kind="invalid-credentials") from None
     except EmailTaken:
@@ -129,10 +129,12 @@ def sign_up(body: Credentials, runtime: RuntimeDep) -> UserPublic:
     responses=responses(401, 422, 429),
     summary="Sign in",
 )
-def log_in(body: Credentials, response: Response, runtime: RuntimeDep) -> TokenResponse:
+def log_in(
+    body: Credentials, response: Response, runtime: RuntimeDep, ip: ClientIp
+) -> TokenResponse:
     """An access token (and the refresh cookie) for a right address and password."""
     try:
-        session = runtime.accounts.sign_in(body.email, body.password)
+        session = runtime.accounts.sign_in(body.email, body.password, ip=ip)
     except InvalidCredentials:
         raise ApiError(401, "wrong email address or password", kind="invalid-credentials") from None
     return _session(response, session)
@@ -175,13 +177,14 @@ def refresh(
 )
 def log_out(
     runtime: RuntimeDep,
+    ip: ClientIp,
     body: Annotated[RefreshRequest | None, Body()] = None,
     cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE, max_length=200)] = None,
 ) -> Response:
     """End the session: its refresh token, and every one rotated from it, are revoked."""
     token = (body.refresh_token if body else None) or cookie
     if token:
-        runtime.accounts.sign_out(token)
+        runtime.accounts.sign_out(token, ip=ip)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(
         REFRESH_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
