@@ -19,6 +19,7 @@ from vaultra.api.problems import (
     on_api_error,
     on_http_error,
     on_validation_error,
+    responses,
 )
 from vaultra.api.routers import ROUTERS
 from vaultra.bootstrap import Runtime
@@ -109,5 +110,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components[model.__name__] = model_schema
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    _document_body_errors(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _document_body_errors(schema: dict[str, Any]) -> None:
+    """Every operation that takes a body can answer 400 (not JSON) and 413 (over the size cap,
+    refused before it is read): documented once here rather than on each route."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if "requestBody" in operation:
+                for status, answer in responses(400, 413).items():
+                    operation["responses"].setdefault(str(status), answer)
