@@ -40,6 +40,7 @@ from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
+from vaultra.storage import ObjectStore
 
 
 def build_publisher(settings: Settings) -> tuple[Publisher, Callable[[], None] | None]:
@@ -55,6 +56,24 @@ def build_publisher(settings: Settings) -> tuple[Publisher, Callable[[], None] |
     from vaultra.events.local_bus import get_local_bus
 
     return get_local_bus(), None
+
+
+def build_store(settings: Settings, clock: Callable[[], datetime]) -> ObjectStore:
+    """Reports' storage chosen by `VAULTRA_REPORTS_BUCKET`: that Cloud Storage bucket, or —
+    locally only — a folder under VAULTRA_HOME (a function instance's disk would lose it)."""
+    if settings.reports_bucket:
+        from vaultra.storage.gcs import GcsStore, gcs_client
+
+        return GcsStore(gcs_client(settings.gcp_project), settings.reports_bucket)
+    if settings.deployed:
+        raise ValueError("VAULTRA_REPORTS_BUCKET must be set in a deployed runtime")
+    from vaultra.storage.local import LocalStore
+    from vaultra.storage.signed_links import LinkSigner
+
+    key = local_key(settings.vaultra_home, "downloads.key", lambda: secrets.token_hex(32).encode())
+    return LocalStore(
+        settings.vaultra_home / "storage", LinkSigner(key, clock=clock), settings.public_url
+    )
 
 
 class Runtime:
@@ -140,6 +159,10 @@ class Runtime:
     @cached_property
     def tenancy(self) -> Tenancy:
         return Tenancy(self.database)
+
+    @cached_property
+    def storage(self) -> ObjectStore:
+        return build_store(self.settings, self.clock)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:
