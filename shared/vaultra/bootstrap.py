@@ -32,11 +32,13 @@ from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
 from vaultra.services.daily_refresh import fan_out_daily_refresh
 from vaultra.services.dead_letters import record_dead_letter
+from vaultra.services.downloads import Downloads
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
 from vaultra.services.metrics import Metrics
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
+from vaultra.services.reports import Reports
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
@@ -163,6 +165,19 @@ class Runtime:
     @cached_property
     def storage(self) -> ObjectStore:
         return build_store(self.settings, self.clock)
+
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(
+            self.database,
+            self.storage,
+            link_ttl_s=self.settings.report_link_ttl_s,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def downloads(self) -> Downloads:
+        return Downloads(self.storage)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

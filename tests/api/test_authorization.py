@@ -25,6 +25,7 @@ PUBLIC = {
     "logIn": "gives the token",
     "refreshSession": "authenticated by its refresh token",
     "logOut": "authenticated by its refresh token; signing out twice is harmless",
+    "downloadFile": "a short-lived signed link: its HMAC'd token is the credential",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAMETER = re.compile(r"\{([a-z_]+)\}")

@@ -30,6 +30,7 @@ from vaultra.db.memberships import Memberships
 from vaultra.db.metric_runs import MetricRuns
 from vaultra.db.readiness import Readiness
 from vaultra.db.reconciliation import Reconciliation
+from vaultra.db.reports import Reports
 from vaultra.db.stripe_events import StripeEvents
 from vaultra.db.users import RefreshTokens, Users
 from vaultra.domain.metrics.formulas import POLICY_VERSION
@@ -104,6 +105,11 @@ class UnitOfWork:
     @cached_property
     def reconciliation(self) -> Reconciliation:
         return Reconciliation(self.conn, POLICY_VERSION, MODEL_VERSION)
+
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(self.conn)
+
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

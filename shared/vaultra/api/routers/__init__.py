@@ -2,6 +2,11 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses
+from vaultra.api.routers import auth, businesses, downloads, reports
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, businesses.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    businesses.router,
+    reports.router,
+    downloads.router,
+)
