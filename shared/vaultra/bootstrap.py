@@ -39,6 +39,7 @@ from vaultra.services.metrics import Metrics
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.reports import Reports
+from vaultra.services.sharing import Sharing
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
@@ -174,6 +175,10 @@ class Runtime:
             link_ttl_s=self.settings.report_link_ttl_s,
             clock=self.clock,
         )
+
+    @cached_property
+    def sharing(self) -> Sharing:
+        return Sharing(self.database, self.storage, clock=self.clock)
 
     @cached_property
     def downloads(self) -> Downloads:

@@ -31,6 +31,7 @@ from vaultra.db.metric_runs import MetricRuns
 from vaultra.db.readiness import Readiness
 from vaultra.db.reconciliation import Reconciliation
 from vaultra.db.reports import Reports
+from vaultra.db.sharing import ShareLinks
 from vaultra.db.stripe_events import StripeEvents
 from vaultra.db.users import RefreshTokens, Users
 from vaultra.domain.metrics.formulas import POLICY_VERSION
@@ -110,6 +111,9 @@ class UnitOfWork:
     def reports(self) -> Reports:
         return Reports(self.conn)
 
+    @cached_property
+    def share_links(self) -> ShareLinks:
+        return ShareLinks(self.conn)
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

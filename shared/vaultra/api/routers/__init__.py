@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses, downloads, reports
+from vaultra.api.routers import auth, businesses, downloads, reports, shared, sharing
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     businesses.router,
     reports.router,
+    sharing.router,
+    shared.router,
     downloads.router,
 )
