@@ -43,6 +43,7 @@ from vaultra.services.sharing import Sharing
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
+from vaultra.services.your_data import YourData
 from vaultra.storage import ObjectStore
 
 
@@ -179,6 +180,10 @@ class Runtime:
     @cached_property
     def sharing(self) -> Sharing:
         return Sharing(self.database, self.storage, clock=self.clock)
+
+    @cached_property
+    def your_data(self) -> YourData:
+        return YourData(self.database, self.storage, self.reports, clock=self.clock)
 
     @cached_property
     def downloads(self) -> Downloads:

@@ -34,6 +34,7 @@ from vaultra.db.reports import Reports
 from vaultra.db.sharing import ShareLinks
 from vaultra.db.stripe_events import StripeEvents
 from vaultra.db.users import RefreshTokens, Users
+from vaultra.db.your_data import YourData
 from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.scoring.model import MODEL_VERSION
 
@@ -114,6 +115,10 @@ class UnitOfWork:
     @cached_property
     def share_links(self) -> ShareLinks:
         return ShareLinks(self.conn)
+
+    @cached_property
+    def your_data(self) -> YourData:
+        return YourData(self.conn)
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

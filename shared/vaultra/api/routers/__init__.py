@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses, downloads, reports, shared, sharing
+from vaultra.api.routers import auth, businesses, downloads, reports, shared, sharing, your_data
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -11,4 +11,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     sharing.router,
     shared.router,
     downloads.router,
+    your_data.router,
 )
