@@ -235,3 +235,19 @@ def test_making_a_report_is_audited_with_ids_only(
             {"b": business},
         ).scalar_one()
     assert detail == {"report_id": report["id"]}
+
+
+def test_deleting_a_business_deletes_its_reports_files(
+    client: TestClient, alice: User, runtime: Runtime, engine: Engine
+) -> None:
+    business = alice.business(client)["id"]
+    scored_business(runtime, engine, business, months=1)
+    link = make_report(client, alice, business)["downloads"]["pdf_url"]
+
+    deleted = client.delete(f"/api/v1/businesses/{business}", headers=alice.headers)
+
+    assert deleted.status_code == 204
+    assert client.get(link.removeprefix(PUBLIC_URL)).status_code == 404
+    assert not (
+        runtime.settings.vaultra_home / "storage" / "objects" / "businesses" / business
+    ).exists()

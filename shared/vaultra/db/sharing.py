@@ -100,6 +100,12 @@ _VIEWS = text(
 )
 
 
+def _printable(value: str) -> str:
+    """A header as it may be stored and shown: without control characters (PostgreSQL refuses
+    NUL in text)."""
+    return "".join(c for c in value if ord(c) >= 32 and c != "\x7f")
+
+
 def _after(after: tuple[datetime, uuid.UUID] | None) -> dict[str, str | datetime | None]:
     return {"after_at": after[0] if after else None, "after_id": str(after[1]) if after else None}
 
@@ -168,7 +174,7 @@ class ShareLinks:
             {
                 "i": share_id,
                 "ip": ip[:64] if ip else None,
-                "ua": user_agent[:300] if user_agent else None,
+                "ua": _printable(user_agent)[:300] if user_agent else None,
                 "what": what,
             },
         )
