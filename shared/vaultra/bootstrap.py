@@ -32,14 +32,19 @@ from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
 from vaultra.services.daily_refresh import fan_out_daily_refresh
 from vaultra.services.dead_letters import record_dead_letter
+from vaultra.services.downloads import Downloads
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
 from vaultra.services.metrics import Metrics
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
+from vaultra.services.reports import Reports
+from vaultra.services.sharing import Sharing
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
+from vaultra.services.your_data import YourData
+from vaultra.storage import ObjectStore
 
 
 def build_publisher(settings: Settings) -> tuple[Publisher, Callable[[], None] | None]:
@@ -55,6 +60,24 @@ def build_publisher(settings: Settings) -> tuple[Publisher, Callable[[], None] |
     from vaultra.events.local_bus import get_local_bus
 
     return get_local_bus(), None
+
+
+def build_store(settings: Settings, clock: Callable[[], datetime]) -> ObjectStore:
+    """Reports' storage chosen by `VAULTRA_REPORTS_BUCKET`: that Cloud Storage bucket, or —
+    locally only — a folder under VAULTRA_HOME (a function instance's disk would lose it)."""
+    if settings.reports_bucket:
+        from vaultra.storage.gcs import GcsStore, gcs_client
+
+        return GcsStore(gcs_client(settings.gcp_project), settings.reports_bucket)
+    if settings.deployed:
+        raise ValueError("VAULTRA_REPORTS_BUCKET must be set in a deployed runtime")
+    from vaultra.storage.local import LocalStore
+    from vaultra.storage.signed_links import LinkSigner
+
+    key = local_key(settings.vaultra_home, "downloads.key", lambda: secrets.token_hex(32).encode())
+    return LocalStore(
+        settings.vaultra_home / "storage", LinkSigner(key, clock=clock), settings.public_url
+    )
 
 
 class Runtime:
@@ -140,6 +163,31 @@ class Runtime:
     @cached_property
     def tenancy(self) -> Tenancy:
         return Tenancy(self.database)
+
+    @cached_property
+    def storage(self) -> ObjectStore:
+        return build_store(self.settings, self.clock)
+
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(
+            self.database,
+            self.storage,
+            link_ttl_s=self.settings.report_link_ttl_s,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def sharing(self) -> Sharing:
+        return Sharing(self.database, self.storage, clock=self.clock)
+
+    @cached_property
+    def your_data(self) -> YourData:
+        return YourData(self.database, self.storage, self.reports, clock=self.clock)
+
+    @cached_property
+    def downloads(self) -> Downloads:
+        return Downloads(self.storage)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

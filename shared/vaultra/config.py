@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # Mail: "log" keeps mail in the outbox table and the log (local); an smtp:// URL relays it.
     mail_transport: str = Field("log", alias="VAULTRA_MAIL_TRANSPORT")
     mail_from: str = Field("Vaultra <no-reply@vaultra.local>", alias="VAULTRA_MAIL_FROM")
+    # Reports' files: a Google Cloud Storage bucket (deployed), or a folder under VAULTRA_HOME
+    # (local) whose downloads the API signs and serves itself.
+    reports_bucket: str | None = Field(None, alias="VAULTRA_REPORTS_BUCKET")
+    # How long a report's download link works.
+    report_link_ttl_s: int = Field(300, ge=30, le=3600, alias="REPORT_LINK_TTL_S")
 
     # --- Where this runs --------------------------------------------------------------------
     # "production" refuses to start without its required settings; so does any process on

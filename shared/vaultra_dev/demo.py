@@ -30,10 +30,10 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine, text
 from vaultra.bootstrap import Runtime
-from vaultra.cli.render.metrics import format_value
 from vaultra.cli.render.readiness import print_components, print_recommendations
 from vaultra.config import Settings
 from vaultra.domain.metrics.catalog import BY_KEY, MetricDefinition
+from vaultra.domain.metrics.display import format_value
 from vaultra.domain.money import minor_units_per_unit
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import AccountAlreadyLinked, LinkedAccount

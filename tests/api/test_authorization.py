@@ -25,6 +25,10 @@ PUBLIC = {
     "logIn": "gives the token",
     "refreshSession": "authenticated by its refresh token",
     "logOut": "authenticated by its refresh token; signing out twice is harmless",
+    "getSharedReport": "a lender's view: the share link's token is the credential",
+    "getSharedReportPdf": "a lender's view: the share link's token is the credential",
+    "getSharedReportCsv": "a lender's view: the share link's token is the credential",
+    "downloadFile": "a short-lived signed link: its HMAC'd token is the credential",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAMETER = re.compile(r"\{([a-z_]+)\}")

@@ -710,6 +710,10 @@ class Report(Base):
     model_version: Mapped[str] = mapped_column(String(32))
     pdf_key: Mapped[str] = mapped_column(Text)
     csv_key: Mapped[str] = mapped_column(Text)
+    # What the report says, frozen when it was made (score, components, lender fit, period, data
+    # through, versions): its metadata and a share link's summary page agree with its PDF even
+    # after the day is scored again.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = _now()
 
 

@@ -30,8 +30,11 @@ from vaultra.db.memberships import Memberships
 from vaultra.db.metric_runs import MetricRuns
 from vaultra.db.readiness import Readiness
 from vaultra.db.reconciliation import Reconciliation
+from vaultra.db.reports import Reports
+from vaultra.db.sharing import ShareLinks
 from vaultra.db.stripe_events import StripeEvents
 from vaultra.db.users import RefreshTokens, Users
+from vaultra.db.your_data import YourData
 from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.scoring.model import MODEL_VERSION
 
@@ -104,6 +107,18 @@ class UnitOfWork:
     @cached_property
     def reconciliation(self) -> Reconciliation:
         return Reconciliation(self.conn, POLICY_VERSION, MODEL_VERSION)
+
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(self.conn)
+
+    @cached_property
+    def share_links(self) -> ShareLinks:
+        return ShareLinks(self.conn)
+
+    @cached_property
+    def your_data(self) -> YourData:
+        return YourData(self.conn)
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

@@ -142,4 +142,5 @@ def delete_business(access: BusinessAccess, _writer: Writer, runtime: RuntimeDep
         runtime.tenancy.delete(access)
     except Forbidden as exc:
         raise ApiError(403, str(exc)) from None
+    runtime.reports.delete_files_of([access.business_id])  # its reports' PDFs and CSVs
     return Response(status_code=status.HTTP_204_NO_CONTENT)

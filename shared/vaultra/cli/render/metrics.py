@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from rich.console import Console
 from rich.table import Table
 
-from vaultra.domain.metrics.catalog import CATALOG, MetricDefinition
+from vaultra.domain.metrics.catalog import CATALOG
+from vaultra.domain.metrics.display import format_value
 from vaultra.domain.metrics.formulas import MetricSet
-from vaultra.domain.money import format_money
-
-
-def format_value(definition: MetricDefinition, value: Any, currency: str | None) -> str:
-    if value is None:
-        return "—"
-    kind = definition.kind
-    if kind == "money":
-        return format_money(int(value), currency)
-    if kind == "money_by_key":
-        if not value:
-            return "—"
-        if definition.key.endswith("by_currency") or definition.key.endswith("by_currency_12m"):
-            return ", ".join(format_money(int(v), k) for k, v in value.items())
-        return ", ".join(f"{k}: {format_money(int(v), currency)}" for k, v in value.items())
-    if kind == "ratio":
-        return f"{Decimal(value) * 100:.2f} %"
-    if kind == "multiple":
-        return f"{Decimal(value):.2f}×"
-    if kind == "index":
-        return f"{Decimal(value):,.0f}"
-    if kind == "count":
-        return f"{int(value):,}"
-    return str(value)
 
 
 def print_metrics(console: Console, account: str, metrics: MetricSet) -> None:
