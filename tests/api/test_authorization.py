@@ -25,6 +25,9 @@ PUBLIC = {
     "logIn": "gives the token",
     "refreshSession": "authenticated by its refresh token",
     "logOut": "authenticated by its refresh token; signing out twice is harmless",
+    "verifyEmail": "authenticated by its mailed token (the link may open on another device)",
+    "requestPasswordReset": "for who cannot sign in; always 202, says nothing",
+    "confirmPasswordReset": "authenticated by its mailed token",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAMETER = re.compile(r"\{([a-z_]+)\}")

@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses
+from vaultra.api.routers import account, auth, businesses, members, tokens
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, businesses.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    businesses.router,
+    account.router,
+    tokens.router,
+    members.router,
+)
