@@ -33,9 +33,15 @@ from vaultra.services.businesses import LinkResult, add_business, current_link, 
 from vaultra.services.daily_refresh import fan_out_daily_refresh
 from vaultra.services.dead_letters import record_dead_letter
 from vaultra.services.downloads import Downloads
+from vaultra.services.email_verification import EmailVerification
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
+from vaultra.services.mail import Mailer, build_mailer
+from vaultra.services.members import Members
 from vaultra.services.metrics import Metrics
+from vaultra.services.password_reset import PasswordReset
+from vaultra.services.personal_tokens import PersonalTokens
+from vaultra.services.rate_limits import RateLimiter
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.reports import Reports
@@ -188,6 +194,40 @@ class Runtime:
     @cached_property
     def downloads(self) -> Downloads:
         return Downloads(self.storage)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return build_mailer(self.settings, self.database, self.clock)
+
+    @cached_property
+    def email_verification(self) -> EmailVerification:
+        return EmailVerification(
+            self.database, self.mailer, public_url=self.settings.public_url, clock=self.clock
+        )
+
+    @cached_property
+    def password_reset(self) -> PasswordReset:
+        return PasswordReset(
+            self.database, self.mailer, public_url=self.settings.public_url, clock=self.clock
+        )
+
+    @cached_property
+    def personal_tokens(self) -> PersonalTokens:
+        return PersonalTokens(self.database, clock=self.clock)
+
+    @cached_property
+    def members(self) -> Members:
+        return Members(
+            self.database,
+            self.mailer,
+            self.email_verification,
+            public_url=self.settings.public_url,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def rate_limits(self) -> RateLimiter:
+        return RateLimiter(self.database, clock=self.clock)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

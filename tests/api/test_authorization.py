@@ -29,6 +29,9 @@ PUBLIC = {
     "getSharedReportPdf": "a lender's view: the share link's token is the credential",
     "getSharedReportCsv": "a lender's view: the share link's token is the credential",
     "downloadFile": "a short-lived signed link: its HMAC'd token is the credential",
+    "verifyEmail": "authenticated by its mailed token (the link may open on another device)",
+    "requestPasswordReset": "for who cannot sign in; always 202, says nothing",
+    "confirmPasswordReset": "authenticated by its mailed token",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAMETER = re.compile(r"\{([a-z_]+)\}")

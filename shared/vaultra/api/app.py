@@ -22,6 +22,7 @@ from vaultra.api.problems import (
     responses,
 )
 from vaultra.api.routers import ROUTERS
+from vaultra.api.service_errors import register_service_errors
 from vaultra.bootstrap import Runtime
 
 PREFIX = "/api/v1"
@@ -82,6 +83,7 @@ def create_api(runtime: Runtime) -> FastAPI:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    register_service_errors(app)
     if runtime.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

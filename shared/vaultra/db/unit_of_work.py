@@ -23,16 +23,21 @@ from vaultra.db.businesses import Businesses
 from vaultra.db.checkpoints import BackfillCheckpoints
 from vaultra.db.dead_letters import DeadLetters
 from vaultra.db.errors import translate
+from vaultra.db.invitations import Invitations
 from vaultra.db.job_runs import JobRuns
 from vaultra.db.ledger import Ledger
 from vaultra.db.locks import Locks
-from vaultra.db.memberships import Memberships
+from vaultra.db.memberships import Members, Memberships
 from vaultra.db.metric_runs import MetricRuns
+from vaultra.db.outbox import Outbox
+from vaultra.db.personal_tokens import PersonalTokens
+from vaultra.db.rate_limits import RateLimits
 from vaultra.db.readiness import Readiness
 from vaultra.db.reconciliation import Reconciliation
 from vaultra.db.reports import Reports
 from vaultra.db.sharing import ShareLinks
 from vaultra.db.stripe_events import StripeEvents
+from vaultra.db.user_tokens import UserTokens
 from vaultra.db.users import RefreshTokens, Users
 from vaultra.db.your_data import YourData
 from vaultra.domain.metrics.formulas import POLICY_VERSION
@@ -103,6 +108,30 @@ class UnitOfWork:
     @cached_property
     def memberships(self) -> Memberships:
         return Memberships(self.conn)
+
+    @cached_property
+    def members(self) -> Members:
+        return Members(self.conn)
+
+    @cached_property
+    def invitations(self) -> Invitations:
+        return Invitations(self.conn)
+
+    @cached_property
+    def user_tokens(self) -> UserTokens:
+        return UserTokens(self.conn)
+
+    @cached_property
+    def personal_tokens(self) -> PersonalTokens:
+        return PersonalTokens(self.conn)
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(self.conn)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.conn)
 
     @cached_property
     def reconciliation(self) -> Reconciliation:

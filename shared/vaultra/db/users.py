@@ -17,14 +17,21 @@ class UserRow:
     password_hash: str | None
     created_at: datetime
     email_verified_at: datetime | None
+    # Access tokens issued before it are refused (a password change ends every other session).
+    password_changed_at: datetime | None = None
 
 
-_COLUMNS = "id, email, password_hash, created_at, email_verified_at"
+_COLUMNS = "id, email, password_hash, created_at, email_verified_at, password_changed_at"
 _CREATE = text(f"INSERT INTO users (email, password_hash) VALUES (:e, :h) RETURNING {_COLUMNS}")
 _BY_EMAIL = text(f"SELECT {_COLUMNS} FROM users WHERE email = :e")
 _BY_ID = text(f"SELECT {_COLUMNS} FROM users WHERE id = :u")
-_SET_PASSWORD = text(
-    "UPDATE users SET password_hash = :h, password_changed_at = now() WHERE id = :u"
+# A rehash (stronger parameters, same password) is not a change of password.
+_SET_PASSWORD = text("UPDATE users SET password_hash = :h WHERE id = :u")
+_CHANGE_PASSWORD = text(
+    "UPDATE users SET password_hash = :h, password_changed_at = :at WHERE id = :u"
+)
+_MARK_VERIFIED = text(
+    "UPDATE users SET email_verified_at = :at WHERE id = :u AND email_verified_at IS NULL"
 )
 
 
@@ -51,6 +58,12 @@ class Users:
 
     def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
         self._conn.execute(_SET_PASSWORD, {"u": user_id, "h": password_hash})
+
+    def change_password(self, user_id: uuid.UUID, password_hash: str, *, at: datetime) -> None:
+        self._conn.execute(_CHANGE_PASSWORD, {"u": user_id, "h": password_hash, "at": at})
+
+    def mark_verified(self, user_id: uuid.UUID, *, at: datetime) -> None:
+        self._conn.execute(_MARK_VERIFIED, {"u": user_id, "at": at})
 
 
 @dataclass(frozen=True)

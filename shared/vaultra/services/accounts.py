@@ -17,7 +17,14 @@ from datetime import UTC, datetime, timedelta
 from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.db.users import UserRow
 from vaultra.services import passwords
-from vaultra.services.auth_tokens import AccessTokens, InvalidToken, new_secret, secret_hash
+from vaultra.services.auth_tokens import (
+    AccessClaims,
+    AccessTokens,
+    InvalidToken,
+    new_secret,
+    secret_hash,
+)
+from vaultra.services.personal_tokens import LAST_USE_GAP, PAT_PREFIX
 
 REFRESH_PREFIX = "vlt_rt_"
 # Deliberately simple: one @, a dot in the domain, no spaces; the mail itself is the real check.
@@ -39,6 +46,10 @@ class InvalidCredentials(Exception):
 
 class InvalidRefreshToken(Exception):
     """Unknown, expired, revoked, or reused (then its whole family is revoked)."""
+
+
+class WrongPassword(Exception):
+    """The current password, asked again before changing it, is wrong."""
 
 
 @dataclass(frozen=True)
@@ -144,12 +155,50 @@ class Accounts:
                 uow.audit.record("logout", user_id=found.user_id, ip=ip)
 
     def authenticate(self, bearer: str) -> Principal:
-        """Who an `Authorization: Bearer` token is; `InvalidToken` otherwise."""
+        """Who an `Authorization: Bearer` token is; `InvalidToken` otherwise.
+
+        An access token is refused once its user is deleted or has changed the password since
+        it was issued (to the second: the change itself issues the new session's token). A
+        personal access token is found by its hash, refused once expired or revoked, and is
+        read-only."""
+        if bearer.startswith(PAT_PREFIX):
+            return self._authenticate_personal(bearer)
         claims = self._access.verify(bearer)
         with self._db.snapshot() as uow:
-            if uow.users.by_id(claims.user_id) is None:  # deleted since the token was issued
-                raise InvalidToken("invalid access token")
+            user = uow.users.by_id(claims.user_id)
+        if user is None or _issued_before_password_change(claims, user):
+            raise InvalidToken("invalid access token")
         return Principal(claims.user_id, "access")
+
+    def _authenticate_personal(self, bearer: str) -> Principal:
+        now = self._clock()
+        with self._db.snapshot() as uow:
+            found = uow.personal_tokens.active(secret_hash(bearer), now=now)
+        if found is None:
+            raise InvalidToken("invalid personal access token")
+        if found.last_used_at is None or found.last_used_at <= now - LAST_USE_GAP:
+            with self._db.transaction() as uow:
+                uow.personal_tokens.touch(found.id, now=now, gap=LAST_USE_GAP)
+        return Principal(found.user_id, "pat")
+
+    def change_password(
+        self, user_id: uuid.UUID, current: str, new: str, *, ip: str | None = None
+    ) -> Session:
+        """Set a new password and end every other session: their refresh tokens are revoked and
+        their access tokens refused from now on. The caller continues in the new session
+        answered here. Personal access tokens stay (their owner is in control; they can be
+        revoked one by one)."""
+        with self._db.transaction() as uow:
+            user = uow.users.by_id(user_id)
+            if user is None or not passwords.verify_password(user.password_hash, current):
+                raise WrongPassword
+            passwords.check_policy(new, user.email)
+            if new == current:
+                raise passwords.WeakPassword("the new password must differ from the current one")
+            uow.users.change_password(user.id, passwords.hash_password(new), at=self._clock())
+            uow.refresh_tokens.revoke_all_of(user.id)
+            uow.audit.record("password.changed", user_id=user.id, ip=ip)
+            return self._start(uow, user.id, uuid.uuid4())
 
     def user(self, user_id: uuid.UUID) -> UserRow | None:
         with self._db.snapshot() as uow:
@@ -161,3 +210,8 @@ class Accounts:
         uow.refresh_tokens.issue(user_id, family_id, secret_hash(refresh), expires_at)
         access = self._access.issue(user_id)
         return Session(access.token, access.expires_in, refresh, expires_at)
+
+
+def _issued_before_password_change(claims: AccessClaims, user: UserRow) -> bool:
+    changed = user.password_changed_at
+    return changed is not None and claims.issued_at < changed.replace(microsecond=0)

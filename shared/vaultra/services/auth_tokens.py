@@ -37,6 +37,7 @@ class AccessClaims:
     user_id: uuid.UUID
     token_id: str
     expires_at: datetime
+    issued_at: datetime
 
 
 class AccessTokens:
@@ -83,6 +84,7 @@ class AccessTokens:
                 uuid.UUID(claims["sub"]),
                 str(claims["jti"]),
                 datetime.fromtimestamp(claims["exp"], UTC),
+                datetime.fromtimestamp(int(claims["iat"]), UTC),
             )
         except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
             raise InvalidToken("invalid access token") from exc

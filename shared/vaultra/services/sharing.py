@@ -18,6 +18,7 @@ from typing import Any, Literal
 from vaultra.db.sharing import ShareLinkRow, ShareViewRow
 from vaultra.db.unit_of_work import Database
 from vaultra.services.auth_tokens import new_secret, secret_hash
+from vaultra.services.email_verification import EmailNotVerified
 from vaultra.services.reports import file_name
 from vaultra.services.tenancy import Access, NotFound
 from vaultra.storage import ObjectMissing, ObjectStore, StoredObject
@@ -32,7 +33,6 @@ What = Literal["summary", "pdf", "csv"]
 
 __all__ = [
     "CreatedShare",
-    "EmailNotVerified",
     "InvalidShare",
     "LinkGone",
     "ShareLinkRow",
@@ -40,10 +40,6 @@ __all__ = [
     "SharedReport",
     "Sharing",
 ]
-
-
-class EmailNotVerified(PermissionError):
-    """Sharing needs a verified email address."""
 
 
 class InvalidShare(ValueError):
@@ -115,7 +111,7 @@ class Sharing:
         with self._db.transaction() as uow:
             user = uow.users.by_id(access.user_id)
             if user is None or user.email_verified_at is None:
-                raise EmailNotVerified("verify your email address before sharing a report")
+                raise EmailNotVerified
             if uow.reports.get(access.business_id, report_id) is None:
                 raise NotFound("no such report")
             link = uow.share_links.create(

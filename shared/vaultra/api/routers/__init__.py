@@ -2,11 +2,25 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses, downloads, reports, shared, sharing, your_data
+from vaultra.api.routers import (
+    account,
+    auth,
+    businesses,
+    downloads,
+    members,
+    reports,
+    shared,
+    sharing,
+    tokens,
+    your_data,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
+    account.router,
+    tokens.router,
     businesses.router,
+    members.router,
     reports.router,
     sharing.router,
     shared.router,

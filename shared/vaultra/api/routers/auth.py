@@ -24,6 +24,7 @@ from vaultra.services.accounts import (
     Session,
 )
 from vaultra.services.passwords import MAX_LENGTH, WeakPassword
+from vaultra.services.rate_limits import LOGIN, SIGNUP
 
 router = APIRouter(tags=["auth"])
 
@@ -110,15 +111,23 @@ def _public(
     summary="Create an account",
 )
 def sign_up(body: Credentials, runtime: RuntimeDep, ip: ClientIp) -> UserPublic:
-    """Create an account; signing in works at once."""
+    """Create an account; signing in works at once. A link to verify the address is mailed.
+    Every account made counts against the caller's address, a taken address against that
+    account (429 past the limits)."""
+    limits = runtime.rate_limits
+    attempt = limits.attempt(SIGNUP, ip=ip, account=body.email)
+    limits.check(attempt)
     try:
         user = runtime.accounts.sign_up(body.email, body.password, ip=ip)
     except (InvalidEmail, WeakPassword) as exc:
         raise ApiError(422, str(exc), kind="invalid-credentials") from None
     except EmailTaken:
+        limits.failed(attempt)
         raise ApiError(
             409, "an account with this email address exists", kind="email-taken"
         ) from None
+    limits.failed(limits.attempt(SIGNUP, ip=ip))
+    runtime.email_verification.send(user.id)
     return _public(user.id, user.email, user.created_at, user.email_verified_at)
 
 
@@ -132,11 +141,18 @@ def sign_up(body: Credentials, runtime: RuntimeDep, ip: ClientIp) -> UserPublic:
 def log_in(
     body: Credentials, response: Response, runtime: RuntimeDep, ip: ClientIp
 ) -> TokenResponse:
-    """An access token (and the refresh cookie) for a right address and password."""
+    """An access token (and the refresh cookie) for a right address and password. Wrong ones
+    count against the account and the caller's address (429 past the limits); a success clears
+    the account's count."""
+    limits = runtime.rate_limits
+    attempt = limits.attempt(LOGIN, ip=ip, account=body.email)
+    limits.check(attempt)
     try:
         session = runtime.accounts.sign_in(body.email, body.password, ip=ip)
     except InvalidCredentials:
+        limits.failed(attempt)
         raise ApiError(401, "wrong email address or password", kind="invalid-credentials") from None
+    limits.succeeded(attempt)
     return _session(response, session)
 
 

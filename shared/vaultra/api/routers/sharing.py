@@ -19,7 +19,6 @@ from vaultra.services.sharing import (
     MAX_DAYS,
     MAX_LABEL,
     MIN_DAYS,
-    EmailNotVerified,
     InvalidShare,
     ShareLinkRow,
 )
@@ -141,8 +140,6 @@ def create_share_link(
         )
     except Forbidden as exc:
         raise ApiError(403, str(exc)) from None
-    except EmailNotVerified as exc:
-        raise ApiError(403, str(exc), kind="email-not-verified") from None
     except NotFound:
         raise ApiError(404, "no such report") from None
     except InvalidShare as exc:
