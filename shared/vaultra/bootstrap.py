@@ -31,6 +31,7 @@ from vaultra.services.auth_tokens import AccessTokens
 from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
 from vaultra.services.daily_refresh import fan_out_daily_refresh
+from vaultra.services.dashboard import Dashboard
 from vaultra.services.dead_letters import record_dead_letter
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
@@ -140,6 +141,10 @@ class Runtime:
     @cached_property
     def tenancy(self) -> Tenancy:
         return Tenancy(self.database)
+
+    @cached_property
+    def dashboard(self) -> Dashboard:
+        return Dashboard(self.database)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:
