@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses
+from vaultra.api.routers import auth, businesses, dashboard
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, businesses.router)
+ROUTERS += (dashboard.router,)
