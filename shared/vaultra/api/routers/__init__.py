@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses, dashboard
+from vaultra.api.routers import auth, businesses, dashboard, notifications, recommendations
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, businesses.router)
-ROUTERS += (dashboard.router,)
+ROUTERS += (dashboard.router, recommendations.router, notifications.router)
