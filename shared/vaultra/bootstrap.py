@@ -41,6 +41,7 @@ from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
+from vaultra.services.what_if import WhatIf
 
 
 def build_publisher(settings: Settings) -> tuple[Publisher, Callable[[], None] | None]:
@@ -145,6 +146,10 @@ class Runtime:
     @cached_property
     def dashboard(self) -> Dashboard:
         return Dashboard(self.database)
+
+    @cached_property
+    def what_if(self) -> WhatIf:
+        return WhatIf(self.database)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:
