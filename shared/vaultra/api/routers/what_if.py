@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,6 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from vaultra.api.deps import BusinessAccess, RuntimeDep
 from vaultra.api.problems import ApiError, responses
+from vaultra.api.routers.dashboard import GapOut, OfferOut
 from vaultra.services.what_if import MetricChange, NotScoredYet, WhatIfError
 
 router = APIRouter(tags=["what-if"])
@@ -101,8 +102,8 @@ class LenderMoveOut(BaseModel):
     product: str
     status_before: Literal["eligible", "not_yet", "not_a_fit"]
     status_after: Literal["eligible", "not_yet", "not_a_fit"]
-    unmet: list[dict[str, Any]] = Field(description="The gaps left after the changes.")
-    offer: dict[str, Any] | None = Field(
+    unmet: list[GapOut] = Field(description="The gaps left after the changes.")
+    offer: OfferOut | None = Field(
         description="The estimate after the changes (minor units), not an offer."
     )
 
