@@ -31,6 +31,7 @@ from vaultra.services.auth_tokens import AccessTokens
 from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
 from vaultra.services.daily_refresh import fan_out_daily_refresh
+from vaultra.services.dashboard import Dashboard
 from vaultra.services.dead_letters import record_dead_letter
 from vaultra.services.downloads import Downloads
 from vaultra.services.email_verification import EmailVerification
@@ -49,6 +50,7 @@ from vaultra.services.sharing import Sharing
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
 from vaultra.services.webhook import WebhookReceiver
+from vaultra.services.what_if import WhatIf
 from vaultra.services.your_data import YourData
 from vaultra.storage import ObjectStore
 
@@ -228,6 +230,14 @@ class Runtime:
     @cached_property
     def rate_limits(self) -> RateLimiter:
         return RateLimiter(self.database, clock=self.clock)
+
+    @cached_property
+    def dashboard(self) -> Dashboard:
+        return Dashboard(self.database)
+
+    @cached_property
+    def what_if(self) -> WhatIf:
+        return WhatIf(self.database)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

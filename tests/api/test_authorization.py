@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from vaultra.bootstrap import Runtime
 
+from tests.api.accounts_support import bearer, personal_token, verify
 from tests.api.conftest import User, forged_token
 
 # Operations anyone may call, and why. Anything else must demand a bearer token.
@@ -32,6 +33,10 @@ PUBLIC = {
     "verifyEmail": "authenticated by its mailed token (the link may open on another device)",
     "requestPasswordReset": "for who cannot sign in; always 202, says nothing",
     "confirmPasswordReset": "authenticated by its mailed token",
+}
+# Writes a read-only personal access token may make, and why. Every other write answers it 403.
+READ_ONLY_WRITES = {
+    "simulateWhatIf": "a simulation: nothing is saved",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAMETER = re.compile(r"\{([a-z_]+)\}")
@@ -132,6 +137,31 @@ def test_every_operation_under_a_business_answers_404_to_another_tenant(
     assert checked >= 3
     # and Bob's business is untouched by all of it
     assert client.get(f"/api/v1/businesses/{theirs}", headers=bob.headers).json()["name"] == "Bob's"
+
+
+def test_every_private_write_refuses_a_read_only_token_and_changes_nothing(
+    client: TestClient, alice: User, runtime: Runtime
+) -> None:
+    verify(client, runtime, alice)  # so no route stops at "verify your email" first
+    business = alice.business(client)["id"]
+    token = bearer(personal_token(client, alice))
+    checked = 0
+
+    for method, template, operation in operations(client):
+        name = operation["operationId"]
+        if method == "get" or name in PUBLIC or name in READ_ONLY_WRITES:
+            continue
+        path = PARAMETER.sub(
+            lambda m: business if m[1] == "business_id" else str(uuid.uuid4()), template
+        )
+        answer = call(client, method, path, operation, token)
+        assert answer.status_code == 403, f"{method.upper()} {template}: {answer.status_code}"
+        assert answer.json()["type"].endswith("/read-only-token"), template
+        assert "403" in operation["responses"], template
+        checked += 1
+    assert checked >= 10
+    assert client.get(f"/api/v1/businesses/{business}", headers=alice.headers).status_code == 200
+    assert client.get("/api/v1/me", headers=token).status_code == 200
 
 
 def test_every_operation_documents_what_it_can_answer(client: TestClient) -> None:

@@ -62,7 +62,13 @@ def test_a_declared_200_mb_body_is_refused_before_a_byte_of_it_is_sent(
         closed_after_s, rest = seconds_until_closed(sock, 2.0)
 
     assert response.status == 413 and response.elapsed_s < 0.5
-    assert json.loads(response.body) == {"error": f"request body exceeds {CAP} bytes"}
+    assert json.loads(response.body) == {
+        "type": "about:blank",
+        "title": "Request too large",
+        "status": 413,
+        "detail": f"request body exceeds {CAP} bytes",
+    }
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["connection"] == "close" and rest == b"" and closed_after_s < 0.5
     assert [line for line in echo_server.log.wait_for(1) if "refused POST '/x'" in line]
     assert_still_serving(echo_server)
@@ -192,7 +198,7 @@ def test_a_content_length_that_is_not_digits_is_400_without_reading(value: bytes
     sent, received = call(BodyLimits(app), headers=[(b"content-length", value)])
     assert sent[0]["status"] == 400 and received == 0 and app.calls == 0
     assert (b"connection", b"close") in sent[0]["headers"]
-    assert json.loads(sent[1]["body"]) == {"error": "invalid Content-Length"}
+    assert json.loads(sent[1]["body"])["detail"] == "invalid Content-Length"
 
 
 def test_conflicting_content_lengths_are_400() -> None:

@@ -104,7 +104,8 @@ def test_a_head_larger_than_the_cap_is_refused_whole_or_in_pieces(
                 time.sleep(0.05)
             response = read_response(sock)
         assert response.status == 431
-        assert json.loads(response.body) == {"error": "request line and headers too large"}
+        assert json.loads(response.body)["detail"] == "request line and headers too large"
+        assert response.headers["content-type"] == "application/problem+json"
     assert len(echo_server.log.wait_for(3)) == 3
     fits = head("POST", "/x", [("X-Padding", "a" * (server.MAX_HEADER_BYTES - 200))])
     with connect(echo_server.port) as sock:

@@ -20,11 +20,13 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid request",
     429: "Too many requests",
+    431: "Request headers too large",
     500: "Internal error",
     503: "Temporarily unavailable",
 }

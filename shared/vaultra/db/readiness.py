@@ -85,6 +85,14 @@ _SET_STATUS = text(
     "WHERE business_id = :b AND key = :key RETURNING key"
 )
 _STATUSES = text("SELECT key, status FROM recommendations WHERE business_id = :b")
+# A notification read once stays read at that moment: marking it again changes nothing.
+_MARK_READ = text(
+    "UPDATE notifications SET read_at = coalesce(read_at, now()) "
+    "WHERE business_id = :b AND id = :id RETURNING id"
+)
+_MARK_ALL_READ = text(
+    "UPDATE notifications SET read_at = now() WHERE business_id = :b AND read_at IS NULL"
+)
 _SCORED_FROM_LATEST = text(
     "SELECT EXISTS (SELECT 1 FROM readiness_scores s JOIN metric_runs r "
     "ON r.business_id = s.business_id AND r.as_of = s.as_of "
@@ -218,3 +226,12 @@ class Readiness:
 
     def statuses(self, business_id: uuid.UUID) -> dict[str, str]:
         return {r.key: r.status for r in self._conn.execute(_STATUSES, {"b": business_id})}
+
+    def mark_read(self, business_id: uuid.UUID, notification_id: uuid.UUID) -> bool:
+        """False when the business has no such notification."""
+        row = self._conn.execute(_MARK_READ, {"b": business_id, "id": notification_id})
+        return row.first() is not None
+
+    def mark_all_read(self, business_id: uuid.UUID) -> int:
+        """How many unread notifications were marked read."""
+        return int(self._conn.execute(_MARK_ALL_READ, {"b": business_id}).rowcount)

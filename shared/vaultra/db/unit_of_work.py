@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, text
 from vaultra.db.audit import AuditLog
 from vaultra.db.businesses import Businesses
 from vaultra.db.checkpoints import BackfillCheckpoints
+from vaultra.db.dashboard_queries import DashboardQueries
 from vaultra.db.dead_letters import DeadLetters
 from vaultra.db.errors import translate
 from vaultra.db.invitations import Invitations
@@ -148,6 +149,10 @@ class UnitOfWork:
     @cached_property
     def your_data(self) -> YourData:
         return YourData(self.conn)
+
+    @cached_property
+    def dashboard(self) -> DashboardQueries:
+        return DashboardQueries(self.conn, MODEL_VERSION, POLICY_VERSION)
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

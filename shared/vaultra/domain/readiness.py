@@ -63,12 +63,12 @@ def assess(
     assessed_at: datetime,
     notes: Mapping[str, str] | None = None,
 ) -> Assessment:
-    return _assess_inputs(scoring_inputs(metrics, currency, assessed_at), currency, notes)
+    return assess_inputs(scoring_inputs(metrics, currency, assessed_at), currency, notes)
 
 
 def simulate(before: Assessment, changes: Iterable[Change]) -> Assessment:
     """`before` with `changes` made to its inputs: nothing is read or saved."""
-    return _assess_inputs(apply_changes(before.inputs, changes), before.currency, before.notes)
+    return assess_inputs(apply_changes(before.inputs, changes), before.currency, before.notes)
 
 
 def recommend(before: Assessment) -> list[Recommendation]:
@@ -155,9 +155,11 @@ def _eligible(fits: Iterable[LenderFit]) -> tuple[str, ...]:
     return tuple(f.key for f in fits if f.status == "eligible")
 
 
-def _assess_inputs(
+def assess_inputs(
     inputs: Mapping[str, MetricValue], currency: str | None, notes: Mapping[str, str] | None
 ) -> Assessment:
+    """The assessment of inputs already prepared (`scoring_inputs`): a stored score's inputs give
+    that score again, their data age as it was when scored."""
     return Assessment(
         score=score_inputs(inputs, currency, notes),
         lender_fit=tuple(assess_lenders(inputs, currency)),

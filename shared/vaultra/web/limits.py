@@ -10,6 +10,8 @@ requests it applies to, `BodyLimits`:
   sending one byte a second);
 - logs one line, and answers nothing, when the client goes away mid-upload.
 
+Refusals are RFC 9457 problems (`application/problem+json`), like every error of the API.
+
 Each refusal closes the connection (`Connection: close`): the rest of a refused body is never
 read. The app below receives the whole body in one `http.request` message, at most
 `max_body_bytes` long. Request line and headers are bounded by the server (vaultra.web.server).
@@ -23,6 +25,8 @@ import logging
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vaultra.api.problems import TITLES
 
 # Stripe's events are far smaller than this: a larger body is not a Stripe delivery.
 STRIPE_MAX_BODY_BYTES = 1024 * 1024
@@ -141,13 +145,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"error": detail}).encode()
+    # An RFC 9457 problem, as the API answers every refusal: a client reads one shape of error.
+    problem = {"type": "about:blank", "title": TITLES[status], "status": status}
+    body = json.dumps({**problem, "detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

@@ -23,6 +23,8 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from vaultra.api.problems import TITLES
+
 HEADER_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 5
 MAX_HEADER_BYTES = 16 * 1024  # request line and headers together (h11's default, made explicit)
@@ -36,9 +38,11 @@ _HEAD_END = re.compile(b"\n\r?\n")  # as h11 finds it
 
 def _plain_response(status: str, error: str) -> bytes:
     """A whole response, written as bytes: h11 frames none before it has parsed a request."""
-    body = json.dumps({"error": error}).encode()
+    code = int(status.split(" ", 1)[0])
+    problem = {"type": "about:blank", "title": TITLES[code], "status": code, "detail": error}
+    body = json.dumps(problem).encode()
     return (
-        f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n"
+        f"HTTP/1.1 {status}\r\ncontent-type: application/problem+json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
     ).encode() + body
 
