@@ -58,7 +58,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from vaultra_dev.history.generator import RESOURCES as GENERATED_RESOURCES
+from vaultra.sample_data.generator import RESOURCES as GENERATED_RESOURCES
 
 __all__ = ["EVENT_RETENTION_S", "RESOURCES", "StripeApiServer"]
 
