@@ -141,6 +141,14 @@ def test_each_archetype_generates_the_recorded_history_byte_for_byte(archetype: 
     assert digest == RECORDED[archetype]
 
 
+def test_a_customer_coming_back_after_now_has_not_come_back_yet() -> None:
+    # With this seed a churned customer would return in a Monday's office hours, a day after
+    # `now` (a Sunday morning): the history ends before, so they have not returned.
+    h = generate("steady_saas", seed=12_796_789_156_800_840_533, now=1_795_950_601)
+
+    assert max(e["created"] for e in h.events) <= h.now
+
+
 def test_different_seeds_give_different_histories() -> None:
     one, two = history("early_stage", seed=1), history("early_stage", seed=2)
     assert one.account != two.account

@@ -245,9 +245,13 @@ class SaasBusiness:
                     setup_fee=False,
                     first_payment_fails=False,
                 )
-                ended = self.life.run(account, _office_hours(w.rng, again), back)
-                if ended is None:
-                    return
+                comes_back = _office_hours(w.rng, again)
+                # Office hours can fall after `now` (a weekend, or a later hour of the last day):
+                # then the customer has not come back yet.
+                if w.fits(comes_back, 10):
+                    ended = self.life.run(account, comes_back, back)
+                    if ended is None:
+                        return
         if chance(w.rng, self.p.deletion_share) and not account.obj["delinquent"]:
             gone = ended + int(w.rng.uniform(20, 200) * DAY)
             if w.fits(gone, 10):
