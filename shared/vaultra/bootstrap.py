@@ -35,6 +35,7 @@ from vaultra.services.dead_letters import record_dead_letter
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
 from vaultra.services.metrics import Metrics
+from vaultra.services.onboarding import StripeOnboarding
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.stripe_access import client_for_account
@@ -140,6 +141,10 @@ class Runtime:
     @cached_property
     def tenancy(self) -> Tenancy:
         return Tenancy(self.database)
+
+    @cached_property
+    def onboarding(self) -> StripeOnboarding:
+        return StripeOnboarding(self.database, self.publisher, self.settings, clock=self.clock)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

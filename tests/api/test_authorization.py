@@ -25,6 +25,8 @@ PUBLIC = {
     "logIn": "gives the token",
     "refreshSession": "authenticated by its refresh token",
     "logOut": "authenticated by its refresh token; signing out twice is harmless",
+    "completeStripeConnect": "the browser's return from Stripe: authenticated by its single-use "
+    "OAuth state, bound to the user, the business and the browser that asked",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAMETER = re.compile(r"\{([a-z_]+)\}")

@@ -28,9 +28,11 @@ from vaultra.db.ledger import Ledger
 from vaultra.db.locks import Locks
 from vaultra.db.memberships import Memberships
 from vaultra.db.metric_runs import MetricRuns
+from vaultra.db.oauth_states import OAuthStates
 from vaultra.db.readiness import Readiness
 from vaultra.db.reconciliation import Reconciliation
 from vaultra.db.stripe_events import StripeEvents
+from vaultra.db.sync_progress import SyncProgress
 from vaultra.db.users import RefreshTokens, Users
 from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.scoring.model import MODEL_VERSION
@@ -104,6 +106,14 @@ class UnitOfWork:
     @cached_property
     def reconciliation(self) -> Reconciliation:
         return Reconciliation(self.conn, POLICY_VERSION, MODEL_VERSION)
+
+    @cached_property
+    def oauth_states(self) -> OAuthStates:
+        return OAuthStates(self.conn)
+
+    @cached_property
+    def sync_progress(self) -> SyncProgress:
+        return SyncProgress(self.conn, MODEL_VERSION)
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

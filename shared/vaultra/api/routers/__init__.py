@@ -2,6 +2,10 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses
+from vaultra.api.routers import auth, businesses, stripe_connection
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, businesses.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    businesses.router,
+    stripe_connection.router,
+)
