@@ -32,6 +32,7 @@ from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
 from vaultra.services.daily_refresh import fan_out_daily_refresh
 from vaultra.services.dead_letters import record_dead_letter
+from vaultra.services.demo_data import DemoData
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
 from vaultra.services.metrics import Metrics
@@ -145,6 +146,10 @@ class Runtime:
     @cached_property
     def onboarding(self) -> StripeOnboarding:
         return StripeOnboarding(self.database, self.publisher, self.settings, clock=self.clock)
+
+    @cached_property
+    def demo_data(self) -> DemoData:
+        return DemoData(self.database, self.publisher, clock=self.clock)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

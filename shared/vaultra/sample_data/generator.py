@@ -26,14 +26,13 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from vaultra.sample_data.archetypes import ARCHETYPES
 from vaultra.sample_data.gen_core import DAY, IdFactory, Recorder
 from vaultra.sample_data.gen_money import Payments, RiskProfile, World
 from vaultra.sample_data.gen_payouts import PayoutPlan, finalize_balance_statuses, run_payouts
 from vaultra.sample_data.gen_saas import SaasBusiness
 from vaultra.sample_data.gen_shop import Shop, ShopProfile
 from vaultra.sample_data.gen_subscriptions import PlanSpec, SaasProfile
-
-ARCHETYPES: tuple[str, ...] = ("steady_saas", "seasonal_ecommerce", "risky_merchant", "early_stage")
 
 RESOURCES: tuple[str, ...] = (
     "customers",

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from vaultra.api.routers import auth, businesses, stripe_connection
+from vaultra.api.routers import auth, businesses, demo_data, stripe_connection
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     businesses.router,
     stripe_connection.router,
+    demo_data.router,
 )
