@@ -255,6 +255,27 @@ def test_the_import_progresses_from_importing_to_ready_with_a_first_score(
     assert after["error"] is None
 
 
+def test_a_failed_import_says_why_without_quoting_the_key(
+    client: TestClient, founder: User, stripe_api: StripeApiServer, backfills: list[Any]
+) -> None:
+    business = founder.business(client)["id"]
+    started = start(client, founder, business)
+    come_back(client, approve_at_stripe(started), started.cookie)
+    platform = stripe.StripeClient(
+        stripe_api.api_key,
+        client_id=stripe_api.client_id,
+        base_addresses={"api": stripe_api.base_url, "connect": stripe_api.base_url},
+    )
+    platform.oauth.deauthorize(params={"stripe_user_id": FOUNDER_ACCOUNT})  # token revoked
+
+    cloud_event_handler("backfill_account")(backfills[0])
+    state = sync(client, founder, business)
+
+    assert state["state"] == "failed"
+    assert "Invalid API Key" in state["error"] and "[key]" in state["error"]
+    assert "rk_test_" not in state["error"]
+
+
 def test_a_founder_who_declines_at_stripe_links_nothing(
     client: TestClient, founder: User, engine: Engine, stripe_api: StripeApiServer
 ) -> None:

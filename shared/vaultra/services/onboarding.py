@@ -24,13 +24,14 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import stripe
 
 from vaultra.config import Settings
+from vaultra.db.oauth_states import OAuthStateRow
 from vaultra.db.unit_of_work import Database
 from vaultra.events.messages import BackfillRequested
 from vaultra.events.publisher import Publisher
@@ -46,6 +47,7 @@ from vaultra.services.businesses import (
     link_existing_business,
 )
 from vaultra.services.stripe_access import connect_client, key_client, platform_livemode
+from vaultra.services.sync_status import SyncStatus, redacted, sync_status
 from vaultra.services.tenancy import Access
 
 log = logging.getLogger(__name__)
@@ -59,12 +61,6 @@ DASHBOARD_PATH = "/app"
 # A restricted key: Stripe's `rk_live_…` / `rk_test_…`. Secret keys (`sk_…`) are refused: Vaultra
 # never holds a key that can write.
 RESTRICTED_KEY = re.compile(r"^rk_(live|test)_[A-Za-z0-9]{16,240}$")
-# Keys and tokens as Stripe's messages may quote them, even masked.
-_KEY_LIKE = re.compile(r"\b(sk|rk|pk|rt)_(live|test)_[A-Za-z0-9*]+")
-IMPORT_JOBS = ("backfill", "demo_data")
-MAX_ERROR = 300
-
-SyncState = Literal["idle", "importing", "ready", "failed"]
 
 
 class EmailNotVerified(PermissionError):
@@ -118,37 +114,6 @@ class Connected:
     business_id: uuid.UUID
     account_id: str
     livemode: bool
-
-
-@dataclass(frozen=True)
-class ResourceProgress:
-    months_done: int
-    objects: int
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    account_id: str
-    livemode: bool
-    demo: bool
-    linked_at: datetime
-    disconnected_at: datetime | None
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    state: SyncState
-    resources: dict[str, ResourceProgress] = field(default_factory=dict)
-    months_done: int = 0
-    first_score_ready: bool = False
-    last_event_at: datetime | None = None
-    error: str | None = None
-    connection: ConnectionInfo | None = None
-
-
-def redacted(message: str) -> str:
-    """An error message fit for an answer: anything key-like masked, and short."""
-    return _KEY_LIKE.sub("[key]", message)[:MAX_ERROR]
 
 
 class StripeOnboarding:
@@ -206,6 +171,34 @@ class StripeOnboarding:
     ) -> Connected:
         """Check the state, exchange the code, link the account and start its import. Raises
         `ConnectFailed` — and links nothing — on every other outcome."""
+        found = self._use_state(state, browser_state)
+        business_id = found.business_id
+        if error:
+            raise ConnectFailed("access-denied", "access was not granted in Stripe", business_id)
+        if not code:
+            raise ConnectFailed("code-missing", "Stripe sent no authorization code", business_id)
+        account_id, access_token = self._granted(self._exchange(code, business_id), found)
+        try:
+            return self._link(
+                found.user_id,
+                business_id,
+                account_id,
+                found.livemode,
+                credentials.encrypt(self._settings, access_token),
+                via="oauth",
+                ip=ip,
+                consent_at=int(found.created_at.timestamp()),
+            )
+        except AlreadyConnected as exc:
+            raise ConnectFailed(exc.kind, str(exc), business_id) from None
+        except InvalidAccountId:
+            raise ConnectFailed(
+                "stripe-refused", "Stripe named no valid account", business_id
+            ) from None
+
+    def _use_state(self, state: str | None, browser_state: str | None) -> OAuthStateRow:
+        """The state's row, now used: it must come from the browser that asked for it, exist,
+        be unused and unexpired, and its user must still own the business."""
         if not state:
             raise ConnectFailed("state-missing", "Stripe sent no state back")
         if not browser_state or not hmac.compare_digest(state.encode(), browser_state.encode()):
@@ -223,19 +216,21 @@ class StripeOnboarding:
             )
         if found is None or not owner:
             raise ConnectFailed("state-unknown", "this authorization is unknown")
-        business_id = found.business_id
         if found.used_at is not None:
-            raise ConnectFailed("state-used", "this authorization was already used", business_id)
+            raise ConnectFailed(
+                "state-used", "this authorization was already used", found.business_id
+            )
         if found.expires_at <= now:
             raise ConnectFailed(
-                "state-expired", "this authorization expired; start again", business_id
+                "state-expired", "this authorization expired; start again", found.business_id
             )
-        if error:
-            raise ConnectFailed("access-denied", "access was not granted in Stripe", business_id)
-        if not code:
-            raise ConnectFailed("code-missing", "Stripe sent no authorization code", business_id)
+        return found
 
-        token = self._exchange(code, business_id)
+    @staticmethod
+    def _granted(token: dict[str, Any], found: OAuthStateRow) -> tuple[str, str]:
+        """(account id, access token) of a grant that is what was asked for: read-only, in the
+        platform's mode. Stripe's answer is input like any other."""
+        business_id = found.business_id
         if token.get("scope") != SCOPE:
             raise ConnectFailed(
                 "scope-not-read-only", "Stripe granted more than read-only access", business_id
@@ -244,29 +239,10 @@ class StripeOnboarding:
             raise ConnectFailed(
                 "wrong-mode", "Stripe granted access in the other mode", business_id
             )
-        account_id = str(token.get("stripe_user_id") or "")
         access_token = str(token.get("access_token") or "")
         if not access_token:
             raise ConnectFailed("stripe-refused", "Stripe granted no access token", business_id)
-        secret = credentials.encrypt(self._settings, access_token)
-        try:
-            connected = self._link(
-                found.user_id,
-                business_id,
-                account_id,
-                found.livemode,
-                secret,
-                via="oauth",
-                ip=ip,
-                consent_at=int(found.created_at.timestamp()),
-            )
-        except AlreadyConnected as exc:
-            raise ConnectFailed(exc.kind, str(exc), business_id) from None
-        except InvalidAccountId:
-            raise ConnectFailed(
-                "stripe-refused", "Stripe named no valid account", business_id
-            ) from None
-        return connected
+        return str(token.get("stripe_user_id") or ""), access_token
 
     def _exchange(self, code: str, business_id: uuid.UUID) -> dict[str, Any]:
         client = connect_client(self._settings)
@@ -422,56 +398,7 @@ class StripeOnboarding:
     # --- the import's progress -------------------------------------------------------------
 
     def sync_status(self, access: Access) -> SyncStatus:
-        business_id = access.business_id
-        with self._db.snapshot() as uow:
-            progress = uow.sync_progress
-            connection = progress.connection(business_id)
-            if connection is None:
-                return SyncStatus("idle")
-            job = progress.latest_job(business_id, IMPORT_JOBS)
-            resources = {
-                r.resource: ResourceProgress(r.months_done, r.objects)
-                for r in progress.resources(business_id)
-            }
-            months_done = progress.months_done(business_id, len(RESOURCES))
-            last_event_at = progress.last_event_at(business_id)
-            scored = progress.scored(business_id)
-        if not resources and job is not None and job.detail:
-            # Demo data is not imported window by window: its job says what it loaded.
-            resources = {
-                name: ResourceProgress(int(p["months_done"]), int(p["objects"]))
-                for name, p in (job.detail.get("resources") or {}).items()
-            }
-            months_done = int(job.detail.get("months") or 0)
-        current = connection.deauthorized_at is None
-        state: SyncState
-        if not current:
-            state = "idle"
-        elif job is None:
-            state = "ready" if scored else "importing"
-        elif job.status == "running":
-            state = "importing"
-        elif job.status == "failed":
-            state = "failed"
-        else:
-            state = "ready"
-        return SyncStatus(
-            state=state,
-            resources=resources,
-            months_done=months_done,
-            first_score_ready=scored,
-            last_event_at=last_event_at,
-            error=redacted(job.error)
-            if job is not None and job.error and state == "failed"
-            else None,
-            connection=ConnectionInfo(
-                connection.account_id,
-                connection.livemode,
-                is_demo_account(connection.account_id),
-                connection.linked_at,
-                connection.deauthorized_at,
-            ),
-        )
+        return sync_status(self._db, access.business_id)
 
 
 def _read(name: str, read: Callable[[], Any]) -> Any:

@@ -30,9 +30,9 @@ from vaultra.services.onboarding import (
     InvalidStripeKey,
     NotConnected,
     StripeUnavailable,
-    SyncStatus,
 )
 from vaultra.services.stripe_access import ConnectNotConfigured
+from vaultra.services.sync_status import SyncStatus
 from vaultra.services.tenancy import Forbidden
 
 router = APIRouter(tags=["stripe"])
