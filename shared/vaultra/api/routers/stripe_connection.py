@@ -213,8 +213,6 @@ def complete_connect(
     code: Annotated[str | None, Query(max_length=MAX_PARAMETER)] = None,
     state: Annotated[str | None, Query(max_length=MAX_PARAMETER)] = None,
     error: Annotated[str | None, Query(max_length=MAX_PARAMETER)] = None,
-    error_description: Annotated[str | None, Query(max_length=MAX_PARAMETER)] = None,
-    scope: Annotated[str | None, Query(max_length=MAX_PARAMETER)] = None,
     browser_state: Annotated[
         str | None, Cookie(alias=STATE_COOKIE, max_length=MAX_PARAMETER)
     ] = None,
