@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from vaultra.sample_data.generator import StripeHistory, generate
 from vaultra.services.backfill import RESOURCES
-from vaultra_dev.history.generator import StripeHistory, generate
 
 # (archetype, seed, the account id it is generated for)
 ACCOUNTS: tuple[tuple[str, int, str], ...] = (

@@ -50,8 +50,8 @@ from sqlalchemy import Connection, Engine, text
 from vaultra.db import locks
 from vaultra.db.unit_of_work import Database
 from vaultra.domain.metrics.formulas import POLICY_VERSION
+from vaultra.sample_data.generator import generate
 from vaultra.services.businesses import add_business
-from vaultra_dev.history.generator import generate
 
 from bench import _cpu, _data, _report
 from bench._pg import BenchDatabase, bench_database

@@ -1,5 +1,6 @@
 """What a deployed function ships: the `vaultra` package alone — never the development-only code
-(the history generator, the loopback Stripe API, the reference metrics, the demo)."""
+(the loopback Stripe API, the reference metrics, the demo) — with the history generator, which demo
+data needs."""
 
 from __future__ import annotations
 
@@ -30,3 +31,4 @@ def test_the_built_wheel_holds_vaultra_and_nothing_of_vaultra_dev(tmp_path: Path
 
     assert "vaultra" in tops
     assert {top for top in tops if not top.endswith(".dist-info")} == {"vaultra"}
+    assert "vaultra/sample_data/generator.py" in zipfile.ZipFile(wheel).namelist()

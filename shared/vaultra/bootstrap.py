@@ -33,6 +33,7 @@ from vaultra.services.businesses import LinkResult, add_business, current_link, 
 from vaultra.services.daily_refresh import fan_out_daily_refresh
 from vaultra.services.dashboard import Dashboard
 from vaultra.services.dead_letters import record_dead_letter
+from vaultra.services.demo_data import DemoData
 from vaultra.services.downloads import Downloads
 from vaultra.services.email_verification import EmailVerification
 from vaultra.services.jobs import Jobs
@@ -40,6 +41,8 @@ from vaultra.services.local_keys import local_key
 from vaultra.services.mail import Mailer, build_mailer
 from vaultra.services.members import Members
 from vaultra.services.metrics import Metrics
+from vaultra.services.onboarding import StripeOnboarding
+from vaultra.services.owner_mail import OwnerMail
 from vaultra.services.password_reset import PasswordReset
 from vaultra.services.personal_tokens import PersonalTokens
 from vaultra.services.rate_limits import RateLimiter
@@ -136,6 +139,9 @@ class Runtime:
             self.settings.webhook_secrets(),
             self.settings.stripe_webhook_tolerance_s,
             clock=self.clock,
+            on_access_revoked=lambda business, account: self.owner_mail.stripe_access_revoked(
+                business, account
+            ),
         )
 
     @cached_property
@@ -228,6 +234,10 @@ class Runtime:
         )
 
     @cached_property
+    def owner_mail(self) -> OwnerMail:
+        return OwnerMail(self.database, self.mailer, public_url=self.settings.public_url)
+
+    @cached_property
     def rate_limits(self) -> RateLimiter:
         return RateLimiter(self.database, clock=self.clock)
 
@@ -238,6 +248,14 @@ class Runtime:
     @cached_property
     def what_if(self) -> WhatIf:
         return WhatIf(self.database)
+
+    @cached_property
+    def onboarding(self) -> StripeOnboarding:
+        return StripeOnboarding(self.database, self.publisher, self.settings, clock=self.clock)
+
+    @cached_property
+    def demo_data(self) -> DemoData:
+        return DemoData(self.database, self.publisher, clock=self.clock)
 
     def _jwt_secret(self) -> str:
         if self.settings.jwt_secret is not None:

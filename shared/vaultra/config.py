@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = Field(None, alias="STRIPE_WEBHOOK_SECRET")
     stripe_webhook_tolerance_s: int = Field(300, alias="STRIPE_WEBHOOK_TOLERANCE")
     stripe_connect_client_id: str | None = Field(None, alias="STRIPE_CONNECT_CLIENT_ID")
+    # Where founders approve Connect OAuth and where codes are exchanged (a loopback server in
+    # tests and the local demo).
+    stripe_connect_base: str = Field("https://connect.stripe.com", alias="STRIPE_CONNECT_BASE")
     stripe_max_requests_per_s: float = Field(20.0, alias="STRIPE_MAX_REQUESTS_PER_S")
 
     # Key that encrypts Stripe credentials at rest (Fernet, urlsafe base64 of 32 bytes).
@@ -92,7 +95,7 @@ class Settings(BaseSettings):
     environment: Literal["local", "production"] = Field("local", alias="VAULTRA_ENV")
     platform_service: str | None = Field(None, alias="K_SERVICE")
 
-    @field_validator("stripe_api_base", "public_url")
+    @field_validator("stripe_api_base", "stripe_connect_base", "public_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
         return v.rstrip("/")

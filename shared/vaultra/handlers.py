@@ -22,6 +22,7 @@ from vaultra.events.cloudevent import DeadLetter, ReceivedMessage
 from vaultra.events.messages import (
     BackfillRequested,
     DailyRefresh,
+    DemoDataRequested,
     Message,
     MetricsComputed,
     MetricsRefreshRequested,
@@ -127,6 +128,25 @@ def backfill_account(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
         job.detail = dataclasses.asdict(report)
 
 
+def load_demo_data(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """On "demo data requested": load the scenario's history through the ingest path, once."""
+    request = received.message
+    assert isinstance(request, DemoDataRequested)
+    links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
+    if not links:
+        log.warning("acknowledging demo data for a business no longer linked to its demo account")
+        return
+    with runtime.jobs.run("demo_data", received.message_id, request.business_id) as job:
+        if job is None:
+            log.info("message %s already processed; nothing to do", received.message_id)
+            return
+        loaded = runtime.demo_data.load(links[0], request.scenario, request.history_until)
+        job.detail = loaded.as_detail()
+    log.info(
+        "demo data %s: %d events into %s", request.scenario, loaded.events, request.business_id
+    )
+
+
 def schedule_refresh(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     """The daily tick: one refresh request per active, linked business, once per tick."""
     message = received.message
@@ -178,6 +198,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("schedule_refresh", (DailyRefresh,), schedule_refresh),
         Function("score_business", (MetricsComputed,), score_business, ("database",)),
         Function("reconcile", (ReconcileTick,), reconcile),
+        Function("load_demo_data", (DemoDataRequested,), load_demo_data),
     )
 }  # fmt: skip
 

@@ -35,6 +35,7 @@ from vaultra.config import Settings
 from vaultra.domain.metrics.catalog import BY_KEY, MetricDefinition
 from vaultra.domain.metrics.display import format_value
 from vaultra.domain.money import minor_units_per_unit
+from vaultra.sample_data.generator import StripeHistory, generate
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import AccountAlreadyLinked, LinkedAccount
 from vaultra.services.metrics import month_ends_before
@@ -42,7 +43,6 @@ from vaultra.services.readiness import this_week
 from vaultra.stripe.client import build_client
 from vaultra.web.app import create_app
 
-from vaultra_dev.history.generator import StripeHistory, generate
 from vaultra_dev.loopback import free_port
 from vaultra_dev.stripe_api import StripeApiServer
 

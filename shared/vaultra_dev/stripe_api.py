@@ -36,7 +36,24 @@ What it reproduces from the real API (the parts a backfill depends on):
 * Optional injected failures (`fail_every`): every Nth request answers `fail_status`
   (default 500 `api_error`); the SDK retries 409 and 5xx when `max_network_retries` > 0.
 
-The server is read-only: anything but GET is answered with 405.
+Connect, as far as onboarding needs it (on the same server: point the SDK's `connect` base address
+at `base_url` too):
+
+* `GET /oauth/authorize?response_type=code&client_id&scope&state&redirect_uri` is the page a
+  founder approves on: it answers 302 to `redirect_uri` with `code` and `state` when `oauth_user`
+  (the Stripe account signed in "in the browser") is set, or with `error=access_denied` when it
+  is None, as Stripe does when the founder declines.
+* `POST /oauth/token` (the platform's secret key; `grant_type=authorization_code&code`) answers
+  Stripe's shape — `access_token`, `livemode`, `refresh_token`, `scope`, `stripe_publishable_key`,
+  `stripe_user_id`, `token_type` — or an OAuth error (`{"error": "invalid_grant",
+  "error_description"}`, which the SDK raises as `stripe.oauth_error.InvalidGrantError`). A code
+  is single-use and expires after 5 minutes; reusing one revokes the token it gave.
+* `POST /oauth/deauthorize` (`client_id`, `stripe_user_id`) revokes the account's tokens.
+* Keys other than the platform's belong to one account: an OAuth access token, or a restricted key
+  made with `add_restricted_key()`. Such a key reads its own account without a `Stripe-Account`
+  header, and no other account.
+
+Besides OAuth, the server is read-only: anything but GET under /v1 is answered with 405.
 """
 
 from __future__ import annotations
@@ -56,11 +73,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from vaultra_dev.history.generator import RESOURCES as GENERATED_RESOURCES
+from vaultra.sample_data.generator import RESOURCES as GENERATED_RESOURCES
 
-__all__ = ["EVENT_RETENTION_S", "RESOURCES", "StripeApiServer"]
+__all__ = ["EVENT_RETENTION_S", "OAUTH_CODE_TTL_S", "RESOURCES", "StripeApiServer"]
 
 # Stripe keeps events for 30 days; older ones are neither listed nor retrievable.
 EVENT_RETENTION_S = 30 * 86_400
@@ -69,6 +86,9 @@ MAX_LIMIT = 100
 # How many invoice line items an invoice carries inline before `lines.has_more` is true.
 INLINE_INVOICE_LINES = 10
 MAX_EVENT_TYPES = 20
+# How long an OAuth authorization code can be exchanged (Stripe: five minutes, once).
+OAUTH_CODE_TTL_S = 300
+OAUTH_SCOPES = frozenset({"read_only", "read_write"})
 
 # The list endpoints a backfill reads (the generator's resources); others passed to
 # add_account() are served too.
@@ -164,6 +184,42 @@ def _unrecognized_url(method: str, path: str) -> _ApiError:
         f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
         "or we can help at https://support.stripe.com/.",
     )
+
+
+def _secret_string(kind: str, livemode: bool) -> str:
+    """A key-shaped random string: `rk_test_…`, `sk_live_…`, `pk_test_…`, `rt_test_…`."""
+    random_part = "".join(secrets.choice(_ALPHANUM) for _ in range(24))
+    return f"{kind}_{'live' if livemode else 'test'}_{random_part}"
+
+
+def _no_access(account_id: str) -> _ApiError:
+    return _ApiError(
+        403,
+        "The provided key does not have access to account "
+        f"'{account_id}' (or that account does not exist). Application access may "
+        "have been revoked.",
+        code="account_invalid",
+    )
+
+
+class _OAuthError(_ApiError):
+    """An error of Connect's OAuth endpoints: `{"error": code, "error_description": …}`."""
+
+    def __init__(self, code: str, description: str, status: int = 400) -> None:
+        super().__init__(status, description, code=code)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "error_description": self.message}
+
+
+@dataclass
+class _Grant:
+    """An authorization code: who approved, what scope, when; and the token it gave, if any."""
+
+    account: str
+    scope: str
+    issued_at: float
+    token: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,6 +521,7 @@ class StripeApiServer:
         self,
         *,
         api_key: str = "sk_test_vaultra",
+        client_id: str = "ca_vaultra_loopback",
         rate_limit_per_s: float | None = None,
         fail_every: int | None = None,
         fail_status: int = 500,
@@ -475,6 +532,9 @@ class StripeApiServer:
         if fail_every is not None and fail_every < 1:
             raise ValueError("fail_every must be >= 1")
         self.api_key = api_key
+        self.client_id = client_id
+        # The Stripe account that approves at /oauth/authorize; None: the founder declines.
+        self.oauth_user: str | None = None
         self.rate_limit_per_s = rate_limit_per_s
         self.fail_every = fail_every
         self.fail_status = fail_status
@@ -484,6 +544,9 @@ class StripeApiServer:
         self._lock = threading.Lock()
         self._accounts: dict[str, _Account] = {}
         self._buckets: dict[str, _Bucket] = {}
+        # Keys that belong to one account (OAuth access tokens, restricted keys) -> account id
+        self._account_keys: dict[str, str] = {}
+        self._grants: dict[str, _Grant] = {}
         self._requests: list[tuple[str, str, str | None]] = []
         self._received = 0
         self._httpd: _HttpServer | None = None
@@ -562,6 +625,21 @@ class StripeApiServer:
             livemode=bool(getattr(history, "livemode", False)),
             currency=getattr(history, "currency", None),
         )
+
+    def add_restricted_key(self, account: str) -> str:
+        """A new restricted key (`rk_test_…`, or `rk_live_…` for a live account) that reads
+        `account`, and only it."""
+        with self._lock:
+            data = self._accounts.get(account)
+        if data is None:
+            raise ValueError(f"add the account {account!r} first")
+        return self._new_account_key(account, "rk", data.livemode)
+
+    def _new_account_key(self, account: str, kind: str, livemode: bool) -> str:
+        key = _secret_string(kind, livemode)
+        with self._lock:
+            self._account_keys[key] = account
+        return key
 
     @staticmethod
     def _split_invoice_lines(
@@ -642,12 +720,19 @@ class StripeApiServer:
             self._requests.append((method, path, account))
 
     def _dispatch(
-        self, method: str, raw_path: str, authorization: str | None, stripe_account: str | None
+        self,
+        method: str,
+        raw_path: str,
+        authorization: str | None,
+        stripe_account: str | None,
+        body: bytes = b"",
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         self._maybe_fail()
-        self._authenticate(authorization)
         split = urlsplit(raw_path)
         path = split.path.rstrip("/") or "/"
+        if path.startswith("/oauth/"):
+            return self._oauth(method, path, split.query, authorization, body)
+        key_account = self._authenticate(authorization)
         segments = [unquote(s) for s in path.split("/")[1:]]
         if len(segments) < 2 or segments[0] != "v1":
             raise _unrecognized_url(method, path)
@@ -660,12 +745,19 @@ class StripeApiServer:
         rest = segments[1:]
 
         if rest[0] == "accounts" and len(rest) == 2:
+            if key_account is not None and rest[1] != key_account:
+                raise _no_access(rest[1])
             account = self._account_by_id(rest[1])
             self._take_token(account.id)
             self._only(params, set())
             return 200, account.as_account_object(), {}
 
-        account = self._account_for(stripe_account)
+        if key_account is not None:
+            if stripe_account and stripe_account != key_account:
+                raise _no_access(stripe_account)
+            account = self._account_by_id(key_account)
+        else:
+            account = self._account_for(stripe_account)
         self._take_token(account.id)
 
         if rest == ["account"]:
@@ -715,7 +807,8 @@ class StripeApiServer:
             )
         raise _ApiError(status, "Injected failure.")
 
-    def _authenticate(self, header: str | None) -> None:
+    def _authenticate(self, header: str | None) -> str | None:
+        """None for the platform's key; the account of a key that belongs to one."""
         key: str | None = None
         if header:
             scheme, _, credential = header.partition(" ")
@@ -735,12 +828,17 @@ class StripeApiServer:
                 "YOUR_SECRET_KEY').",
                 headers={"WWW-Authenticate": 'Bearer realm="Stripe"'},
             )
-        if not secrets.compare_digest(key.encode(), self.api_key.encode()):
+        if secrets.compare_digest(key.encode(), self.api_key.encode()):
+            return None
+        with self._lock:
+            account = self._account_keys.get(key)
+        if account is None:
             raise _ApiError(
                 401,
                 f"Invalid API Key provided: {key[:8]}{'*' * 8}{key[-4:]}",
                 headers={"WWW-Authenticate": 'Bearer realm="Stripe"'},
             )
+        return account
 
     def _account_for(self, header: str | None) -> _Account:
         with self._lock:
@@ -748,13 +846,7 @@ class StripeApiServer:
         if header:
             account = accounts.get(header)
             if account is None:
-                raise _ApiError(
-                    403,
-                    "The provided key does not have access to account "
-                    f"'{header}' (or that account does not exist). Application access may "
-                    "have been revoked.",
-                    code="account_invalid",
-                )
+                raise _no_access(header)
             return account
         if len(accounts) == 1:
             return next(iter(accounts.values()))
@@ -768,14 +860,100 @@ class StripeApiServer:
         with self._lock:
             account = self._accounts.get(account_id)
         if account is None:
-            raise _ApiError(
-                403,
-                "The provided key does not have access to account "
-                f"'{account_id}' (or that account does not exist). Application access may "
-                "have been revoked.",
-                code="account_invalid",
-            )
+            raise _no_access(account_id)
         return account
+
+    # ---- Connect OAuth --------------------------------------------------------------------
+
+    def _oauth(
+        self, method: str, path: str, query: str, authorization: str | None, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if path == "/oauth/authorize" and method == "GET":
+            return self._authorize(dict(parse_qsl(query, keep_blank_values=True)))
+        if path in ("/oauth/token", "/oauth/deauthorize") and method == "POST":
+            if self._authenticate(authorization) is not None:
+                raise _OAuthError("invalid_client", "Use your platform's secret key.", 401)
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            if path == "/oauth/token":
+                return 200, self._token(form), {}
+            return 200, self._deauthorize(form), {}
+        raise _unrecognized_url(method, path)
+
+    def _authorize(self, params: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if params.get("client_id") != self.client_id:
+            raise _OAuthError("invalid_client", f"No such application: '{params.get('client_id')}'")
+        if params.get("response_type") != "code":
+            raise _OAuthError("unsupported_response_type", "Only `code` is supported.")
+        scope = params.get("scope") or "read_only"
+        if scope not in OAUTH_SCOPES:
+            raise _OAuthError("invalid_scope", f"Invalid scope: {scope}")
+        redirect_uri = params.get("redirect_uri")
+        if not redirect_uri:
+            raise _OAuthError("invalid_request", "No redirect_uri provided.")
+        answer: dict[str, str] = {}
+        if self.oauth_user is None:
+            answer = {"error": "access_denied", "error_description": "The user denied your request"}
+        else:
+            code = "ac_" + "".join(secrets.choice(_ALPHANUM) for _ in range(32))
+            with self._lock:
+                self._grants[code] = _Grant(self.oauth_user, scope, self._clock())
+            answer = {"code": code, "scope": scope}
+        if "state" in params:
+            answer["state"] = params["state"]
+        separator = "&" if "?" in redirect_uri else "?"
+        location = redirect_uri + separator + urlencode(answer)
+        return 302, {}, {"Location": location}
+
+    def _token(self, form: dict[str, str]) -> dict[str, Any]:
+        if form.get("grant_type") != "authorization_code":
+            raise _OAuthError(
+                "unsupported_grant_type", f"Unsupported grant type: {form.get('grant_type')}"
+            )
+        code = form.get("code")
+        if not code:
+            raise _OAuthError("invalid_request", "No authorization code provided")
+        with self._lock:
+            grant = self._grants.get(code)
+            if grant is None:
+                raise _OAuthError("invalid_grant", f"Authorization code does not exist: {code}")
+            if grant.token is not None:
+                # As Stripe does: a code used twice revokes what it gave.
+                self._account_keys.pop(grant.token, None)
+                raise _OAuthError(
+                    "invalid_grant", f"Authorization code has already been used: {code}"
+                )
+            if self._clock() - grant.issued_at > OAUTH_CODE_TTL_S:
+                raise _OAuthError("invalid_grant", f"Authorization code expired: {code}")
+            account = self._accounts.get(grant.account)
+            livemode = account.livemode if account is not None else False
+            grant.token = _secret_string("rk" if grant.scope == "read_only" else "sk", livemode)
+            self._account_keys[grant.token] = grant.account
+        return {
+            "access_token": grant.token,
+            "livemode": livemode,
+            "refresh_token": _secret_string("rt", livemode),
+            "scope": grant.scope,
+            "stripe_publishable_key": _secret_string("pk", livemode),
+            "stripe_user_id": grant.account,
+            "token_type": "bearer",
+        }
+
+    def _deauthorize(self, form: dict[str, str]) -> dict[str, Any]:
+        if form.get("client_id") != self.client_id:
+            raise _OAuthError("invalid_client", f"No such application: '{form.get('client_id')}'")
+        account = form.get("stripe_user_id", "")
+        with self._lock:
+            tokens = [g.token for g in self._grants.values() if g.account == account and g.token]
+            if not tokens:
+                raise _OAuthError(
+                    "invalid_client",
+                    f"This application is not connected to stripe account {account}, or that "
+                    "account does not exist.",
+                )
+            for token in tokens:
+                self._account_keys.pop(token, None)
+            self._grants = {c: g for c, g in self._grants.items() if g.account != account}
+        return {"stripe_user_id": account}
 
     def _take_token(self, account_id: str) -> None:
         rate = self.rate_limit_per_s
@@ -985,8 +1163,8 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         api._log(method, unquote(self.path), self.headers.get("Stripe-Account"))
         length = self.headers.get("Content-Length")
-        if length and length.isdigit():
-            self.rfile.read(int(length))  # drain the body of a write we will refuse
+        # Read whole: OAuth's form, or the body of a write the server refuses.
+        sent = self.rfile.read(int(length)) if length and length.isdigit() else b""
         extra: dict[str, str] = {}
         try:
             status, body, extra = api._dispatch(
@@ -994,6 +1172,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.path,
                 self.headers.get("Authorization"),
                 self.headers.get("Stripe-Account"),
+                sent,
             )
         except _ApiError as exc:
             status, body, extra = exc.status, exc.body(), exc.headers

@@ -33,6 +33,8 @@ PUBLIC = {
     "verifyEmail": "authenticated by its mailed token (the link may open on another device)",
     "requestPasswordReset": "for who cannot sign in; always 202, says nothing",
     "confirmPasswordReset": "authenticated by its mailed token",
+    "completeStripeConnect": "the browser's return from Stripe: authenticated by its single-use "
+    "OAuth state, bound to the user, the business and the browser that asked",
 }
 # Writes a read-only personal access token may make, and why. Every other write answers it 403.
 READ_ONLY_WRITES = {

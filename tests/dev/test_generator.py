@@ -3,6 +3,7 @@ consistency between events and final objects, and each archetype's signature."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from vaultra_dev.history.generator import ARCHETYPES, StripeHistory, generate
+from vaultra.sample_data.generator import ARCHETYPES, StripeHistory, generate
 
 NOW = 1_735_689_600  # 2025-01-01T00:00:00Z
 DAY = 86_400
@@ -110,6 +111,42 @@ def test_same_seed_gives_identical_history() -> None:
     # Identical down to key order, so serialized payloads are byte-for-byte the same.
     assert json.dumps(first.events) == json.dumps(second.events)
     assert json.dumps(first.objects) == json.dumps(second.objects)
+
+
+# The sha-256 of each archetype's history (seed 7, up to 2025-11-29), recorded when the generator
+# moved from `vaultra_dev` into `vaultra.sample_data`: founders' demo data must not change by accident.
+# A deliberate change of the generator records the new hashes here.
+RECORDED = {
+    "steady_saas": "bec72d78c8dd8a02377f97c35e1441d19550b793687686e5514ba3ba59a80848",
+    "seasonal_ecommerce": "2d045b5be665a8386ad0a47dd9df3e1cc284fd481e4b25871c7b1a32bea7a535",
+    "risky_merchant": "91dd501b38ac3685951dd22f1a0eb212c0dcedfc95978320c35b5b95049403f2",
+    "early_stage": "f7c7deb2c01a1730ac024dbc372eaaae5c199e17db656e7741d31cf0046e91a9",
+}
+
+
+@pytest.mark.parametrize("archetype", ARCHETYPES)
+def test_each_archetype_generates_the_recorded_history_byte_for_byte(archetype: str) -> None:
+    h = generate(archetype, seed=7, now=1_764_374_400)
+    whole = {
+        "account": h.account,
+        "livemode": h.livemode,
+        "now": h.now,
+        "objects": h.objects,
+        "events": h.events,
+        "currency": h.currency,
+    }
+
+    digest = hashlib.sha256(json.dumps(whole, sort_keys=True).encode()).hexdigest()
+
+    assert digest == RECORDED[archetype]
+
+
+def test_a_customer_coming_back_after_now_has_not_come_back_yet() -> None:
+    # With this seed a churned customer would return in a Monday's office hours, a day after
+    # `now` (a Sunday morning): the history ends before, so they have not returned.
+    h = generate("steady_saas", seed=12_796_789_156_800_840_533, now=1_795_950_601)
+
+    assert max(e["created"] for e in h.events) <= h.now
 
 
 def test_different_seeds_give_different_histories() -> None:

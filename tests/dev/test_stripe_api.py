@@ -6,10 +6,12 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 import stripe
-from vaultra_dev.stripe_api import EVENT_RETENTION_S, StripeApiServer
+from vaultra_dev.stripe_api import EVENT_RETENTION_S, OAUTH_CODE_TTL_S, StripeApiServer
 
 T0 = 1_700_000_000
 DAY = 86_400
@@ -422,3 +424,121 @@ def test_add_history_and_quiet(capfd: pytest.CaptureFixture[str]) -> None:
     assert "livemode" not in history.objects["customers"][0]
     captured = capfd.readouterr()
     assert captured.err == ""
+
+
+# --- Connect: OAuth and keys of one account ---------------------------------------------------
+
+
+def connect_client(server: StripeApiServer) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        server.api_key,
+        client_id=server.client_id,
+        base_addresses={"api": server.base_url, "connect": server.base_url},
+        max_network_retries=0,
+    )
+
+
+def authorize(server: StripeApiServer, state: str = "s1") -> dict[str, list[str]]:
+    """The browser on the authorize page: the query Stripe redirects back with."""
+    url = connect_client(server).oauth.authorize_url(
+        params={"scope": "read_only", "state": state, "redirect_uri": "https://app.test/cb"}
+    )
+    answer = httpx.get(url, follow_redirects=False)
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == "https://app.test/cb"
+    return parse_qs(location.query)
+
+
+def test_oauth_gives_a_read_only_token_of_the_approving_account(server: StripeApiServer) -> None:
+    server.add_account("acct_founder", {"customers": customers(2)})
+    server.add_account("acct_other", {"customers": customers(1, prefix="cus_o")})
+    server.oauth_user = "acct_founder"
+
+    back = authorize(server)
+    token = connect_client(server).oauth.token(
+        params={"grant_type": "authorization_code", "code": back["code"][0]}
+    )
+
+    assert back["state"] == ["s1"] and back["scope"] == ["read_only"]
+    assert token.stripe_user_id == "acct_founder" and token.scope == "read_only"
+    assert token.livemode is False and token.token_type == "bearer"
+    assert token.access_token.startswith("rk_test_")
+    own = client_for(server, api_key=token.access_token)
+    assert own.v1.accounts.retrieve_current().id == "acct_founder"
+    assert len(own.v1.customers.list().data) == 2
+    with pytest.raises(stripe.PermissionError):
+        own.v1.customers.list(options={"stripe_account": "acct_other"})
+
+
+def test_a_declined_authorization_redirects_with_access_denied(server: StripeApiServer) -> None:
+    server.add_account("acct_founder", {})
+    server.oauth_user = None
+
+    back = authorize(server, state="s2")
+
+    assert back["error"] == ["access_denied"] and back["state"] == ["s2"]
+    assert "code" not in back
+
+
+def test_a_code_is_single_use_and_reusing_it_revokes_its_token(server: StripeApiServer) -> None:
+    server.add_account("acct_founder", {})
+    server.oauth_user = "acct_founder"
+    code = authorize(server)["code"][0]
+    client = connect_client(server)
+    token = client.oauth.token(params={"grant_type": "authorization_code", "code": code})
+
+    with pytest.raises(stripe.oauth_error.InvalidGrantError):
+        client.oauth.token(params={"grant_type": "authorization_code", "code": code})
+    with pytest.raises(stripe.oauth_error.InvalidGrantError):
+        client.oauth.token(params={"grant_type": "authorization_code", "code": "ac_unknown"})
+    with pytest.raises(stripe.AuthenticationError):
+        client_for(server, api_key=token.access_token).v1.accounts.retrieve_current()
+
+
+def test_a_code_expires_after_five_minutes() -> None:
+    now = [float(T0)]
+    with StripeApiServer(clock=lambda: now[0]) as server:
+        server.add_account("acct_founder", {})
+        server.oauth_user = "acct_founder"
+        code = authorize(server)["code"][0]
+        now[0] += OAUTH_CODE_TTL_S + 1
+
+        with pytest.raises(stripe.oauth_error.InvalidGrantError, match="expired"):
+            connect_client(server).oauth.token(
+                params={"grant_type": "authorization_code", "code": code}
+            )
+
+
+def test_deauthorizing_revokes_the_accounts_tokens(server: StripeApiServer) -> None:
+    server.add_account("acct_founder", {})
+    server.oauth_user = "acct_founder"
+    client = connect_client(server)
+    token = client.oauth.token(
+        params={"grant_type": "authorization_code", "code": authorize(server)["code"][0]}
+    )
+
+    answer = client.oauth.deauthorize(params={"stripe_user_id": "acct_founder"})
+
+    assert answer.stripe_user_id == "acct_founder"
+    with pytest.raises(stripe.AuthenticationError):
+        client_for(server, api_key=token.access_token).v1.accounts.retrieve_current()
+    with pytest.raises(stripe.oauth_error.InvalidClientError):
+        client.oauth.deauthorize(params={"stripe_user_id": "acct_founder"})
+
+
+def test_a_restricted_key_reads_its_own_account_only(server: StripeApiServer) -> None:
+    server.add_account("acct_a", {"customers": customers(2)}, livemode=True)
+    server.add_account("acct_b", {"customers": customers(1, prefix="cus_b")})
+
+    key = server.add_restricted_key("acct_a")
+    client = client_for(server, api_key=key)
+
+    assert key.startswith("rk_live_")
+    assert client.v1.accounts.retrieve_current().id == "acct_a"
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.retrieve("acct_b")
+    with pytest.raises(stripe.oauth_error.InvalidClientError):  # only the platform exchanges
+        connect_client(server).oauth.token(
+            params={"grant_type": "authorization_code", "code": "x"}, options={"api_key": key}
+        )

@@ -10,6 +10,7 @@ from vaultra.events.messages import (
     MESSAGE_TYPES,
     BackfillRequested,
     DailyRefresh,
+    DemoDataRequested,
     InvalidMessage,
     Message,
     MetricsComputed,
@@ -43,6 +44,13 @@ EXAMPLES: list[Message] = [
         changed_at=AT,
         data_version="18446744073709551615",
     ),
+    DemoDataRequested(
+        business_id=BUSINESS,
+        account_id="acct_demo_2f1c7f9e3a4b4c5d8e6f7a8b9c0d1e2f",
+        scenario="steady_saas",
+        history_until=AT,
+        requested_at=AT,
+    ),
 ]
 
 
@@ -64,6 +72,7 @@ def test_each_message_names_its_topic_from_the_topics_module() -> None:
     assert DailyRefresh.TOPIC == topics.DAILY_REFRESH
     assert MetricsRefreshRequested.TOPIC == topics.METRICS_REFRESH_REQUESTED
     assert ReconcileTick.TOPIC == topics.RECONCILE_TICK
+    assert DemoDataRequested.TOPIC == topics.DEMO_DATA_REQUESTED
     assert set(MESSAGE_TYPES) == {
         "ReconcileTick",
         "StripeDataChanged",
@@ -71,7 +80,18 @@ def test_each_message_names_its_topic_from_the_topics_module() -> None:
         "MetricsComputed",
         "DailyRefresh",
         "MetricsRefreshRequested",
+        "DemoDataRequested",
     }
+
+
+def test_demo_data_names_a_scenario_the_generator_knows() -> None:
+    with pytest.raises(InvalidMessage, match="scenario"):
+        decode(
+            DemoDataRequested,
+            b'{"business_id": "2f1c7f9e-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "account_id": "acct_demo_x", '
+            b'"scenario": "unicorn", "history_until": "2025-01-31T00:00:00Z", '
+            b'"requested_at": "2025-01-31T00:00:00Z"}',
+        )
 
 
 def test_a_data_version_must_be_a_transaction_id() -> None:

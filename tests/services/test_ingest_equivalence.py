@@ -16,11 +16,11 @@ from vaultra.db.businesses import LinkedAccount
 from vaultra.db.models import LEDGER_TABLES
 from vaultra.db.unit_of_work import Database
 from vaultra.events.local_bus import LocalBus
+from vaultra.sample_data.generator import StripeHistory, generate
 from vaultra.services.backfill import Backfill
 from vaultra.services.businesses import add_business
 from vaultra.services.webhook import WebhookReceiver
 from vaultra.stripe.client import build_client
-from vaultra_dev.history.generator import StripeHistory, generate
 from vaultra_dev.stripe_api import StripeApiServer
 
 SECRET = "whsec_equivalence"

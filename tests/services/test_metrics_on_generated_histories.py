@@ -15,9 +15,9 @@ from vaultra.domain.metrics.aggregates import Aggregates
 from vaultra.domain.metrics.formulas import compute_metrics
 from vaultra.domain.metrics.periods import Periods, add_months, last_day_of_month
 from vaultra.events.local_bus import LocalBus
+from vaultra.sample_data.generator import StripeHistory, generate
 from vaultra.services.backfill import Backfill
 from vaultra.stripe.client import build_client
-from vaultra_dev.history.generator import StripeHistory, generate
 from vaultra_dev.reference_metrics import reference_aggregates
 from vaultra_dev.stripe_api import StripeApiServer
 

@@ -30,9 +30,9 @@ from vaultra.db.embedded import drop_database, ensure_database
 from vaultra.db.engine import engine_for_url
 from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.metrics.periods import scoring_day
+from vaultra.sample_data.generator import generate
 from vaultra.services.metrics import compute_metric_set
 from vaultra.services.readiness import Scored
-from vaultra_dev.history.generator import generate
 
 from tests.services.test_ingest_equivalence import link
 from tests.services.test_metrics_on_generated_histories import backfill

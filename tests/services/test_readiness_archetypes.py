@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from vaultra.db.embedded import drop_database, ensure_database
 from vaultra.db.engine import engine_for_url
 from vaultra.domain.scoring.score import Score
-from vaultra_dev.history.generator import generate
+from vaultra.sample_data.generator import generate
 
 from tests.services.test_ingest_equivalence import link
 from tests.services.test_metrics_on_generated_histories import backfill

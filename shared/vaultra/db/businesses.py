@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,16 @@ class LinkedAccount:
     account_id: str
     livemode: bool
     credentials_encrypted: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    """A business's Stripe connection, current (`deauthorized_at` None) or revoked."""
+
+    account_id: str
+    livemode: bool
+    linked_at: datetime
+    deauthorized_at: datetime | None
 
 
 _FIND_LINKED = (
@@ -43,11 +54,28 @@ _DEAUTHORIZE = text(
     "WHERE account_id = :a AND livemode = :m AND deauthorized_at IS NULL"
 )
 _ACTIVE = text("SELECT active FROM businesses WHERE id = :b")
+_NAME = text("SELECT name FROM businesses WHERE id = :b")
 _RENAME = text("UPDATE businesses SET name = :n WHERE id = :b")
 # The raw events keep `business_id` on a deletion (SET NULL, so the ledger's history stays
 # auditable while a business lives): a founder's deletion takes them too.
 _DELETE_EVENTS = text("DELETE FROM stripe_events WHERE business_id = :b")
 _DELETE = text("DELETE FROM businesses WHERE id = :b")
+# Locked: linking, relinking and revoking one business's connection take turns.
+_CONNECTION_OF = text(
+    "SELECT account_id, livemode, linked_at, deauthorized_at FROM stripe_connections "
+    "WHERE business_id = :b FOR UPDATE"
+)
+# A business has one connection row (unique business_id): linking it again revives that row.
+_RELINK = text(
+    "UPDATE stripe_connections SET credentials_encrypted = :c, linked_at = now(), "
+    "deauthorized_at = NULL WHERE business_id = :b AND account_id = :a AND livemode = :m "
+    "AND deauthorized_at IS NOT NULL"
+)
+# A revoked connection keeps no credentials: nothing can read the account through it.
+_REVOKE = text(
+    "UPDATE stripe_connections SET deauthorized_at = now(), credentials_encrypted = NULL "
+    "WHERE business_id = :b AND deauthorized_at IS NULL"
+)
 _ACTIVE_LINKED = text(
     "SELECT b.id FROM businesses b "
     "JOIN stripe_connections c ON c.business_id = b.id AND c.deauthorized_at IS NULL "
@@ -117,9 +145,35 @@ class Businesses:
         self._conn.execute(_DELETE_EVENTS, {"b": business_id})
         self._conn.execute(_DELETE, {"b": business_id})
 
+    def name_of(self, business_id: uuid.UUID) -> str | None:
+        return self._conn.execute(_NAME, {"b": business_id}).scalar_one_or_none()
+
     def is_active(self, business_id: uuid.UUID) -> bool:
         return bool(self._conn.execute(_ACTIVE, {"b": business_id}).scalar())
 
     def active_linked(self) -> list[uuid.UUID]:
         """Every active business with a current Stripe connection."""
         return list(self._conn.execute(_ACTIVE_LINKED).scalars())
+
+    def connection_of(self, business_id: uuid.UUID) -> ConnectionRow | None:
+        """The business's connection, current or revoked, locked until the transaction ends."""
+        row = self._conn.execute(_CONNECTION_OF, {"b": business_id}).one_or_none()
+        return ConnectionRow(*row) if row else None
+
+    def relink(
+        self,
+        business_id: uuid.UUID,
+        account_id: str,
+        livemode: bool,
+        credentials_encrypted: bytes | None,
+    ) -> bool:
+        """Revive the business's revoked connection to the same account and mode; False when
+        there is none to revive."""
+        changed = self._conn.execute(
+            _RELINK, {"b": business_id, "a": account_id, "m": livemode, "c": credentials_encrypted}
+        )
+        return bool(changed.rowcount)
+
+    def revoke(self, business_id: uuid.UUID) -> bool:
+        """End the business's current connection (its data stays); False when there is none."""
+        return bool(self._conn.execute(_REVOKE, {"b": business_id}).rowcount)

@@ -105,6 +105,10 @@ _IS_MEMBER_BY_EMAIL = text(
 # demoting each other at once cannot leave it without one.
 _LOCK_BUSINESS = text("SELECT 1 FROM businesses WHERE id = :b FOR UPDATE")
 _OWNERS = text("SELECT count(*) FROM memberships WHERE business_id = :b AND role = 'owner'")
+_OWNER_EMAILS = text(
+    "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
+    "WHERE m.business_id = :b AND m.role = 'owner' ORDER BY u.email"
+)
 _JOIN = text(
     "INSERT INTO memberships (business_id, user_id, role) VALUES (:b, :u, :r) "
     "ON CONFLICT (business_id, user_id) DO NOTHING"
@@ -148,6 +152,9 @@ class Members:
 
     def lock_business(self, business_id: uuid.UUID) -> None:
         self._conn.execute(_LOCK_BUSINESS, {"b": business_id})
+
+    def owner_emails(self, business_id: uuid.UUID) -> list[str]:
+        return list(self._conn.execute(_OWNER_EMAILS, {"b": business_id}).scalars())
 
     def owner_count(self, business_id: uuid.UUID) -> int:
         return int(self._conn.execute(_OWNERS, {"b": business_id}).scalar_one())

@@ -30,6 +30,7 @@ from vaultra.db.ledger import Ledger
 from vaultra.db.locks import Locks
 from vaultra.db.memberships import Members, Memberships
 from vaultra.db.metric_runs import MetricRuns
+from vaultra.db.oauth_states import OAuthStates
 from vaultra.db.outbox import Outbox
 from vaultra.db.personal_tokens import PersonalTokens
 from vaultra.db.rate_limits import RateLimits
@@ -38,6 +39,7 @@ from vaultra.db.reconciliation import Reconciliation
 from vaultra.db.reports import Reports
 from vaultra.db.sharing import ShareLinks
 from vaultra.db.stripe_events import StripeEvents
+from vaultra.db.sync_progress import SyncProgress
 from vaultra.db.user_tokens import UserTokens
 from vaultra.db.users import RefreshTokens, Users
 from vaultra.db.your_data import YourData
@@ -153,6 +155,14 @@ class UnitOfWork:
     @cached_property
     def dashboard(self) -> DashboardQueries:
         return DashboardQueries(self.conn, MODEL_VERSION, POLICY_VERSION)
+
+    @cached_property
+    def oauth_states(self) -> OAuthStates:
+        return OAuthStates(self.conn)
+
+    @cached_property
+    def sync_progress(self) -> SyncProgress:
+        return SyncProgress(self.conn, MODEL_VERSION)
 
     # --- data versions (see docs/ARCHITECTURE.md, "Bursts compute once") -------------------
 

@@ -7,7 +7,9 @@ redelivered message or a recompute of the same day — finds it already raised:
 - dispute activity crossing Visa's 0.65 % early-warning line, or reaching 1.2 %, where the 1.5 %
   VAMP excessive line is near (key: the day it crossed; staying above is not a new event);
 - a failed payout (key: its arrival date);
-- data older than 48 hours (key: the latest data's time; a new episode needs new data first).
+- data older than 48 hours (key: the latest data's time; a new episode needs new data first);
+- Stripe access revoked by the founder in Stripe (key: the deauthorization event), raised by
+  ingest rather than by scoring.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ SCORE_DROP = 5
 VAMP_APPROACH = VAMP_EXCESSIVE * Decimal("0.8")  # 1.2 %: Vaultra's "approaching" line
 STALE_HOURS = 48
 
-Kind = Literal["score_drop", "dispute_early_warning", "dispute_vamp", "payout_failed", "stale_data"]
+Kind = Literal[
+    "score_drop",
+    "dispute_early_warning",
+    "dispute_vamp",
+    "payout_failed",
+    "stale_data",
+    "stripe_access_revoked",
+]
 Severity = Literal["info", "warning", "critical"]
 _DISPUTE_LINES: tuple[tuple[Decimal, Kind, Severity, str], ...] = (
     (EARLY_WARNING, "dispute_early_warning", "warning", "Dispute activity crossed 0.65 %"),
@@ -96,6 +105,20 @@ def alerts(current: Reading, previous: Reading | None) -> list[Alert]:
             )
         )
     return found
+
+
+def stripe_access_revoked(account_id: str, event_id: str, on: date) -> Alert:
+    """Access to the account was revoked in Stripe: ingest stopped, the data so far is kept."""
+    return Alert(
+        "stripe_access_revoked",
+        f"stripe_access_revoked:{event_id}",
+        "critical",
+        "Vaultra can no longer read your Stripe account",
+        f"Access to {account_id} was revoked in Stripe on {on.isoformat()}. The data imported "
+        "so far is kept, but the score will not follow new activity until you connect Stripe "
+        "again.",
+        {"account_id": account_id, "event_id": event_id},
+    )
 
 
 def _dispute_alerts(current: Reading, previous: Reading | None) -> list[Alert]:

@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from vaultra.events import topics
+from vaultra.sample_data.archetypes import Archetype
 
 
 class InvalidMessage(ValueError):
@@ -72,6 +73,19 @@ class BackfillRequested(Message):
     requested_at: AwareDatetime
 
 
+class DemoDataRequested(Message):
+    """Load a generated history into a business linked to a demo account, through the ingest
+    path webhooks take. `history_until` ends the history, so a redelivery generates the same one."""
+
+    TOPIC: ClassVar[str] = topics.DEMO_DATA_REQUESTED
+
+    business_id: UUID
+    account_id: str = Field(min_length=1)
+    scenario: Archetype
+    history_until: AwareDatetime
+    requested_at: AwareDatetime
+
+
 class MetricsComputed(Message):
     """Metrics of a business were recomputed as of a day."""
 
@@ -117,6 +131,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         DailyRefresh,
         MetricsRefreshRequested,
         ReconcileTick,
+        DemoDataRequested,
     )
 }
 """Message classes by name; the name travels as the Pub/Sub attribute `type`."""

@@ -18,6 +18,7 @@ METRICS_COMPUTED = "vaultra-metrics-computed"
 DAILY_REFRESH = "vaultra-daily-refresh"
 METRICS_REFRESH_REQUESTED = "vaultra-metrics-refresh-requested"
 RECONCILE_TICK = "vaultra-reconcile-tick"
+DEMO_DATA_REQUESTED = "vaultra-demo-data-requested"
 
 TOPICS: dict[str, str] = {
     "stripe_data_changed": STRIPE_DATA_CHANGED,
@@ -26,6 +27,7 @@ TOPICS: dict[str, str] = {
     "daily_refresh": DAILY_REFRESH,
     "metrics_refresh_requested": METRICS_REFRESH_REQUESTED,
     "reconcile_tick": RECONCILE_TICK,
+    "demo_data_requested": DEMO_DATA_REQUESTED,
 }
 
 DEAD_LETTER_SUFFIX = "-dead-letter"

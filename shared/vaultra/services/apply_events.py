@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from vaultra.db.businesses import LinkedAccount
 from vaultra.db.ledger_writer import Batch, InvalidRow
 from vaultra.db.unit_of_work import UnitOfWork
+from vaultra.domain.alerts import stripe_access_revoked
 from vaultra.stripe import mapping
 from vaultra.stripe.events import ParsedEvent
 
@@ -48,6 +50,15 @@ def apply_events(
         outcomes[event.id] = outcome_of(event, batch)
         if event.type == DEAUTHORIZED:
             uow.businesses.mark_deauthorized(account.account_id, account.livemode, event.created)
+            _tell_owners(uow, account, event)
     if batch:
         uow.ledger.write(account.business_id, account.livemode, batch)
     return outcomes
+
+
+def _tell_owners(uow: UnitOfWork, account: LinkedAccount, event: ParsedEvent) -> None:
+    """The business's notification that Stripe access ended, raised once per event (a
+    redelivery finds it raised). No mail port exists yet: the notification is the message."""
+    on = datetime.fromtimestamp(event.created, UTC).date()
+    alert = stripe_access_revoked(account.account_id, event.id, on)
+    uow.readiness.raise_alerts(account.business_id, on, [alert])

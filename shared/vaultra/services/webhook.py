@@ -30,7 +30,7 @@ from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.errors import DatabaseUnavailable, DataRejected
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
-from vaultra.services.apply_events import apply_events
+from vaultra.services.apply_events import DEAUTHORIZED, apply_events
 from vaultra.stripe.events import MalformedEvent, ParsedEvent, malformed_event_id, parse_event
 from vaultra.stripe.signature import InvalidSignature, verify_signature
 from vaultra.stripe.stored_body import storable_body
@@ -64,9 +64,12 @@ class WebhookReceiver:
         secrets: list[str],
         tolerance_s: int = 300,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_access_revoked: Callable[[uuid.UUID, str], None] | None = None,
     ) -> None:
         self._db = db
         self._publisher = publisher
+        # Told once per deauthorization (a redelivery is a duplicate), after it has committed.
+        self._on_access_revoked = on_access_revoked
         self._secrets = secrets
         self._tolerance_s = tolerance_s
         self._clock = clock
@@ -107,6 +110,8 @@ class WebhookReceiver:
             return WebhookResponse(200, {"id": event_id, "status": "failed", "error": reason})
         if stored.publish and stored.business_id is not None:
             self._publish(event, stored.business_id, stored.version)
+            if event.type == DEAUTHORIZED and stored.version is not None:
+                self._tell_access_revoked(event, stored.business_id)
         answer: dict[str, object] = {"id": event.id, "status": stored.status}
         if stored.error is not None:
             answer["error"] = stored.error
@@ -163,6 +168,14 @@ class WebhookReceiver:
             uow.events.set_published(event.id, True)
         version = uow.transaction_id() if republish else None
         return _Stored("duplicate", stored.business_id, republish, version)
+
+    def _tell_access_revoked(self, event: ParsedEvent, business_id: uuid.UUID) -> None:
+        if self._on_access_revoked is None or event.account is None:
+            return
+        try:
+            self._on_access_revoked(business_id, event.account)
+        except Exception:  # the revocation is stored and notified in the dashboard already
+            log.exception("could not tell the owners of %s that access was revoked", business_id)
 
     def _publish(self, event: ParsedEvent, business_id: uuid.UUID, version: str | None) -> None:
         assert event.account is not None

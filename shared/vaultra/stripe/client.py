@@ -70,13 +70,19 @@ def build_client(
     *,
     account: str | None,
     requests_per_s: float,
+    connect_base: str | None = None,
+    client_id: str | None = None,
 ) -> stripe.StripeClient:
-    """`account` sets the `Stripe-Account` header: read a connected account with the platform key."""
+    """`account` sets the `Stripe-Account` header: read a connected account with the platform key.
+    `connect_base` and `client_id`: the platform's Connect OAuth (`client.oauth`)."""
     return stripe.StripeClient(
         api_key,
         stripe_account=account,
         stripe_version=STRIPE_API_VERSION,
-        base_addresses={"api": api_base},
+        base_addresses=(
+            {"api": api_base, "connect": connect_base} if connect_base else {"api": api_base}
+        ),
+        client_id=client_id,
         max_network_retries=SDK_NETWORK_RETRIES,
         http_client=ThrottledHTTPClient(RateLimiter(requests_per_s)),
     )

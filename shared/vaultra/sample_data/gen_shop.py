@@ -9,8 +9,8 @@ import math
 from dataclasses import dataclass
 from functools import partial
 
-from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_core import (
+from vaultra.sample_data import gen_shapes as shapes
+from vaultra.sample_data.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -23,8 +23,8 @@ from vaultra_dev.history.gen_core import (
     time_in_day,
     weekday_of,
 )
-from vaultra_dev.history.gen_money import Card, Payments, World, exchange_rate
-from vaultra_dev.history.gen_people import email_for, person_name
+from vaultra.sample_data.gen_money import Card, Payments, World, exchange_rate
+from vaultra.sample_data.gen_people import email_for, person_name
 
 MONTH = 30.44 * DAY
 

@@ -1,4 +1,5 @@
-"""A deterministic generator of realistic Stripe account histories, for demos, tests and benchmarks.
+"""A deterministic generator of realistic Stripe account histories: the demo data founders without
+Stripe load, and the demos, tests and benchmarks.
 
 `generate(archetype, seed=..., now=...)` simulates a business on Stripe up to `now` and returns what
 Stripe would hold for it: the final state of every object, as list endpoints return them, and every
@@ -25,14 +26,13 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from vaultra_dev.history.gen_core import DAY, IdFactory, Recorder
-from vaultra_dev.history.gen_money import Payments, RiskProfile, World
-from vaultra_dev.history.gen_payouts import PayoutPlan, finalize_balance_statuses, run_payouts
-from vaultra_dev.history.gen_saas import SaasBusiness
-from vaultra_dev.history.gen_shop import Shop, ShopProfile
-from vaultra_dev.history.gen_subscriptions import PlanSpec, SaasProfile
-
-ARCHETYPES: tuple[str, ...] = ("steady_saas", "seasonal_ecommerce", "risky_merchant", "early_stage")
+from vaultra.sample_data.archetypes import ARCHETYPES
+from vaultra.sample_data.gen_core import DAY, IdFactory, Recorder
+from vaultra.sample_data.gen_money import Payments, RiskProfile, World
+from vaultra.sample_data.gen_payouts import PayoutPlan, finalize_balance_statuses, run_payouts
+from vaultra.sample_data.gen_saas import SaasBusiness
+from vaultra.sample_data.gen_shop import Shop, ShopProfile
+from vaultra.sample_data.gen_subscriptions import PlanSpec, SaasProfile
 
 RESOURCES: tuple[str, ...] = (
     "customers",

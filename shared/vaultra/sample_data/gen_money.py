@@ -11,8 +11,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_core import (
+from vaultra.sample_data import gen_shapes as shapes
+from vaultra.sample_data.gen_core import (
     DAY,
     HOUR,
     IdFactory,

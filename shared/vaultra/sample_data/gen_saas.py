@@ -14,9 +14,9 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_billing import Account, Billing, Dunning
-from vaultra_dev.history.gen_core import (
+from vaultra.sample_data import gen_shapes as shapes
+from vaultra.sample_data.gen_billing import Account, Billing, Dunning
+from vaultra.sample_data.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -25,9 +25,9 @@ from vaultra_dev.history.gen_core import (
     pick,
     weekday_of,
 )
-from vaultra_dev.history.gen_money import Payments, World
-from vaultra_dev.history.gen_people import company_name, contact_email
-from vaultra_dev.history.gen_subscriptions import Catalog, Choices, SaasProfile, SubscriptionLife
+from vaultra.sample_data.gen_money import Payments, World
+from vaultra.sample_data.gen_people import company_name, contact_email
+from vaultra.sample_data.gen_subscriptions import Catalog, Choices, SaasProfile, SubscriptionLife
 
 MONTH = 30.44 * DAY
 
@@ -245,9 +245,13 @@ class SaasBusiness:
                     setup_fee=False,
                     first_payment_fails=False,
                 )
-                ended = self.life.run(account, _office_hours(w.rng, again), back)
-                if ended is None:
-                    return
+                comes_back = _office_hours(w.rng, again)
+                # Office hours can fall after `now` (a weekend, or a later hour of the last day):
+                # then the customer has not come back yet.
+                if w.fits(comes_back, 10):
+                    ended = self.life.run(account, comes_back, back)
+                    if ended is None:
+                        return
         if chance(w.rng, self.p.deletion_share) and not account.obj["delinquent"]:
             gone = ended + int(w.rng.uniform(20, 200) * DAY)
             if w.fits(gone, 10):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_core import DAY, HOUR, MINUTE, Obj, add_interval, clone
-from vaultra_dev.history.gen_money import Card, Payments, World
+from vaultra.sample_data import gen_shapes as shapes
+from vaultra.sample_data.gen_core import DAY, HOUR, MINUTE, Obj, add_interval, clone
+from vaultra.sample_data.gen_money import Card, Payments, World
 
 # What Stripe writes on the payment intent (and so the charge) of an invoice, by billing reason.
 _PAYMENT_DESCRIPTIONS = {

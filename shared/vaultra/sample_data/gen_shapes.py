@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultra_dev.history.gen_core import Obj, clone, iso_date
+from vaultra.sample_data.gen_core import Obj, clone, iso_date
 
 
 def customer(

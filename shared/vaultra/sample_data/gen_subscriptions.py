@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_billing import INCOMPLETE_WINDOW, Account, Billing, Dunning, Live
-from vaultra_dev.history.gen_core import (
+from vaultra.sample_data import gen_shapes as shapes
+from vaultra.sample_data.gen_billing import INCOMPLETE_WINDOW, Account, Billing, Dunning, Live
+from vaultra.sample_data.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -21,7 +21,7 @@ from vaultra_dev.history.gen_core import (
     clone,
     pick,
 )
-from vaultra_dev.history.gen_money import World
+from vaultra.sample_data.gen_money import World
 
 MONTH = 30.44 * DAY
 

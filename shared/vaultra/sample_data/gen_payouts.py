@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from vaultra_dev.history import gen_shapes as shapes
-from vaultra_dev.history.gen_core import (
+from vaultra.sample_data import gen_shapes as shapes
+from vaultra.sample_data.gen_core import (
     DAY,
     HOUR,
     MINUTE,
@@ -17,7 +17,7 @@ from vaultra_dev.history.gen_core import (
     next_business_day,
     weekday_of,
 )
-from vaultra_dev.history.gen_money import Movement, Payments, World
+from vaultra.sample_data.gen_money import Movement, Payments, World
 
 PAYOUT_FAILURES = {
     "account_closed": "The bank account has been closed.",

@@ -1,1 +1,0 @@
-"""Generated Stripe histories: `generator.generate(archetype, seed, …)` is the entry point."""
