@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from vaultra.config import ConfigurationError, Settings, check_deployment
+from vaultra.handlers import API_NEEDS
 from vaultra.services import credentials
 
 KEY = Fernet.generate_key().decode()
@@ -89,3 +90,42 @@ def test_every_missing_setting_is_named_at_once() -> None:
     for name in ("DATABASE_URL", "VAULTRA_EVENT_BUS", "GCP_PROJECT", "VAULTRA_CREDENTIALS_KEY"):
         assert name in message
     assert "STRIPE_WEBHOOK_SECRET" in message
+
+
+API_COMPLETE = {
+    **COMPLETE,
+    "VAULTRA_JWT_SECRET": "k" * 24 + "Zx81Lq0Pt2Rr",
+    "VAULTRA_PUBLIC_URL": "https://app.vaultra.example",
+    "VAULTRA_MAIL_TRANSPORT": "smtp://vaultra:relay-password@smtp.example.com:587",
+    "VAULTRA_REPORTS_BUCKET": "vaultra-prod-reports",
+}
+
+
+def test_a_complete_api_deployment_starts() -> None:
+    check_deployment(settings(**API_COMPLETE), API_NEEDS, "api")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("VAULTRA_PUBLIC_URL", "http://127.0.0.1:8000", "VAULTRA_PUBLIC_URL"),
+        ("VAULTRA_PUBLIC_URL", "http://app.vaultra.example", "VAULTRA_PUBLIC_URL"),
+        ("VAULTRA_PUBLIC_URL", "https://localhost:8443", "VAULTRA_PUBLIC_URL"),
+        ("VAULTRA_MAIL_TRANSPORT", "log", "VAULTRA_MAIL_TRANSPORT=smtp://"),
+        ("VAULTRA_REPORTS_BUCKET", "changeme", "VAULTRA_REPORTS_BUCKET"),
+    ],
+)
+def test_the_deployed_api_refuses_what_reaches_no_founder(
+    name: str, value: str, named: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        check_deployment(settings(**{**API_COMPLETE, name: value}), API_NEEDS, "api")
+
+    assert named in str(refused.value)
+    assert "relay-password" not in str(refused.value)
+
+
+def test_the_mail_relays_password_is_a_secret_never_printed() -> None:
+    configured = settings(**API_COMPLETE)
+
+    assert "relay-password" not in repr(configured) and "relay-password" not in str(configured)

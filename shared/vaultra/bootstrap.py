@@ -38,6 +38,7 @@ from vaultra.services.downloads import Downloads
 from vaultra.services.email_verification import EmailVerification
 from vaultra.services.jobs import Jobs
 from vaultra.services.local_keys import local_key
+from vaultra.services.local_login import LocalDemoLogin
 from vaultra.services.mail import Mailer, build_mailer
 from vaultra.services.members import Members
 from vaultra.services.metrics import Metrics
@@ -230,6 +231,15 @@ class Runtime:
             self.mailer,
             self.email_verification,
             public_url=self.settings.public_url,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def local_login(self) -> LocalDemoLogin:
+        return LocalDemoLogin(
+            self.database,
+            deployed=self.settings.deployed,
+            home=self.settings.vaultra_home,
             clock=self.clock,
         )
 

@@ -80,8 +80,9 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the API across origins: development servers only (in
     # production the dashboard and the API share one origin).
     cors_origins: list[str] = Field(default_factory=list, alias="VAULTRA_CORS_ORIGINS")
-    # Mail: "log" keeps mail in the outbox table and the log (local); an smtp:// URL relays it.
-    mail_transport: str = Field("log", alias="VAULTRA_MAIL_TRANSPORT")
+    # Mail: "log" keeps mail in the outbox table and the log (local); an smtp:// URL, which may
+    # carry the relay's credentials (so it is a secret), relays it.
+    mail_transport: SecretStr = Field(SecretStr("log"), alias="VAULTRA_MAIL_TRANSPORT")
     mail_from: str = Field("Vaultra <no-reply@vaultra.local>", alias="VAULTRA_MAIL_FROM")
     # Reports' files: a Google Cloud Storage bucket (deployed), or a folder under VAULTRA_HOME
     # (local) whose downloads the API signs and serves itself.
@@ -121,7 +122,16 @@ class ConfigurationError(RuntimeError):
     """A deployed runtime is missing a setting it needs, or has a placeholder in it."""
 
 
-Requirement = Literal["database", "event_bus", "credentials_key", "webhook_secret", "jwt_secret"]
+Requirement = Literal[
+    "database",
+    "event_bus",
+    "credentials_key",
+    "webhook_secret",
+    "jwt_secret",
+    "public_url",
+    "mail",
+    "reports_bucket",
+]
 
 # Values people leave in templates: "changeme" anywhere, or a whole value that only names its kind.
 _PLACEHOLDER = re.compile(
@@ -163,6 +173,21 @@ def _problems(settings: Settings, need: Requirement) -> list[str]:
         except (binascii.Error, ValueError):
             valid = False
         return [] if valid else ["VAULTRA_CREDENTIALS_KEY is not 32 url-safe base64 bytes"]
+    if need == "public_url":
+        url = settings.public_url
+        local = re.match(r"^https?://(127\.|localhost|\[::1\])", url)
+        if not url.startswith("https://") or local or _is_placeholder(url):
+            return ["VAULTRA_PUBLIC_URL (the https origin founders reach: mails and share links)"]
+        return []
+    if need == "mail":
+        if not settings.mail_transport.get_secret_value().startswith("smtp://"):
+            return ["VAULTRA_MAIL_TRANSPORT=smtp://… (the local outbox reaches nobody)"]
+        return []
+    if need == "reports_bucket":
+        bucket = settings.reports_bucket
+        if not bucket or _is_placeholder(bucket):
+            return ["VAULTRA_REPORTS_BUCKET (instances share no disk for the reports' files)"]
+        return []
     if need == "jwt_secret":
         secret = _secret(settings.jwt_secret)
         if secret is None or _is_placeholder(secret) or len(secret) < 32:

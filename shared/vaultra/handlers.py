@@ -208,4 +208,12 @@ DEAD_LETTER_NEEDS: tuple[Requirement, ...] = ("database",)
 WEBHOOK = "stripe_webhook"
 WEBHOOK_NEEDS: tuple[Requirement, ...] = ("database", "event_bus", "webhook_secret")
 API = "api"
-API_NEEDS: tuple[Requirement, ...] = ("database", "event_bus", "credentials_key", "jwt_secret")
+API_NEEDS: tuple[Requirement, ...] = (
+    "database",
+    "event_bus",
+    "credentials_key",
+    "jwt_secret",
+    "public_url",
+    "mail",
+    "reports_bucket",
+)

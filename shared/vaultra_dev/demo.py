@@ -26,6 +26,7 @@ import stripe
 import uvicorn
 from pydantic import SecretStr
 from rich.console import Console
+from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine, text
@@ -38,6 +39,7 @@ from vaultra.domain.money import minor_units_per_unit
 from vaultra.sample_data.generator import StripeHistory, generate
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import AccountAlreadyLinked, LinkedAccount
+from vaultra.services.local_login import LocalLogin, LocalLoginRefused
 from vaultra.services.metrics import month_ends_before
 from vaultra.services.readiness import this_week
 from vaultra.stripe.client import build_client
@@ -66,6 +68,12 @@ DEMO_BUSINESSES = (
 
 
 def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 1.0) -> None:
+    if settings.deployed:
+        # Generated businesses and a login with a printed password: never in a deployment.
+        raise LocalLoginRefused(
+            "`vaultra demo` runs only on a local machine (VAULTRA_ENV=local): it loads generated "
+            "businesses and prints a login"
+        )
     if not settings.webhook_secrets():
         settings = settings.model_copy(
             update={"stripe_webhook_secret": SecretStr(DEMO_WEBHOOK_SECRET)}
@@ -94,7 +102,24 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
     console.print(summary(engine, accounts))
     console.print(metrics_summary(runtime, accounts, today.date(), console))
     readiness_summary(runtime, accounts, today.date(), console)
+    login = runtime.local_login.ensure(a.business_id for a in accounts.values())
+    print_login(console, login)
     runtime.close()
+
+
+def print_login(console: Console, login: LocalLogin) -> None:
+    """The account that owns the demo businesses, and how to reach them through the API."""
+    console.print(
+        Panel.fit(
+            f"[bold]{login.email}[/]  password [bold]{login.password}[/]\n\n"
+            "Serve the API with [bold]make serve[/] (http://127.0.0.1:8000), then sign in:\n"
+            "  curl -s http://127.0.0.1:8000/api/v1/auth/login -H 'content-type: application/json' "
+            f'-d \'{{"email": "{login.email}", "password": "{login.password}"}}\'\n'
+            "and read a business with the token: GET /api/v1/businesses, then "
+            "/api/v1/businesses/{id}/summary (docs/API.md).",
+            title="Local demo login (this machine only; the same on every run)",
+        )
+    )
 
 
 def _link(runtime: Runtime, business: DemoBusiness) -> LinkedAccount:

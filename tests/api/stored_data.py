@@ -73,13 +73,6 @@ def scored_business(runtime: Runtime, engine: Engine, business_id: str, *, month
     return DAY
 
 
-def verify_email(engine: Engine, user_id: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE users SET email_verified_at = now() WHERE id = :u"), {"u": user_id}
-        )
-
-
 def ledger_rows(engine: Engine, business_id: str, marker: str) -> None:
     """A customer and a charge whose ids carry `marker`."""
     common = {

@@ -8,14 +8,9 @@ deletions), so the routes do real work rather than stopping at "no such business
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,14 +22,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy.engine import make_url
 from vaultra.bootstrap import Runtime
 from vaultra.config import Settings
-from vaultra.db.embedded import drop_database, ensure_database
 from vaultra.web.app import create_app
-from vaultra_dev.loopback import free_port, stop_process_group, wait_until_ready
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.served import vaultra_serve
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -44,7 +37,7 @@ CHECKS = [
 
 
 @dataclass(frozen=True)
-class Served:
+class Fuzzed:
     url: str
     token: str
     business_id: str
@@ -53,38 +46,10 @@ class Served:
 @pytest.fixture(scope="module")
 def served(
     pg_admin_url: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    name = f"vaultra_fuzz_{uuid.uuid4().hex[:8]}"
-    ensure_database(pg_admin_url, name, template=template_database)
+) -> Iterator[Fuzzed]:
     home = tmp_path_factory.mktemp("fuzz-home")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": make_url(pg_admin_url).set(database=name).render_as_string(False),
-        "VAULTRA_HOME": str(home),
-        "VAULTRA_EVENT_BUS": "local",
-        "RECONCILE_INTERVAL_S": "3600",
-        "VAULTRA_LOG_LEVEL": "WARNING",
-    }
-    log = (home / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vaultra.cli", "serve", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(
-            proc,
-            lambda: _ready(url),
-            "vaultra serve",
-            lambda: (home / "serve.log").read_text()[-4000:],
-            timeout_s=60,
-        )
-        with httpx.Client(base_url=url) as http:
+    with vaultra_serve(pg_admin_url, template_database, home) as running:
+        with httpx.Client(base_url=running.url) as http:
             # Not a password the document shows as an example: schemathesis sends examples, and
             # one that matched would change the password or delete the account mid-run.
             account = {"email": "fuzz@example.com", "password": secrets.token_urlsafe(24)}
@@ -93,18 +58,7 @@ def served(
             headers = {"Authorization": f"Bearer {token}"}
             business = http.post("/api/v1/businesses", json={"name": "Fuzz"}, headers=headers)
             business.raise_for_status()
-        yield Served(url, token, business.json()["id"])
-    finally:
-        stop_process_group(proc)
-        log.close()
-        drop_database(pg_admin_url, name)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+        yield Fuzzed(running.url, token, business.json()["id"])
 
 
 def api_document() -> dict[str, object]:
@@ -117,7 +71,7 @@ def api_document() -> dict[str, object]:
 schema = schemathesis.openapi.from_dict(api_document())
 
 
-def test_the_fuzzed_document_is_the_one_the_server_serves(served: Served) -> None:
+def test_the_fuzzed_document_is_the_one_the_server_serves(served: Fuzzed) -> None:
     assert httpx.get(f"{served.url}/api/v1/openapi.json").json() == api_document()
 
 
@@ -128,7 +82,7 @@ def test_the_fuzzed_document_is_the_one_the_server_serves(served: Served) -> Non
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_answer_is_documented_and_none_is_a_server_error(
-    case: schemathesis.Case, served: Served
+    case: schemathesis.Case, served: Fuzzed
 ) -> None:
     if case.path_parameters and "business_id" in case.path_parameters and case.method != "DELETE":
         case.path_parameters["business_id"] = served.business_id
@@ -140,7 +94,7 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
     )
 
 
-def test_an_oversized_body_is_refused_before_it_is_read(served: Served) -> None:
+def test_an_oversized_body_is_refused_before_it_is_read(served: Fuzzed) -> None:
     body = b'{"name": "' + b"x" * (2 << 20) + b'"}'
 
     answer = httpx.post(
@@ -163,7 +117,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(served: Served) -> None:
         "limit=1e3",
     ],
 )
-def test_hostile_page_parameters_get_a_clear_4xx(served: Served, query: str) -> None:
+def test_hostile_page_parameters_get_a_clear_4xx(served: Fuzzed, query: str) -> None:
     answer = httpx.get(
         f"{served.url}/api/v1/businesses?{query}",
         headers={"Authorization": f"Bearer {served.token}"},
@@ -178,7 +132,7 @@ def test_hostile_page_parameters_get_a_clear_4xx(served: Served, query: str) -> 
     "name",
     ["Ünïcødé ✓ 企業", "'; DROP TABLE businesses; --", "<script>alert(1)</script>", "\u202e evil"],
 )
-def test_unicode_and_injection_strings_are_stored_as_text(served: Served, name: str) -> None:
+def test_unicode_and_injection_strings_are_stored_as_text(served: Fuzzed, name: str) -> None:
     headers = {"Authorization": f"Bearer {served.token}"}
 
     created = httpx.post(f"{served.url}/api/v1/businesses", json={"name": name}, headers=headers)

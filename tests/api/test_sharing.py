@@ -15,7 +15,8 @@ from sqlalchemy import Engine, text
 from vaultra.bootstrap import Runtime
 
 from tests.api.conftest import User
-from tests.api.stored_data import scored_business, verify_email
+from tests.api.stored_data import scored_business
+from tests.support.onboarding import verify_email
 
 LENDER = {"User-Agent": "LenderBrowser/1.0"}
 

@@ -17,7 +17,8 @@ from vaultra.bootstrap import Runtime
 from vaultra.storage import ObjectMissing
 
 from tests.api.conftest import PASSWORD, User
-from tests.api.stored_data import ledger_rows, scored_business, verify_email
+from tests.api.stored_data import ledger_rows, scored_business
+from tests.support.onboarding import verify_email
 
 SECRET_COLUMNS = {"password_hash", "token_hash", "credentials_encrypted", "state_hash"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,12 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
-from vaultra.bootstrap import reset_runtime
+from vaultra.bootstrap import Runtime, reset_runtime
 from vaultra.cli import app
 from vaultra.config import get_settings
 from vaultra.db import locks
+from vaultra.web.app import create_app
 from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support import histories
@@ -348,6 +351,33 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
             )
         ).all()
     assert len(per_business) == 4 and all(n > 0 for _, n in per_business)
+    # and it ends with a login that owns them, through the API
+    login = re.search(r"(demo@vaultra\.local)\s+password\s+(\S+)", result.stdout)
+    assert login is not None, result.stdout[-2000:]
+    with TestClient(create_app(Runtime(get_settings())), base_url="https://testserver") as api:
+        session = api.post(
+            "/api/v1/auth/login", json={"email": login[1], "password": login[2]}
+        ).json()
+        headers = {"Authorization": f"Bearer {session['access_token']}"}
+        businesses = api.get("/api/v1/businesses", headers=headers).json()["items"]
+        summary = api.get(f"/api/v1/businesses/{businesses[0]['id']}/summary", headers=headers)
+    assert sorted(b["name"] for b in businesses) == sorted(name for name, _ in per_business)
+    assert {b["role"] for b in businesses} == {"owner"}
+    assert summary.json()["score"] is not None
+
+
+def test_demo_is_refused_outside_a_local_machine(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VAULTRA_ENV", "production")
+    get_settings.cache_clear()
+
+    result = runner.invoke(app, ["demo", "--scale", "0.05"])
+
+    assert result.exit_code == 2 and "only on a local machine" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM businesses")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
 
 
 def test_commands_refuse_a_revoked_link(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

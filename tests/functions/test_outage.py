@@ -98,12 +98,13 @@ def stack(postgres: OwnPostgres, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
     yield stack.start()
     stack.stop()
     reset_runtime()
-    # pg8000 cannot send its goodbye on a connection the server dropped, and leaves the socket to
-    # the garbage collector (which closes it, with a ResourceWarning): collect it here, in this
-    # test, rather than in whichever test runs next.
-    gc.collect()
     reset_local_bus()
     get_settings.cache_clear()
+    # pg8000 cannot send its goodbye on a connection the server dropped, and leaves the socket to
+    # the garbage collector (which closes it, with a ResourceWarning): collect it here, in this
+    # test, rather than in whichever test runs next — once nothing holds it any more (the local
+    # bus keeps the failed deliveries' exceptions, whose tracebacks reach the connection).
+    gc.collect()
 
 
 def deliver(client: Any, account: str, n: int) -> int:

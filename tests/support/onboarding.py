@@ -1,5 +1,6 @@
 """What the onboarding tests share: a runtime whose bus runs the real function handlers inline, and
-the arrangements no API route makes yet (a verified email address, a viewer)."""
+arrangements made directly (a verified email address, a viewer) where the route that makes them
+is not what a test is about."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def subscribe_functions_but(bus: LocalBus, held: Iterable[str] = ()) -> None:
 
 
 def verify_email(engine: Engine, user_id: str) -> None:
-    """The accounts area verifies addresses by mail; here the column is set as it would be."""
+    """Set as following the mailed link sets it (tests/api/test_accounts_verification.py follows
+    the link itself): for tests about what a verified address allows, not about verifying."""
     with engine.begin() as conn:
         conn.execute(
             text("UPDATE users SET email_verified_at = now() WHERE id = :u"), {"u": user_id}

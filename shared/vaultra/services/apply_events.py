@@ -1,9 +1,10 @@
 """Apply parsed Stripe events of one linked account to its ledger (shared by the webhook, the
-linking of an account with pending events, and the backfill of the last 30 days of events)."""
+linking of an account with pending events, the backfill of the last 30 days of events and demo
+data)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -53,6 +54,32 @@ def apply_events(
             _tell_owners(uow, account, event)
     if batch:
         uow.ledger.write(account.business_id, account.livemode, batch)
+    return outcomes
+
+
+def apply_and_store_imported(
+    uow: UnitOfWork, account: LinkedAccount, received: Sequence[tuple[ParsedEvent, str]]
+) -> dict[str, Outcome]:
+    """Events read rather than delivered (the backfill's recent events, demo data): applied as
+    webhooks are, and stored raw with their outcome, in the caller's transaction."""
+    outcomes = apply_events(uow, account, (event for event, _ in received))
+    uow.events.insert_imported(
+        account.account_id,
+        account.livemode,
+        account.business_id,
+        (
+            {
+                "id": e.id,
+                "type": e.type,
+                "api_version": e.api_version,
+                "created": e.created,
+                "body": body,
+                "status": outcomes[e.id].status,
+                "error": outcomes[e.id].error,
+            }
+            for e, body in received
+        ),
+    )
     return outcomes
 
 

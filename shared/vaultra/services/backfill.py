@@ -34,7 +34,7 @@ from vaultra.db.ledger_writer import Batch, InvalidRow
 from vaultra.db.unit_of_work import Database
 from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
-from vaultra.services.apply_events import apply_events
+from vaultra.services.apply_events import apply_and_store_imported
 from vaultra.stripe import mapping
 from vaultra.stripe.events import MalformedEvent, ParsedEvent, parse_event
 
@@ -314,24 +314,7 @@ class Backfill:
         if not events:
             return 0
         with self.db.transaction() as uow:
-            outcomes = apply_events(uow, self.account, events)
-            uow.events.insert_imported(
-                self.account.account_id,
-                self.account.livemode,
-                self.account.business_id,
-                (
-                    {
-                        "id": e.id,
-                        "type": e.type,
-                        "api_version": e.api_version,
-                        "created": e.created,
-                        "body": body,
-                        "status": outcomes[e.id].status,
-                        "error": outcomes[e.id].error,
-                    }
-                    for e, body in received
-                ),
-            )
+            apply_and_store_imported(uow, self.account, received)
         return len(events)
 
     # --- checkpoints, retries, publishing --------------------------------------------------

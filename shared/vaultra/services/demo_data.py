@@ -28,7 +28,7 @@ from vaultra.db.unit_of_work import Database
 from vaultra.events.messages import DemoDataRequested, StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.sample_data.archetypes import ARCHETYPES, Archetype
-from vaultra.services.apply_events import apply_events
+from vaultra.services.apply_events import apply_and_store_imported
 from vaultra.services.businesses import (
     DEMO_ACCOUNT_PREFIX,
     AccountAlreadyLinked,
@@ -185,24 +185,7 @@ class DemoData:
         bodies = [json.dumps(event) for event in events]
         parsed = [parse_event(body) for body in bodies]
         with self._db.transaction() as uow:
-            outcomes = apply_events(uow, link, parsed)
-            uow.events.insert_imported(
-                link.account_id,
-                link.livemode,
-                link.business_id,
-                (
-                    {
-                        "id": e.id,
-                        "type": e.type,
-                        "api_version": e.api_version,
-                        "created": e.created,
-                        "body": body,
-                        "status": outcomes[e.id].status,
-                        "error": outcomes[e.id].error,
-                    }
-                    for e, body in zip(parsed, bodies, strict=True)
-                ),
-            )
+            outcomes = apply_and_store_imported(uow, link, list(zip(parsed, bodies, strict=True)))
         return sum(1 for o in outcomes.values() if o.status == "applied")
 
 

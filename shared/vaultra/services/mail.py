@@ -145,9 +145,10 @@ class SmtpMailer:
 
 def build_mailer(settings: Settings, db: Database, clock: Callable[[], datetime]) -> Mailer:
     """The transport `VAULTRA_MAIL_TRANSPORT` names."""
-    if settings.mail_transport == "log":
+    transport = settings.mail_transport.get_secret_value()
+    if transport == "log":
         return OutboxMailer(db, show_links=not settings.deployed, clock=clock)
-    return SmtpMailer(SmtpRelay.from_url(settings.mail_transport), settings.mail_from)
+    return SmtpMailer(SmtpRelay.from_url(transport), settings.mail_from)
 
 
 def deliver(mailer: Mailer, mail: Mail) -> bool:

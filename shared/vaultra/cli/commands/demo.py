@@ -10,6 +10,7 @@ from rich.console import Console
 
 from vaultra.cli.app import app, console
 from vaultra.config import get_settings
+from vaultra.services.local_login import LocalLoginRefused
 
 
 @app.command()
@@ -26,6 +27,10 @@ def demo(
     from vaultra_dev.demo import run_demo
 
     out = Console(record=True, width=140) if screenshot else console
-    run_demo(get_settings(), seed=seed, console=out, scale=scale)
+    try:
+        run_demo(get_settings(), seed=seed, console=out, scale=scale)
+    except LocalLoginRefused as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
     if screenshot:
         out.save_svg(str(screenshot), title="make demo")
