@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -118,7 +119,10 @@ class Membership(Base):
     object is reached through a business the caller is a member of."""
 
     __tablename__ = "memberships"
-    __table_args__ = (Index(None, "user_id"),)
+    __table_args__ = (
+        Index(None, "user_id"),
+        CheckConstraint("role IN ('owner', 'viewer')", name="role"),
+    )
     business_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
     )
@@ -133,7 +137,12 @@ class Invitation(Base):
     """An invitation to a business by email, accepted once with its token (stored hashed)."""
 
     __tablename__ = "invitations"
-    __table_args__ = (Index(None, "business_id"),)
+    __table_args__ = (
+        Index(None, "business_id"),
+        Index(None, "email"),  # deleting an account deletes the invitations to its address
+        Index(None, "invited_by"),  # SET NULL when the inviter's account goes
+        CheckConstraint("role IN ('owner', 'viewer')", name="role"),
+    )
     id: Mapped[uuid.UUID] = _uuid_pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
@@ -169,7 +178,7 @@ class PersonalAccessToken(Base):
     revocable, its last use recorded. `prefix` identifies it in lists without revealing it."""
 
     __tablename__ = "personal_access_tokens"
-    __table_args__ = (Index(None, "user_id"),)
+    __table_args__ = (Index(None, "user_id"), CheckConstraint("scope IN ('read')", name="scope"))
     id: Mapped[uuid.UUID] = _uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
@@ -186,7 +195,10 @@ class UserToken(Base):
     """A single-use, expiring token mailed to a user: `password_reset` or `email_verification`."""
 
     __tablename__ = "user_tokens"
-    __table_args__ = (Index(None, "user_id", "purpose"),)
+    __table_args__ = (
+        Index(None, "user_id", "purpose"),
+        CheckConstraint("purpose IN ('password_reset', 'email_verification')", name="purpose"),
+    )
     id: Mapped[uuid.UUID] = _uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(32))
@@ -200,6 +212,8 @@ class OutboxMail(Base):
     """Mail to send (locally: the outbox and the log are the delivery)."""
 
     __tablename__ = "mail_outbox"
+    # deleting an account deletes the mail to its address
+    __table_args__ = (Index(None, "to_address"),)
     id: Mapped[uuid.UUID] = _uuid_pk()
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text)
@@ -242,6 +256,7 @@ class OAuthState(Base):
     used once. Stored hashed."""
 
     __tablename__ = "oauth_states"
+    __table_args__ = (Index(None, "user_id"), Index(None, "business_id"))  # for their cascades
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
@@ -700,7 +715,7 @@ class Report(Base):
     port under their keys."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index(None, "business_id", "created_at"),)
+    __table_args__ = (Index(None, "business_id", "created_at"), Index(None, "created_by"))
     id: Mapped[uuid.UUID] = _uuid_pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(
@@ -721,7 +736,11 @@ class ShareLink(Base):
     """A read-only, expiring, revocable link a founder gives a lender: the report and a summary."""
 
     __tablename__ = "share_links"
-    __table_args__ = (Index(None, "business_id"),)
+    __table_args__ = (
+        Index(None, "business_id"),
+        Index(None, "report_id"),
+        Index(None, "created_by"),
+    )
     id: Mapped[uuid.UUID] = _uuid_pk()
     business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
@@ -739,7 +758,10 @@ class ShareView(Base):
     """One view of a shared link."""
 
     __tablename__ = "share_views"
-    __table_args__ = (Index(None, "share_link_id", "viewed_at"),)
+    __table_args__ = (
+        Index(None, "share_link_id", "viewed_at"),
+        CheckConstraint("what IN ('summary', 'pdf', 'csv')", name="what"),
+    )
     id: Mapped[uuid.UUID] = _uuid_pk()
     share_link_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("share_links.id", ondelete="CASCADE")
