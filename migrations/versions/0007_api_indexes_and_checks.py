@@ -38,11 +38,11 @@ def upgrade() -> None:
     for table, columns in INDEXES:
         op.create_index(f"ix_{table}_{'_'.join(columns)}", table, list(columns))
     for table, name, condition in CHECKS:
-        op.create_check_constraint(f"ck_{table}_{name}", table, condition)
+        op.create_check_constraint(op.f(f"ck_{table}_{name}"), table, condition)
 
 
 def downgrade() -> None:
     for table, name, _ in reversed(CHECKS):
-        op.drop_constraint(f"ck_{table}_{name}", table, type_="check")
+        op.drop_constraint(op.f(f"ck_{table}_{name}"), table, type_="check")
     for table, columns in reversed(INDEXES):
         op.drop_index(f"ix_{table}_{'_'.join(columns)}", table_name=table)
