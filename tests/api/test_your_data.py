@@ -137,6 +137,12 @@ def test_deleting_the_account_leaves_no_row_of_the_person(
     theirs = bob.business(client, "Bob's")["id"]
     member(engine, shared, bob, "owner")
     member(engine, theirs, alice, "viewer")
+    promoted = client.patch(  # Bob's action about her: the audit log names her as its subject
+        f"/api/v1/businesses/{theirs}/members/{alice.id}",
+        json={"role": "owner"},
+        headers=bob.headers,
+    )
+    assert promoted.status_code == 200, promoted.text
     ledger_rows(engine, alone, "alone")
     scored_business(runtime, engine, alone, months=1)
     scored_business(runtime, engine, shared, months=1)

@@ -154,6 +154,10 @@ _DELETE_MAIL = text("DELETE FROM mail_outbox WHERE to_address = :e")
 _DELETE_INVITATIONS = text("DELETE FROM invitations WHERE email = :e")
 # The log keeps what happened, not to whom or from where (user_id goes NULL with the user).
 _ANONYMIZE_AUDIT = text("UPDATE audit_log SET ip = NULL WHERE user_id = :u")
+# …nor whom another member's action was about (a role changed, a member removed).
+_FORGET_AS_SUBJECT = text(
+    "UPDATE audit_log SET detail = detail - 'member_id' WHERE detail ->> 'member_id' = :u"
+)
 _DELETE_USER = text("DELETE FROM users WHERE id = :u")
 
 
@@ -212,5 +216,6 @@ class YourData:
         self._conn.execute(_DELETE_MAIL, {"e": email})
         self._conn.execute(_DELETE_INVITATIONS, {"e": email})
         self._conn.execute(_ANONYMIZE_AUDIT, {"u": user_id})
+        self._conn.execute(_FORGET_AS_SUBJECT, {"u": str(user_id)})
         self._conn.execute(_DELETE_USER, {"u": user_id})
         return Deleted(sole, left)
