@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import ClientIp, RuntimeDep, Writer
 from vaultra.api.problems import ApiError, responses
-from vaultra.api.routers.auth import TokenResponse, UserPublic, _public, _session
+from vaultra.api.routers.auth import TokenResponse, UserPublic, answer_session, user_public
 from vaultra.services.accounts import MAX_EMAIL, WrongPassword
 from vaultra.services.email_verification import AlreadyVerified
 from vaultra.services.mailed_tokens import InvalidMailedToken
@@ -90,7 +90,7 @@ def verify_email(body: TokenBody, runtime: RuntimeDep, ip: ClientIp) -> UserPubl
     except InvalidMailedToken:
         limits.failed(attempt)
         raise ApiError(400, _INVALID_LINK, kind="invalid-token") from None
-    return _public(user.id, user.email, user.created_at, user.email_verified_at)
+    return user_public(user.id, user.email, user.created_at, user.email_verified_at)
 
 
 @router.post(
@@ -188,4 +188,4 @@ def change_password(
     except WeakPassword as exc:
         raise ApiError(422, str(exc), kind="weak-password") from None
     limits.succeeded(attempt)
-    return _session(response, session)
+    return answer_session(response, session)

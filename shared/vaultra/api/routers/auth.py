@@ -80,7 +80,9 @@ class RefreshRequest(BaseModel):
     )
 
 
-def _session(response: Response, session: Session) -> TokenResponse:
+def answer_session(response: Response, session: Session) -> TokenResponse:
+    """A new session's answer: the access token in the body, the refresh token in a cookie the
+    dashboard's scripts never see (shared with the password change, which starts one too)."""
     response.set_cookie(
         REFRESH_COOKIE,
         session.refresh_token,
@@ -94,7 +96,7 @@ def _session(response: Response, session: Session) -> TokenResponse:
     return TokenResponse(access_token=session.access_token, expires_in=session.expires_in)
 
 
-def _public(
+def user_public(
     user_id: uuid.UUID, email: str, created_at: datetime, verified: datetime | None
 ) -> UserPublic:
     return UserPublic(
@@ -128,7 +130,7 @@ def sign_up(body: Credentials, runtime: RuntimeDep, ip: ClientIp) -> UserPublic:
         ) from None
     limits.failed(limits.attempt(SIGNUP, ip=ip))
     runtime.email_verification.send(user.id)
-    return _public(user.id, user.email, user.created_at, user.email_verified_at)
+    return user_public(user.id, user.email, user.created_at, user.email_verified_at)
 
 
 @router.post(
@@ -153,7 +155,7 @@ def log_in(
         limits.failed(attempt)
         raise ApiError(401, "wrong email address or password", kind="invalid-credentials") from None
     limits.succeeded(attempt)
-    return _session(response, session)
+    return answer_session(response, session)
 
 
 @router.post(
@@ -181,7 +183,7 @@ def refresh(
         raise ApiError(
             401, "the session has ended; sign in again", kind="invalid-refresh-token"
         ) from None
-    return _session(response, session)
+    return answer_session(response, session)
 
 
 @router.post(
@@ -220,4 +222,4 @@ def me(principal: CurrentPrincipal, runtime: RuntimeDep) -> UserPublic:
     user = runtime.accounts.user(principal.user_id)
     if user is None:
         raise ApiError(401, "the account no longer exists")
-    return _public(user.id, user.email, user.created_at, user.email_verified_at)
+    return user_public(user.id, user.email, user.created_at, user.email_verified_at)
