@@ -67,7 +67,7 @@ DEMO_BUSINESSES = (
 )
 
 
-def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 1.0) -> None:
+def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 1.0) -> LocalLogin:
     if settings.deployed:
         # Generated businesses and a login with a printed password: never in a deployment.
         raise LocalLoginRefused(
@@ -105,6 +105,7 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
     login = runtime.local_login.ensure(a.business_id for a in accounts.values())
     print_login(console, login)
     runtime.close()
+    return login
 
 
 def print_login(console: Console, login: LocalLogin) -> None:
@@ -113,10 +114,11 @@ def print_login(console: Console, login: LocalLogin) -> None:
         Panel.fit(
             f"[bold]{login.email}[/]  password [bold]{login.password}[/]\n\n"
             "Serve the API with [bold]make serve[/] (http://127.0.0.1:8000), then sign in:\n"
-            "  curl -s http://127.0.0.1:8000/api/v1/auth/login -H 'content-type: application/json' "
-            f'-d \'{{"email": "{login.email}", "password": "{login.password}"}}\'\n'
-            "and read a business with the token: GET /api/v1/businesses, then "
-            "/api/v1/businesses/{id}/summary (docs/API.md).",
+            "  curl -s http://127.0.0.1:8000/api/v1/auth/login \\\n"
+            "    -H 'content-type: application/json' \\\n"
+            f'    -d \'{{"email": "{login.email}", "password": "{login.password}"}}\'\n'
+            "and read the businesses with the token it answers: GET /api/v1/businesses, then\n"
+            "GET /api/v1/businesses/{id}/summary (docs/API.md).",
             title="Local demo login (this machine only; the same on every run)",
         )
     )

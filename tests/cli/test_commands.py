@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -336,8 +337,10 @@ def test_recommendations_rank_the_plan_and_keep_a_dismissal(
     assert unknown.exit_code == 2 and "learn_to_juggle" in unknown.output
 
 
-def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
-    result = runner.invoke(app, ["demo", "--scale", "0.05"])
+def test_demo_loads_four_businesses_by_both_paths(engine: Engine, tmp_path: Path) -> None:
+    picture = tmp_path / "demo.svg"
+
+    result = runner.invoke(app, ["demo", "--scale", "0.05", "--screenshot", str(picture)])
 
     assert result.exit_code == 0, result.output
     assert result.stdout.count("webhook deliveries") == 2
@@ -364,6 +367,8 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine) -> None:
     assert sorted(b["name"] for b in businesses) == sorted(name for name, _ in per_business)
     assert {b["role"] for b in businesses} == {"owner"}
     assert summary.json()["score"] is not None
+    # the picture, which is shared, shows the login but not this machine's password
+    assert "demo@vaultra.local" in picture.read_text() and login[2] not in picture.read_text()
 
 
 def test_demo_is_refused_outside_a_local_machine(

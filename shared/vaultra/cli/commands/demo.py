@@ -28,9 +28,11 @@ def demo(
 
     out = Console(record=True, width=140) if screenshot else console
     try:
-        run_demo(get_settings(), seed=seed, console=out, scale=scale)
+        login = run_demo(get_settings(), seed=seed, console=out, scale=scale)
     except LocalLoginRefused as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     if screenshot:
-        out.save_svg(str(screenshot), title="make demo")
+        # A picture is shared; the password is this machine's: shown as dots there.
+        picture = out.export_svg(title="make demo").replace(login.password, "•" * 12)
+        screenshot.write_text(picture, encoding="utf-8")
