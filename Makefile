@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst serve clean
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api serve clean
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -58,6 +58,7 @@ bench: install
 	$(VENV)/bin/python -m bench.metrics
 	$(VENV)/bin/python -m bench.readiness
 	$(VENV)/bin/python -m bench.burst
+	$(VENV)/bin/python -m bench.api
 
 bench-ingest: install
 	$(VENV)/bin/python -m bench.ingest
@@ -70,6 +71,9 @@ bench-readiness: install
 
 bench-burst: install
 	$(VENV)/bin/python -m bench.burst
+
+bench-api: install
+	$(VENV)/bin/python -m bench.api
 
 serve: install
 	$(VENV)/bin/vaultra serve

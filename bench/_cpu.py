@@ -1,6 +1,7 @@
 """CPU seconds used by the parts of a benchmark (Linux /proc): client, server, PostgreSQL.
 
-- the client is this process (load generator threads, or the backfill loop);
+- the client is this process (load generator threads, or the backfill loop) and any load generator
+  processes it names;
 - the server is every process of the functions-framework process group (gunicorn master, workers);
 - PostgreSQL is its postmaster, the backends alive now, and the backends that already exited
   (the postmaster's reaped-children times);
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +72,9 @@ class CpuSample:
         )
 
 
-def sample(server_pgid: int | None, postmaster_pid: int | None) -> CpuSample:
+def sample(
+    server_pgid: int | None, postmaster_pid: int | None, client_pids: Collection[int] = ()
+) -> CpuSample:
     times = os.times()
     client = times.user + times.system
     me = os.getpid()
@@ -78,6 +82,9 @@ def sample(server_pgid: int | None, postmaster_pid: int | None) -> CpuSample:
     others: dict[int, float] = {}
     for pid, fields in _fields():
         if pid == me:
+            continue
+        if pid in client_pids:
+            client += _own(fields)
             continue
         if server_pgid is not None and int(fields[2]) == server_pgid:
             server += _own(fields)

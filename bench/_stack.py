@@ -2,8 +2,8 @@
 and one-off `vaultra` commands against the same database.
 
 The server runs in its own session, so its process id is also its process group id; it is stopped
-by that group (SIGTERM, then SIGKILL if it lingers). It logs at INFO (`vaultra --verbose serve`)
-to a file the benchmark reads while it runs.
+by that group (SIGTERM, then SIGKILL if it lingers). It logs at INFO (`vaultra --verbose serve`),
+or at WARNING as `vaultra serve` does by default, to a file the benchmark reads while it runs.
 """
 
 from __future__ import annotations
@@ -65,12 +65,18 @@ def _ready(url: str) -> bool:
 
 @contextlib.contextmanager
 def vaultra_serve(
-    env: Mapping[str, str], log_path: Path, startup_timeout_s: float = 90.0
+    env: Mapping[str, str],
+    log_path: Path,
+    startup_timeout_s: float = 90.0,
+    *,
+    verbose: bool = True,
 ) -> Iterator[RunningStack]:
-    """`vaultra --verbose serve --host 127.0.0.1 --port P` with `env` added to this process's
+    """`vaultra --verbose serve --host 127.0.0.1 --port P` (without `--verbose` if not `verbose`:
+    warnings only, as `vaultra serve` runs by default) with `env` added to this process's
     environment; yields once /readyz answers 200."""
     port = free_port()
-    argv = [str(VAULTRA), "--verbose", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [str(VAULTRA), *(["--verbose"] if verbose else []), "serve"]
+    argv += ["--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             argv,
