@@ -244,7 +244,7 @@ def _profiled(stack: RunningStack, out: Path | None, seconds: float) -> Iterator
         yield
         return
     argv = [str(spy), "record", "--pid", str(stack.pid), "--duration", f"{seconds:.0f}"]
-    argv += ["--rate", "250", "--format", "raw", "--output", str(out)]
+    argv += ["--gil", "--rate", "250", "--format", "raw", "--output", str(out)]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield

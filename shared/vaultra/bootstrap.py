@@ -177,7 +177,7 @@ class Runtime:
 
     @cached_property
     def tenancy(self) -> Tenancy:
-        return Tenancy(self.database)
+        return Tenancy(self.database, self.accounts)
 
     @cached_property
     def storage(self) -> ObjectStore:

@@ -17,6 +17,17 @@ _UNAVAILABLE_CLASSES = ("08", "40", "53", "57", "58")
 _MAX_REASON = 200
 
 
+def _raised_by_the_driver(exc: BaseException) -> bool:
+    """Whether the error was raised inside pg8000 (and not by, say, an HTTP call made while a
+    transaction was open)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("pg8000"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def sqlstate_of(exc: BaseException) -> str | None:
     """The SQLSTATE a server error carries (pg8000 puts the error fields in `args[0]`)."""
     orig = getattr(exc, "orig", exc)
@@ -35,6 +46,10 @@ def translate(exc: BaseException) -> BaseException:
         # The driver cannot encode a lone surrogate as UTF-8: refused before it reached the server.
         return DataRejected("22021", "a string is not valid Unicode (a lone surrogate)")
     if isinstance(exc, PoolTimeout | DisconnectionError):
+        return DatabaseUnavailable(f"database unavailable: {type(exc).__name__}")
+    if isinstance(exc, ConnectionError) and _raised_by_the_driver(exc):
+        # pg8000 lets a socket error through unwrapped when the server closes the connection
+        # while it reads (a terminated backend, a failover), so SQLAlchemy re-raises it as it is.
         return DatabaseUnavailable(f"database unavailable: {type(exc).__name__}")
     if not isinstance(exc, DBAPIError):
         return exc

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, text
 
 from vaultra.db.audit import AuditLog
 from vaultra.db.businesses import Businesses
+from vaultra.db.callers import Callers
 from vaultra.db.checkpoints import BackfillCheckpoints
 from vaultra.db.dashboard_queries import DashboardQueries
 from vaultra.db.dead_letters import DeadLetters
@@ -45,6 +46,8 @@ from vaultra.db.users import RefreshTokens, Users
 from vaultra.db.your_data import YourData
 from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.scoring.model import MODEL_VERSION
+
+_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 
 @contextmanager
@@ -103,6 +106,10 @@ class UnitOfWork:
     @cached_property
     def users(self) -> Users:
         return Users(self.conn)
+
+    @cached_property
+    def callers(self) -> Callers:
+        return Callers(self.conn)
 
     @cached_property
     def refresh_tokens(self) -> RefreshTokens:
@@ -241,13 +248,36 @@ class Database:
 
     @contextmanager
     def snapshot(self) -> Iterator[UnitOfWork]:
-        """Read-only, one consistent snapshot for every read; rolled back at the end."""
+        """Read-only, one consistent snapshot for every read; rolled back at the end.
+
+        The transaction's mode is set by its first statement rather than by switching the
+        connection's isolation level (SQLAlchemy sets it, then resets it at checkin, each a
+        statement and a commit): a snapshot costs the driver's BEGIN, this SET, its reads and a
+        ROLLBACK."""
+        with _translated(), self.engine.connect() as conn, conn.begin() as transaction:
+            conn.exec_driver_sql(_SNAPSHOT)
+            yield UnitOfWork(conn)
+            transaction.rollback()
+
+    @contextmanager
+    def reads(self) -> Iterator[UnitOfWork]:
+        """Reads outside any transaction (PostgreSQL's autocommit): each statement sees what was
+        committed when it started, and one statement's view is consistent in itself. For a read
+        of one or two statements this saves the transaction's three round trips (BEGIN, SET,
+        ROLLBACK); anything that must see several statements in one snapshot uses `snapshot`.
+        Only reads belong here: nothing written would be rolled back.
+
+        The driver's autocommit flag is set on the pooled connection for the block and cleared
+        after (SQLAlchemy's AUTOCOMMIT isolation level would cost a statement and a commit at
+        checkin to reset the connection)."""
         with _translated(), self.engine.connect() as conn:
-            conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin() as transaction:
-                conn.execute(text("SET TRANSACTION READ ONLY"))
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            dbapi.autocommit = True
+            try:
                 yield UnitOfWork(conn)
-                transaction.rollback()
+            finally:
+                dbapi.autocommit = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from vaultra.db.callers import CallerRow
 from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.db.users import UserRow
 from vaultra.services import passwords
@@ -58,6 +59,16 @@ class Session:
     expires_in: int
     refresh_token: str
     refresh_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """A bearer token as read without the database (`Accounts.read_bearer`): an access token's
+    verified claims, or a personal access token's hash. Not yet a principal: whether its user
+    still accepts it is the database's to say (`Accounts.admit`)."""
+
+    claims: AccessClaims | None
+    token_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -161,25 +172,57 @@ class Accounts:
         it was issued (to the second: the change itself issues the new session's token). A
         personal access token is found by its hash, refused once expired or revoked, and is
         read-only."""
-        if bearer.startswith(PAT_PREFIX):
-            return self._authenticate_personal(bearer)
-        claims = self._access.verify(bearer)
-        with self._db.snapshot() as uow:
-            user = uow.users.by_id(claims.user_id)
-        if user is None or _issued_before_password_change(claims, user):
-            raise InvalidToken("invalid access token")
-        return Principal(claims.user_id, "access")
+        return self.principal(self.read_bearer(bearer))
 
-    def _authenticate_personal(self, bearer: str) -> Principal:
-        now = self._clock()
-        with self._db.snapshot() as uow:
-            found = uow.personal_tokens.active(secret_hash(bearer), now=now)
-        if found is None:
+    def read_bearer(self, bearer: str) -> Bearer:
+        """What can be known of a token without the database: an access token's signature,
+        audience and expiry are checked here (`InvalidToken`); a personal access token is only
+        hashed. No I/O, so a request can do it on the event loop."""
+        if bearer.startswith(PAT_PREFIX):
+            return Bearer(None, secret_hash(bearer))
+        return Bearer(self._access.verify(bearer), None)
+
+    def principal(self, bearer: Bearer) -> Principal:
+        """`authenticate` for a token already read: one statement."""
+        with self._db.reads() as uow:
+            caller = self.caller(uow, bearer, None)
+        principal = self.admit(bearer, caller)
+        self.record_use(caller)
+        return principal
+
+    def caller(
+        self, uow: UnitOfWork, bearer: Bearer, business_id: uuid.UUID | None
+    ) -> CallerRow | None:
+        """What `admit` decides from, with the caller's role in `business_id`, read in the
+        caller's unit of work (one statement)."""
+        if bearer.claims is not None:
+            return uow.callers.by_user(bearer.claims.user_id, business_id)
+        assert bearer.token_hash is not None
+        return uow.callers.by_token(bearer.token_hash, business_id, now=self._clock())
+
+    def admit(self, bearer: Bearer, caller: CallerRow | None) -> Principal:
+        """The principal, or `InvalidToken`: the user is gone or changed the password after the
+        access token was issued, or the personal access token is unknown, expired or revoked."""
+        if bearer.claims is not None:
+            if caller is None or _issued_before_password_change(
+                bearer.claims, caller.password_changed_at
+            ):
+                raise InvalidToken("invalid access token")
+            return Principal(caller.user_id, "access")
+        if caller is None:
             raise InvalidToken("invalid personal access token")
-        if found.last_used_at is None or found.last_used_at <= now - LAST_USE_GAP:
+        return Principal(caller.user_id, "pat")
+
+    def record_use(self, caller: CallerRow | None) -> None:
+        """A personal access token's last use, written at most once per `LAST_USE_GAP` (outside
+        any read snapshot: a write of its own)."""
+        if caller is None or caller.token_id is None:
+            return
+        now = self._clock()
+        last = caller.token_last_used_at
+        if last is None or last <= now - LAST_USE_GAP:
             with self._db.transaction() as uow:
-                uow.personal_tokens.touch(found.id, now=now, gap=LAST_USE_GAP)
-        return Principal(found.user_id, "pat")
+                uow.personal_tokens.touch(caller.token_id, now=now, gap=LAST_USE_GAP)
 
     def change_password(
         self, user_id: uuid.UUID, current: str, new: str, *, ip: str | None = None
@@ -212,6 +255,5 @@ class Accounts:
         return Session(access.token, access.expires_in, refresh, expires_at)
 
 
-def _issued_before_password_change(claims: AccessClaims, user: UserRow) -> bool:
-    changed = user.password_changed_at
+def _issued_before_password_change(claims: AccessClaims, changed: datetime | None) -> bool:
     return changed is not None and claims.issued_at < changed.replace(microsecond=0)

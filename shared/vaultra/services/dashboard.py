@@ -25,7 +25,7 @@ from vaultra.db.dashboard_queries import (
     RecommendationRow,
     ScorePoint,
 )
-from vaultra.db.unit_of_work import Database
+from vaultra.db.unit_of_work import Database, UnitOfWork
 from vaultra.domain.metrics.catalog import BY_KEY, Kind
 from vaultra.domain.metrics.periods import add_months
 from vaultra.domain.money import minor_units_per_unit
@@ -150,7 +150,13 @@ class Dashboard:
 
     def summary(self, access: Access) -> Summary:
         with self._db.snapshot() as uow:
-            row = uow.dashboard.summary(access.business_id)
+            return self.summary_in(uow, access)
+
+    def summary_in(self, uow: UnitOfWork, access: Access) -> Summary:
+        """`summary` in the caller's unit of work: one statement, so it may run outside a
+        transaction (`Tenancy.read_as`, which checks the access on the same connection just
+        before: the dashboard's most frequent read costs one checkout and two statements)."""
+        row = uow.dashboard.summary(access.business_id)
         if row is None:  # deleted since the access was checked
             raise NotFound("no such business")
         sync = Sync(

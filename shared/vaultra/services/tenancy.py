@@ -8,12 +8,19 @@ that is another tenant's, so ids cannot be probed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
+from vaultra.db.callers import CallerRow
 from vaultra.db.memberships import MemberBusiness
-from vaultra.db.unit_of_work import Database
+from vaultra.db.unit_of_work import Database, UnitOfWork
+
+if TYPE_CHECKING:  # accounts imports this module (through personal_tokens)
+    from vaultra.services.accounts import Accounts, Bearer
+
+T = TypeVar("T")
 
 Role = Literal["owner", "viewer"]
 MAX_NAME = 200
@@ -43,6 +50,10 @@ class Access:
             raise Forbidden("only an owner of the business may do this")
 
 
+def _just_the_access(uow: UnitOfWork, access: Access) -> Access:
+    return access
+
+
 def clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
@@ -55,15 +66,41 @@ def clean_name(name: str) -> str:
 
 
 class Tenancy:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, accounts: Accounts) -> None:
         self._db = db
+        self._accounts = accounts
 
-    def access(self, user_id: uuid.UUID, business_id: uuid.UUID) -> Access:
-        with self._db.snapshot() as uow:
-            role = uow.memberships.role_of(business_id, user_id)
-        if role not in ("owner", "viewer"):
-            raise NotFound("no such business")
-        return Access(business_id, user_id, role)  # type: ignore[arg-type]
+    def access(self, bearer: Bearer, business_id: uuid.UUID) -> Access:
+        """The caller's access to a business: `InvalidToken` if the token is no longer accepted
+        (exactly as `Accounts.authenticate` decides), then `NotFound` unless they are a member.
+        One statement."""
+        return self.read_as(bearer, business_id, _just_the_access)
+
+    def read_as(
+        self,
+        bearer: Bearer,
+        business_id: uuid.UUID,
+        read: Callable[[UnitOfWork, Access], T],
+    ) -> T:
+        """`read(uow, access)` once the caller's access is established, on the same connection:
+        one checkout, the access in one statement and the read's in the next. Both run outside a
+        transaction (`Database.reads`), so `read` must be one statement (consistent in itself) or
+        open a snapshot of its own. Nothing is cached between requests: a member removed, a
+        password changed or a token revoked is refused by the next statement that checks it."""
+        admitted: CallerRow | None = None
+        try:
+            with self._db.reads() as uow:
+                caller = self._accounts.caller(uow, bearer, business_id)
+                principal = self._accounts.admit(bearer, caller)  # InvalidToken: not admitted
+                admitted = caller
+                role = caller.role if caller is not None else None
+                if role not in ("owner", "viewer"):
+                    raise NotFound("no such business")
+                return read(uow, Access(business_id, principal.user_id, role))  # type: ignore[arg-type]
+        finally:
+            # A personal access token's last use, as `Accounts.authenticate` records it: a write
+            # of its own, once the reading connection is back in the pool.
+            self._accounts.record_use(admitted)
 
     def create_business(self, user_id: uuid.UUID, name: str) -> MemberBusiness:
         name = clean_name(name)

@@ -9,9 +9,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from vaultra.api.deps import BusinessAccess, RuntimeDep
+from vaultra.api.deps import (
+    BearerToken,
+    BusinessAccess,
+    BusinessId,
+    RuntimeDep,
+    read_in_business,
+)
 from vaultra.api.problems import ApiError, responses
 from vaultra.domain.metrics.catalog import CATALOG
 from vaultra.services.dashboard import (
@@ -169,12 +174,15 @@ class SummaryOut(BaseModel):
     responses=responses(401, 404, 422),
     summary="The dashboard's summary",
 )
-async def get_summary(access: BusinessAccess, runtime: RuntimeDep) -> Response:
+async def get_summary(
+    business_id: BusinessId, bearer: BearerToken, runtime: RuntimeDep
+) -> Response:
     """The latest score under the current model with its components and top factors, and what
     ingestion is doing. `score` is null until the first score exists."""
-    # The dashboard's most frequent read: the stored row is read in one worker-thread hop and
+    # The dashboard's most frequent read: the token, the membership and the stored row are read in
+    # one worker-thread hop and one snapshot (as `BusinessAccess` decides 401 and 404), and
     # validated once here, rather than validated again and serialized in another hop by FastAPI.
-    summary = await run_in_threadpool(runtime.dashboard.summary, access)
+    summary = await read_in_business(runtime, bearer, business_id, runtime.dashboard.summary_in)
     body = SummaryOut.model_validate(_fields(summary))
     return Response(body.model_dump_json(), media_type="application/json")
 
