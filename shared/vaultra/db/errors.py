@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -50,6 +52,9 @@ def translate(exc: BaseException) -> BaseException:
     if isinstance(exc, ConnectionError) and _raised_by_the_driver(exc):
         # pg8000 lets a socket error through unwrapped when the server closes the connection
         # while it reads (a terminated backend, a failover), so SQLAlchemy re-raises it as it is.
+        # Its frames may hold a socket the driver never closed (a connection refused half-way):
+        # let it go now, not when the caller finally drops the error, which keeps it as a cause.
+        traceback.clear_frames(exc.__traceback__)
         return DatabaseUnavailable(f"database unavailable: {type(exc).__name__}")
     if not isinstance(exc, DBAPIError):
         return exc
