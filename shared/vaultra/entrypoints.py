@@ -46,6 +46,7 @@ from vaultra.handlers import (
 )
 from vaultra.health import HEALTH_PATHS
 from vaultra.logs import configure_logging
+from vaultra.web import heap
 from vaultra.web.limits import STRIPE_MAX_BODY_BYTES, BodyLimits
 from vaultra.web.wsgi_body import BodyRejected, discard_body, read_body
 
@@ -175,6 +176,7 @@ def api_handler() -> Callable[[StarletteRequest], Awaitable[Response]]:
         if app is None:
             configure_logging()
             app = BodyLimits(create_api(get_runtime()))
+            heap.settle()
         return _ToApi(app, request)
 
     handle.__name__ = handle.__qualname__ = API

@@ -24,6 +24,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from vaultra.api.problems import TITLES
+from vaultra.web import heap
 
 HEADER_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 5
@@ -181,4 +182,5 @@ def build_config(
 
 def run(app: Any, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
     """Serve `app` until interrupted; `options` as build_config's."""
+    heap.settle()
     uvicorn.Server(build_config(app, host, port, **options)).run()
