@@ -7,7 +7,6 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
-
 from vaultra.web import heap
 
 
