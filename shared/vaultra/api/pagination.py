@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
@@ -18,6 +19,7 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT}).")
@@ -38,6 +40,15 @@ class Page(BaseModel, Generic[T]):
 def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
     raw = json.dumps([created_at.isoformat(), str(item_id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def split_page(
+    found: Sequence[R], limit: int, key: Callable[[R], tuple[datetime, uuid.UUID]]
+) -> tuple[list[R], str | None]:
+    """The page and the cursor to the next one, from up to `limit + 1` rows read in the page's
+    order: the extra row only says that there is more. `key` gives a row's place in that order."""
+    page = list(found[:limit])
+    return page, encode_cursor(*key(page[-1])) if len(found) > limit else None
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import BusinessAccess, CurrentPrincipal, RuntimeDep, Writer
-from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, split_page
 from vaultra.api.problems import ApiError, responses
 from vaultra.services.tenancy import MAX_NAME, Forbidden, InvalidName, MemberBusiness
 
@@ -95,8 +95,7 @@ def list_businesses(
     found = runtime.tenancy.businesses(
         principal.user_id, after=decode_cursor(cursor), limit=limit + 1
     )
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+    page, next_cursor = split_page(found, limit, lambda b: (b.created_at, b.id))
     return Page[BusinessPublic](items=[public(b) for b in page], next_cursor=next_cursor)
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import BusinessAccess, ClientIp, RuntimeDep, Writer
-from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, split_page
 from vaultra.api.problems import ApiError, responses
 from vaultra.api.routers.businesses import BusinessPublic, public
 from vaultra.services.accounts import MAX_EMAIL, InvalidEmail
@@ -127,8 +127,7 @@ def list_members(
 ) -> Page[MemberPublic]:
     """Earliest member first."""
     found = runtime.members.of_business(access, after=decode_cursor(cursor), limit=limit + 1)
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].since, page[-1].user_id) if more else None
+    page, next_cursor = split_page(found, limit, lambda m: (m.since, m.user_id))
     return Page[MemberPublic](items=[_member(m) for m in page], next_cursor=next_cursor)
 
 
@@ -226,8 +225,7 @@ def list_invitations(
         found = runtime.members.invitations(access, after=decode_cursor(cursor), limit=limit + 1)
     except Forbidden as exc:
         raise ApiError(403, str(exc)) from None
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+    page, next_cursor = split_page(found, limit, lambda i: (i.created_at, i.id))
     return Page[InvitationPublic](items=[_invitation(i) for i in page], next_cursor=next_cursor)
 
 

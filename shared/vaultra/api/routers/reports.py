@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import BusinessAccess, ClientIp, RuntimeDep, Writer
-from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, split_page
 from vaultra.api.problems import ApiError, responses
 from vaultra.services.reports import NoScoreYet, ReportRow
 from vaultra.services.tenancy import Forbidden, NotFound
@@ -211,8 +211,7 @@ def list_reports(
     access: BusinessAccess, runtime: RuntimeDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[ReportPublic]:
     found = runtime.reports.page(access, after=decode_cursor(cursor), limit=limit + 1)
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+    page, next_cursor = split_page(found, limit, lambda r: (r.created_at, r.id))
     return Page[ReportPublic](items=[public(r) for r in page], next_cursor=next_cursor)
 
 

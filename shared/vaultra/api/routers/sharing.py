@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import BusinessAccess, ClientIp, RuntimeDep, Writer
-from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, split_page
 from vaultra.api.problems import ApiError, responses
 from vaultra.api.routers.reports import ReportId
 from vaultra.services.sharing import (
@@ -172,8 +172,7 @@ def list_share_links(
     found = runtime.sharing.page(
         access, report_id=report_id, after=decode_cursor(cursor), limit=limit + 1
     )
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+    page, next_cursor = split_page(found, limit, lambda s: (s.created_at, s.id))
     now = runtime.clock()
     return Page[ShareLinkPublic](items=[public(s, now) for s in page], next_cursor=next_cursor)
 
@@ -214,8 +213,7 @@ def list_share_views(
         )
     except NotFound:
         raise ApiError(404, "no such share link") from None
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].viewed_at, page[-1].id) if more else None
+    page, next_cursor = split_page(found, limit, lambda v: (v.viewed_at, v.id))
     items = [
         ShareViewPublic(
             id=v.id,

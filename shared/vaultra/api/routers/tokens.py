@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import ClientIp, CurrentPrincipal, RuntimeDep, Writer
-from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, split_page
 from vaultra.api.problems import ApiError, responses
 from vaultra.services.personal_tokens import (
     MAX_DAYS,
@@ -136,8 +136,7 @@ def list_tokens(
     found = runtime.personal_tokens.of_user(
         principal.user_id, after=decode_cursor(cursor), limit=limit + 1
     )
-    page, more = found[:limit], len(found) > limit
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+    page, next_cursor = split_page(found, limit, lambda t: (t.created_at, t.id))
     return Page[TokenPublic](items=[_public(row) for row in page], next_cursor=next_cursor)
 
 
