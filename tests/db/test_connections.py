@@ -3,8 +3,12 @@ most, and the read modes leave a connection as they found it."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import traceback
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -100,3 +104,35 @@ def test_a_connection_error_of_anything_but_the_driver_is_not_the_database(
     db = Database(pooled)
     with pytest.raises(ConnectionResetError), db.reads():
         raise ConnectionResetError("a storage call failed")
+
+
+def test_a_connection_refused_half_way_leaves_no_socket_open(tmp_path: Path) -> None:
+    """A server that accepts the connection and hangs up before the start-up exchange is over (as
+    one shutting down does): the error raised holds no open socket for the collector to find."""
+    path = str(tmp_path / ".s.PGSQL.5432")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen()
+
+    def hang_up() -> None:
+        peer, _ = listener.accept()
+        peer.close()
+
+    thread = threading.Thread(target=hang_up)
+    thread.start()
+    engine = engine_for_url(f"postgresql+pg8000://vaultra@/vaultra?unix_sock={path}")
+    try:
+        with pytest.raises(Exception) as failed:
+            engine.connect()
+    finally:
+        thread.join(5)
+        listener.close()
+        engine.dispose()
+
+    held = [
+        value
+        for frame, _ in traceback.walk_tb(failed.value.__traceback__)
+        for value in frame.f_locals.values()
+        if isinstance(value, socket.socket)
+    ]
+    assert held and all(sock.fileno() == -1 for sock in held)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from typing import Any
 
@@ -52,7 +53,29 @@ def engine_for_url(url: str, **kwargs: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+pg8000")
     if not parsed.drivername.startswith("postgresql"):
         raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, got driver {parsed.drivername!r}")
-    return _with_pool_checks(create_engine(parsed, **_pool_options(kwargs)))
+    engine = _with_pool_checks(create_engine(parsed, **_pool_options(kwargs)))
+    event.listen(engine, "do_connect", _connect_or_close_the_socket)
+    return engine
+
+
+def _connect_or_close_the_socket(
+    dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: Any
+) -> Any:
+    """Connect as SQLAlchemy would, but close the socket of a connection that failed half-way.
+
+    pg8000 leaves the socket open when the server drops it during the start-up exchange (a server
+    shutting down, restarting or failing over): it stays referenced by the error's traceback and
+    is closed only when the garbage collector gets to it, a file descriptor held meanwhile."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except BaseException as exc:
+        tb = exc.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, socket.socket):
+                    value.close()
+            tb = tb.tb_next
+        raise
 
 
 def embedded_database_url(settings: Settings, database: str = "vaultra") -> str:
