@@ -37,6 +37,7 @@ from vaultra.services.demo_data import DemoData
 from vaultra.services.downloads import Downloads
 from vaultra.services.email_verification import EmailVerification
 from vaultra.services.jobs import Jobs
+from vaultra.services.knowledge import KnowledgeBase
 from vaultra.services.local_keys import local_key
 from vaultra.services.local_login import LocalDemoLogin
 from vaultra.services.mail import Mailer, build_mailer
@@ -250,6 +251,10 @@ class Runtime:
     @cached_property
     def rate_limits(self) -> RateLimiter:
         return RateLimiter(self.database, clock=self.clock)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase(self.database)
 
     @cached_property
     def dashboard(self) -> Dashboard:

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     db_iam_user: str | None = Field(None, alias="DB_IAM_USER")
     db_name: str = Field("vaultra", alias="DB_NAME")
     vaultra_home: Path = Field(_REPO_ROOT / ".vaultra", alias="VAULTRA_HOME")
+    knowledge_dir: Path = Field(
+        _REPO_ROOT / "agent_service" / "knowledge",
+        alias="VAULTRA_KNOWLEDGE_DIR",
+        description="The knowledge base's articles (`*.md`), indexed by `vaultra knowledge index`",
+    )
 
     # --- Stripe -----------------------------------------------------------------------------
     stripe_api_key: SecretStr | None = Field(None, alias="STRIPE_API_KEY")

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
-from vaultra.bootstrap import Runtime, reset_runtime
+from vaultra.bootstrap import Runtime
 from vaultra.cli import app
 from vaultra.config import get_settings
 from vaultra.db import locks
@@ -25,19 +25,6 @@ from vaultra_dev.stripe_api import StripeApiServer
 from tests.support import histories
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) -> Iterator[None]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("VAULTRA_HOME", str(tmp_path))
-    monkeypatch.setenv("VAULTRA_EVENT_BUS", "local")
-    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
-    get_settings.cache_clear()
-    reset_runtime()
-    yield
-    reset_runtime()
-    get_settings.cache_clear()
 
 
 def test_business_add_prints_the_new_business_as_json(engine: Engine) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -35,7 +36,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -770,6 +771,38 @@ class ShareView(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     what: Mapped[str] = mapped_column(String(16))  # summary | pdf | csv
+
+
+# --- The knowledge base (shared by every tenant: no business's data) ----------------------------
+
+# Title, section heading and text, weighted in that order for ranking. English stemming: the
+# articles are written in English, and a question's words are stemmed the same way.
+KNOWLEDGE_SEARCH = (
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(heading, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, body), 'C')"
+)
+
+
+class KnowledgeChunk(Base):
+    """A passage of a knowledge-base article, as retrieval finds and cites it."""
+
+    __tablename__ = "knowledge_chunks"
+    __table_args__ = (
+        Index(None, "search", postgresql_using="gin"),
+        Index(None, "topics", postgresql_using="gin"),
+        CheckConstraint("number >= 0", name="number"),
+    )
+    article_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    heading: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    sources: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    digest: Mapped[str] = mapped_column(String(64))  # of what is indexed: changed or not
+    search: Mapped[Any] = mapped_column(TSVECTOR, Computed(KNOWLEDGE_SEARCH, persisted=True))
+    indexed_at: Mapped[datetime] = _now()
 
 
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {

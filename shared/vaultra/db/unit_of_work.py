@@ -27,6 +27,7 @@ from vaultra.db.dead_letters import DeadLetters
 from vaultra.db.errors import translate
 from vaultra.db.invitations import Invitations
 from vaultra.db.job_runs import JobRuns
+from vaultra.db.knowledge import KnowledgeChunks
 from vaultra.db.ledger import Ledger
 from vaultra.db.locks import Locks
 from vaultra.db.memberships import Members, Memberships
@@ -106,6 +107,10 @@ class UnitOfWork:
     @cached_property
     def users(self) -> Users:
         return Users(self.conn)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeChunks:
+        return KnowledgeChunks(self.conn)
 
     @cached_property
     def callers(self) -> Callers:

@@ -1,3 +1,11 @@
 """One module per group of commands; importing this package registers them all on `app`."""
 
-from vaultra.cli.commands import business, demo, ingest, metrics, readiness, serve  # noqa: F401
+from vaultra.cli.commands import (  # noqa: F401
+    business,
+    demo,
+    ingest,
+    knowledge,
+    metrics,
+    readiness,
+    serve,
+)

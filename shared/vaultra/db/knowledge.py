@@ -1,0 +1,161 @@
+"""The knowledge base's passages (`knowledge_chunks`): replaced as a whole set when the articles are
+indexed, searched with PostgreSQL's full-text search.
+
+A question is matched by any of its words (stemmed as the passages are), not all of them: a
+founder's question is a sentence, and requiring every word would find nothing for most. Ranking
+(`ts_rank_cd`) then favours passages that hold more of the question's words, closer together, in a
+title or heading before the text, so the passage that covers the question comes first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import Text
+
+from vaultra.domain.knowledge.chunks import Chunk
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    article_id: str
+    number: int
+    title: str
+    heading: str | None
+    body: str
+    topics: tuple[str, ...]
+    sources: tuple[str, ...]
+    rank: float
+
+    @property
+    def ref(self) -> str:
+        return f"{self.article_id}#{self.number}"
+
+
+_STAGE = text(
+    """
+    CREATE TEMPORARY TABLE knowledge_incoming (
+        article_id text, number int, title text, heading text, body text,
+        topics text[], sources text[], digest text
+    ) ON COMMIT DROP
+    """
+)
+_INCOMING = text(
+    """
+    INSERT INTO knowledge_incoming
+    VALUES (:article_id, :number, :title, :heading, :body, :topics, :sources, :digest)
+    """
+).bindparams(bindparam("topics", type_=ARRAY(Text)), bindparam("sources", type_=ARRAY(Text)))
+# One statement each, over the whole set: what is gone, what changed, what is new.
+_COUNT = text(
+    """
+    SELECT
+        count(*) FILTER (WHERE k.article_id IS NULL) AS added,
+        count(*) FILTER (WHERE k.digest <> i.digest) AS changed,
+        count(*) FILTER (WHERE k.digest = i.digest) AS unchanged,
+        (SELECT count(*) FROM knowledge_chunks c WHERE NOT EXISTS (
+            SELECT 1 FROM knowledge_incoming n
+            WHERE n.article_id = c.article_id AND n.number = c.number)) AS removed
+    FROM knowledge_incoming i
+    LEFT JOIN knowledge_chunks k USING (article_id, number)
+    """
+)
+_REMOVE = text(
+    """
+    DELETE FROM knowledge_chunks c WHERE NOT EXISTS (
+        SELECT 1 FROM knowledge_incoming n WHERE n.article_id = c.article_id AND n.number = c.number)
+    """
+)
+_UPSERT = text(
+    """
+    INSERT INTO knowledge_chunks (article_id, number, title, heading, body, topics, sources, digest)
+    SELECT article_id, number, title, heading, body, topics, sources, digest
+    FROM knowledge_incoming
+    ON CONFLICT (article_id, number) DO UPDATE SET
+        title = excluded.title, heading = excluded.heading, body = excluded.body,
+        topics = excluded.topics, sources = excluded.sources, digest = excluded.digest,
+        indexed_at = now()
+    WHERE knowledge_chunks.digest <> excluded.digest
+    """
+)
+_SEARCH = text(
+    """
+    WITH question AS (
+        SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS q
+        FROM unnest(tsvector_to_array(to_tsvector('english', :question))) AS lexeme
+    ),
+    ranked AS (
+        SELECT c.article_id, c.number, c.title, c.heading, c.body, c.topics, c.sources,
+               ts_rank_cd(c.search, question.q) AS rank
+        FROM knowledge_chunks c, question
+        WHERE question.q IS NOT NULL
+          AND c.search @@ question.q
+          AND (CAST(:topics AS text[]) IS NULL OR c.topics && CAST(:topics AS text[]))
+    ),
+    per_article AS (
+        SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY rank DESC, number) AS nth
+        FROM ranked
+    )
+    SELECT article_id, number, title, heading, body, topics, sources, rank
+    FROM per_article
+    WHERE nth <= :per_article
+    ORDER BY rank DESC, article_id, number
+    LIMIT :k
+    """
+)
+
+
+class KnowledgeChunks:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def replace_all(self, chunks: list[Chunk]) -> IndexChange:
+        """Make the index hold exactly `chunks`: rows whose digest is unchanged are not touched.
+        Call inside a transaction (the staging table lives until its commit)."""
+        self._conn.execute(_STAGE)
+        if chunks:
+            self._conn.execute(
+                _INCOMING,
+                [
+                    {
+                        "article_id": c.article_id,
+                        "number": c.number,
+                        "title": c.title,
+                        "heading": c.heading,
+                        "body": c.text,
+                        "topics": list(c.topics),
+                        "sources": list(c.sources),
+                        "digest": c.digest,
+                    }
+                    for c in chunks
+                ],
+            )
+        added, changed, unchanged, removed = self._conn.execute(_COUNT).one()
+        self._conn.execute(_REMOVE)
+        self._conn.execute(_UPSERT)
+        return IndexChange(added, changed, removed, unchanged)
+
+    def search(
+        self, question: str, topics: list[str] | None, k: int, *, per_article: int
+    ) -> list[Passage]:
+        """The `k` best passages, at most `per_article` of any one article (so that an answer
+        can draw on several articles rather than on every section of one)."""
+        params = {"question": question, "topics": topics, "k": k, "per_article": per_article}
+        rows = self._conn.execute(_SEARCH, params)
+        return [
+            Passage(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), tuple(r[6]), float(r[7]))
+            for r in rows
+        ]
+
+    def count(self) -> int:
+        return int(self._conn.execute(text("SELECT count(*) FROM knowledge_chunks")).scalar_one())
