@@ -365,3 +365,16 @@ def test_postgresql_accepts_whatever_passes_the_check(engine: Engine, evt: Any) 
         business = new_business(conn)
         write(conn, business, verdict.rows, verdict.event.created)
         conn.rollback()
+
+
+def test_an_array_column_checks_every_element_as_its_item_type() -> None:
+    assert column_problem("knowledge_chunks", "topics", ["disputes", "refunds"]) is None
+    problem = column_problem("knowledge_chunks", "topics", ["disputes", 5])
+    assert problem and problem.startswith("at [1] is") and "expected a string" in problem
+    assert "expected a list" in (column_problem("knowledge_chunks", "topics", "disputes") or "")
+    assert "is null" in (column_problem("knowledge_chunks", "topics", ["a", None]) or "")
+
+
+def test_a_generated_column_is_never_written() -> None:
+    problem = column_problem("knowledge_chunks", "search", "'dispute':1")
+    assert problem and "computed by the database" in problem

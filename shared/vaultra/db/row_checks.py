@@ -37,7 +37,7 @@ from sqlalchemy import (
     String,
     Uuid,
 )
-from sqlalchemy.types import JSON
+from sqlalchemy.types import ARRAY, JSON
 
 from vaultra.db.models import Base
 
@@ -273,8 +273,32 @@ def json_problem(value: Any) -> str | None:
     return None
 
 
+def _array(item: Check) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list | tuple):
+            return f"is {describe(value)}, expected a list"
+        for i, element in enumerate(value):
+            problem = item(element) if element is not None else "is null, expected a value"
+            if problem:
+                return f"at [{i}] {problem}"
+        return None
+
+    return check
+
+
+def _generated(value: Any) -> str | None:
+    return "is computed by the database from the row's other columns, never written"
+
+
 def _checker_for(column: Column[Any]) -> Check:
-    kind = column.type
+    if column.computed is not None:
+        return _generated
+    return _checker_of(column.type, f"{column.table.name}.{column.name}")
+
+
+def _checker_of(kind: Any, where: str) -> Check:
+    if isinstance(kind, ARRAY):
+        return _array(_checker_of(kind.item_type, f"{where}[]"))
     if isinstance(kind, Boolean):
         return _boolean
     if isinstance(kind, Integer):
@@ -295,7 +319,7 @@ def _checker_for(column: Column[Any]) -> Check:
         return _uuid
     if isinstance(kind, LargeBinary):
         return _bytes
-    raise TypeError(f"no row check knows {column.table.name}.{column.name} ({kind!r})")
+    raise TypeError(f"no row check knows {where} ({kind!r})")
 
 
 # --- Tables -------------------------------------------------------------------------------------
