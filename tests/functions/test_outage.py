@@ -11,9 +11,7 @@ own that it stops and starts again:
 from __future__ import annotations
 
 import gc
-import os
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -85,24 +83,6 @@ def postgres() -> Iterator[OwnPostgres]:
     server = OwnPostgres()
     yield server
     server.cleanup()
-    _close_stranded_sockets(server.socket_path)
-
-
-def _close_stranded_sockets(path: str) -> None:
-    """pg8000 can leave the socket of a connection its server dropped to the garbage collector,
-    whose ResourceWarning then fails whichever later test it happens to run in. Close what is
-    left of this server's connections here, where the outage was. `detach` first: a socket with
-    a file object still open on it (pg8000 reads through one) keeps its descriptor on `close`."""
-    gc.collect()
-    for obj in gc.get_objects():
-        if not isinstance(obj, socket.socket) or obj.fileno() == -1:
-            continue
-        try:
-            peer = obj.getpeername()
-        except OSError:
-            continue
-        if peer == path:
-            os.close(obj.detach())
 
 
 @pytest.fixture

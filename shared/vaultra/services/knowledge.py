@@ -1,8 +1,8 @@
 """The knowledge base: the articles read from their folder, indexed as passages, and searched.
 
 What search returns is data for the agent to quote and cite (each passage with its `ref` and its
-article's sources), never instructions; the agent's prompt says so, and nothing here interprets
-the text.
+article's sources), never instructions: nothing here interprets the text, and the agent (step 5)
+must hand it to a model as quoted material.
 """
 
 from __future__ import annotations
