@@ -9,11 +9,10 @@ title or heading before the text, so the passage that covers the question comes 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import Text
+from sqlalchemy import Connection, text
 
 from vaultra.domain.knowledge.chunks import Chunk
 
@@ -50,12 +49,16 @@ _STAGE = text(
     ) ON COMMIT DROP
     """
 )
+# Every passage in one statement (a JSON array of rows), not a round trip per passage.
 _INCOMING = text(
     """
     INSERT INTO knowledge_incoming
-    VALUES (:article_id, :number, :title, :heading, :body, :topics, :sources, :digest)
+    SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        article_id text, number int, title text, heading text, body text,
+        topics text[], sources text[], digest text
+    )
     """
-).bindparams(bindparam("topics", type_=ARRAY(Text)), bindparam("sources", type_=ARRAY(Text)))
+)
 # One statement each, over the whole set: what is gone, what changed, what is new.
 _COUNT = text(
     """
@@ -123,23 +126,20 @@ class KnowledgeChunks:
         """Make the index hold exactly `chunks`: rows whose digest is unchanged are not touched.
         Call inside a transaction (the staging table lives until its commit)."""
         self._conn.execute(_STAGE)
-        if chunks:
-            self._conn.execute(
-                _INCOMING,
-                [
-                    {
-                        "article_id": c.article_id,
-                        "number": c.number,
-                        "title": c.title,
-                        "heading": c.heading,
-                        "body": c.text,
-                        "topics": list(c.topics),
-                        "sources": list(c.sources),
-                        "digest": c.digest,
-                    }
-                    for c in chunks
-                ],
-            )
+        rows = [
+            {
+                "article_id": c.article_id,
+                "number": c.number,
+                "title": c.title,
+                "heading": c.heading,
+                "body": c.text,
+                "topics": list(c.topics),
+                "sources": list(c.sources),
+                "digest": c.digest,
+            }
+            for c in chunks
+        ]
+        self._conn.execute(_INCOMING, {"rows": json.dumps(rows)})
         added, changed, unchanged, removed = self._conn.execute(_COUNT).one()
         self._conn.execute(_REMOVE)
         self._conn.execute(_UPSERT)

@@ -21,14 +21,6 @@ class PersonalTokenRow:
     last_used_at: datetime | None
 
 
-@dataclass(frozen=True)
-class ActiveToken:
-    id: uuid.UUID
-    user_id: uuid.UUID
-    scope: str
-    last_used_at: datetime | None
-
-
 _COLUMNS = "id, name, prefix, scope, created_at, expires_at, last_used_at"
 _CREATE = text(
     "INSERT INTO personal_access_tokens "
@@ -56,10 +48,6 @@ _REVOKE = text(
 )
 _REVOKE_ALL = text(
     "UPDATE personal_access_tokens SET revoked_at = :now WHERE user_id = :u AND revoked_at IS NULL"
-)
-_ACTIVE = text(
-    "SELECT id, user_id, scope, last_used_at FROM personal_access_tokens "
-    "WHERE token_hash = :h AND revoked_at IS NULL AND expires_at > :now"
 )
 # At most one write per token per `gap`: the condition is re-checked by the statement itself, so
 # concurrent requests with one token write once.
@@ -123,10 +111,6 @@ class PersonalTokens:
 
     def revoke_all_of(self, user_id: uuid.UUID, *, now: datetime) -> None:
         self._conn.execute(_REVOKE_ALL, {"u": user_id, "now": now})
-
-    def active(self, token_hash: str, *, now: datetime) -> ActiveToken | None:
-        row = self._conn.execute(_ACTIVE, {"h": token_hash, "now": now}).one_or_none()
-        return ActiveToken(*row) if row else None
 
     def touch(self, token_id: uuid.UUID, *, now: datetime, gap: timedelta) -> None:
         self._conn.execute(_TOUCH, {"i": token_id, "now": now, "before": now - gap})

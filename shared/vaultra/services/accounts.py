@@ -165,15 +165,6 @@ class Accounts:
                 uow.refresh_tokens.revoke_family(found.family_id)
                 uow.audit.record("logout", user_id=found.user_id, ip=ip)
 
-    def authenticate(self, bearer: str) -> Principal:
-        """Who an `Authorization: Bearer` token is; `InvalidToken` otherwise.
-
-        An access token is refused once its user is deleted or has changed the password since
-        it was issued (to the second: the change itself issues the new session's token). A
-        personal access token is found by its hash, refused once expired or revoked, and is
-        read-only."""
-        return self.principal(self.read_bearer(bearer))
-
     def read_bearer(self, bearer: str) -> Bearer:
         """What can be known of a token without the database: an access token's signature,
         audience and expiry are checked here (`InvalidToken`); a personal access token is only
@@ -183,7 +174,12 @@ class Accounts:
         return Bearer(self._access.verify(bearer), None)
 
     def principal(self, bearer: Bearer) -> Principal:
-        """`authenticate` for a token already read: one statement."""
+        """Who a token read by `read_bearer` is (one statement); `InvalidToken` otherwise.
+
+        An access token is refused once its user is deleted or has changed the password since
+        it was issued (to the second: the change itself issues the new session's token). A
+        personal access token is found by its hash, refused once expired or revoked, and is
+        read-only."""
         with self._db.reads() as uow:
             caller = self.caller(uow, bearer, None)
         principal = self.admit(bearer, caller)

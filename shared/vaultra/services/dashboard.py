@@ -148,14 +148,11 @@ class Dashboard:
 
     # --- reads -----------------------------------------------------------------------------
 
-    def summary(self, access: Access) -> Summary:
-        with self._db.snapshot() as uow:
-            return self.summary_in(uow, access)
-
     def summary_in(self, uow: UnitOfWork, access: Access) -> Summary:
-        """`summary` in the caller's unit of work: one statement, so it may run outside a
-        transaction (`Tenancy.read_as`, which checks the access on the same connection just
-        before: the dashboard's most frequent read costs one checkout and two statements)."""
+        """The latest score and what ingestion is doing, in the caller's unit of work: one
+        statement, so it may run outside a transaction (`Tenancy.read_as`, which checks the
+        access on the same connection just before: the dashboard's most frequent read costs one
+        checkout and two statements)."""
         row = uow.dashboard.summary(access.business_id)
         if row is None:  # deleted since the access was checked
             raise NotFound("no such business")

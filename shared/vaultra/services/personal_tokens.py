@@ -1,7 +1,7 @@
 """Personal access tokens for scripts and MCP clients: read-only, shown once at creation, stored as
 their SHA-256, expiring (at most a year), revocable, their last use recorded.
 
-They are accepted by `Accounts.authenticate` as a read-only `Principal`; every write route refuses
+They are accepted by `Accounts.principal` as a read-only `Principal`; every write route refuses
 them (`Writer`), creating another token and changing a password included, so a leaked token can
 read, never act.
 """

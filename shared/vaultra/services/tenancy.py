@@ -72,7 +72,7 @@ class Tenancy:
 
     def access(self, bearer: Bearer, business_id: uuid.UUID) -> Access:
         """The caller's access to a business: `InvalidToken` if the token is no longer accepted
-        (exactly as `Accounts.authenticate` decides), then `NotFound` unless they are a member.
+        (exactly as `Accounts.principal` decides), then `NotFound` unless they are a member.
         One statement."""
         return self.read_as(bearer, business_id, _just_the_access)
 
@@ -98,7 +98,7 @@ class Tenancy:
                     raise NotFound("no such business")
                 return read(uow, Access(business_id, principal.user_id, role))  # type: ignore[arg-type]
         finally:
-            # A personal access token's last use, as `Accounts.authenticate` records it: a write
+            # A personal access token's last use, as `Accounts.principal` records it: a write
             # of its own, once the reading connection is back in the pool.
             self._accounts.record_use(admitted)
 

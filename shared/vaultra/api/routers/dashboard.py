@@ -180,8 +180,8 @@ async def get_summary(
     """The latest score under the current model with its components and top factors, and what
     ingestion is doing. `score` is null until the first score exists."""
     # The dashboard's most frequent read: the token, the membership and the stored row are read in
-    # one worker-thread hop and one snapshot (as `BusinessAccess` decides 401 and 404), and
-    # validated once here, rather than validated again and serialized in another hop by FastAPI.
+    # one worker-thread hop on one connection, two statements (401 and 404 as `BusinessAccess`
+    # decides them), and validated once here, rather than validated again and serialized in another hop by FastAPI.
     summary = await read_in_business(runtime, bearer, business_id, runtime.dashboard.summary_in)
     body = SummaryOut.model_validate(_fields(summary))
     return Response(body.model_dump_json(), media_type="application/json")
