@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Connection, text
 
@@ -27,6 +28,12 @@ class ShareLinkRow:
     revoked_at: datetime | None
     views: int
     last_viewed_at: datetime | None
+
+    def status(self, now: datetime) -> Literal["active", "expired", "revoked"]:
+        """As `_LIVE` decides whether the link opens: active until revoked or expired."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
 
 
 @dataclass(frozen=True)

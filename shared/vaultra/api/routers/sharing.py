@@ -99,14 +99,11 @@ class ShareViewPublic(BaseModel):
 
 
 def public(link: ShareLinkRow, now: datetime) -> ShareLinkPublic:
-    state: Literal["active", "expired", "revoked"] = (
-        "revoked" if link.revoked_at else "expired" if link.expires_at <= now else "active"
-    )
     return ShareLinkPublic(
         id=link.id,
         report_id=link.report_id,
         label=link.label,
-        status=state,
+        status=link.status(now),
         created_at=link.created_at,
         expires_at=link.expires_at,
         revoked_at=link.revoked_at,
