@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 
 import stripe
+from mcp.server.mcpserver import MCPServer
 
 from vaultra.config import Settings, get_settings
 from vaultra.db.businesses import LinkedAccount
@@ -27,6 +28,8 @@ from vaultra.events.publisher import Publisher
 from vaultra.health import LIVE, HealthReport, check_health
 from vaultra.services import credentials
 from vaultra.services.accounts import Accounts
+from vaultra.services.agent_mcp import build_mcp
+from vaultra.services.agent_tools import AgentTools
 from vaultra.services.auth_tokens import AccessTokens
 from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
@@ -255,6 +258,23 @@ class Runtime:
     @cached_property
     def knowledge(self) -> KnowledgeBase:
         return KnowledgeBase(self.database)
+
+    @cached_property
+    def agent_tools(self) -> AgentTools:
+        return AgentTools(
+            self.accounts,
+            self.tenancy,
+            self.dashboard,
+            self.what_if,
+            self.knowledge,
+            self.rate_limits,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def mcp(self) -> MCPServer:
+        """The agent's tools as an MCP server: served at /mcp, and called in process by chat."""
+        return build_mcp(self.agent_tools, public_url=self.settings.public_url)
 
     @cached_property
     def dashboard(self) -> Dashboard:

@@ -1,7 +1,7 @@
 """The local stack in one ASGI app (`vaultra serve`): the API under /api/v1, the Stripe webhook
 at POST /stripe/webhook, liveness at /healthz and readiness at /readyz.
 
-Later steps mount MCP at /mcp and the dashboard at /. Production runs each surface as its own
+MCP is served at /mcp (`vaultra.web.mcp`); step 6 mounts the dashboard at /. Production runs each surface as its own
 function or service behind one load balancer (one origin); here they share one process and one
 runtime.
 """
@@ -9,14 +9,18 @@ runtime.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from vaultra.api.app import create_api
 from vaultra.bootstrap import Runtime
 from vaultra.web.limits import BodyLimits
+from vaultra.web.mcp import mcp_app
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime)
     # Bodies are capped and timed before any route reads them (a Stripe event is far below 1 MiB).
     app.add_middleware(BodyLimits)
+    mount_mcp(app, runtime)
 
     @app.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> JSONResponse:
@@ -47,3 +52,20 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse(report.body(), report.status_code)
 
     return app
+
+
+def mount_mcp(app: FastAPI, runtime: Runtime) -> None:
+    """MCP at /mcp (and its protected-resource metadata under /.well-known), on the same
+    origin as the API. Each of its paths is routed to the MCP app whole, so its own middleware
+    (the bearer check) runs; its session manager runs for the host app's lifetime."""
+    mcp, sessions = mcp_app(runtime)
+    for route in mcp.routes:
+        app.router.routes.append(Route(route.path, endpoint=mcp))  # type: ignore[attr-defined]
+    outer = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(host: FastAPI) -> AsyncIterator[None]:
+        async with sessions.run(), outer(host):
+            yield
+
+    app.router.lifespan_context = lifespan

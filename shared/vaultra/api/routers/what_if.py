@@ -11,62 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from vaultra.api.deps import BusinessAccess, RuntimeDep
 from vaultra.api.problems import ApiError, responses
 from vaultra.api.routers.dashboard import GapOut, OfferOut
-from vaultra.services.what_if import MetricChange, NotScoredYet, WhatIfError
+from vaultra.services.what_if import NotScoredYet, WhatIfError
+from vaultra.services.what_if_input import ChangeIn
 
 router = APIRouter(tags=["what-if"])
 
 MAX_CHANGES = 20
-# Far beyond any real amount (10 trillion dollars in cents) and any ratio; refuses absurd input
-# before it reaches arithmetic.
-LIMIT = Decimal(10) ** 15
-OPS = ("set", "change_by", "change_by_percent")
-
-
-# A number (or a decimal string, exact): finite, at most 6 decimal places, within ±LIMIT.
-Amount = Annotated[Decimal, Field(ge=-LIMIT, le=LIMIT, max_digits=24, decimal_places=6)]
-
-
-class ChangeIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "oneOf": [
-                {"required": ["set"]},
-                {"required": ["change_by"]},
-                {"required": ["change_by_percent"]},
-            ],
-            "examples": [{"metric": "mrr", "change_by_percent": 10}],
-        },
-    )
-    metric: str = Field(min_length=1, max_length=64, description="A key of the metric catalog.")
-    set: Amount | SkipJsonSchema[None] = Field(None, description="The new value.")
-    change_by: Amount | SkipJsonSchema[None] = Field(
-        None, description="Added to the current value (signed)."
-    )
-    change_by_percent: Amount | SkipJsonSchema[None] = Field(
-        None, description="The current value changed by this percentage of itself (signed)."
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ChangeIn:
-        given = [op for op in OPS if getattr(self, op) is not None]
-        if len(given) != 1 or len(self.model_fields_set & set(OPS)) != 1:
-            raise ValueError("give exactly one of set, change_by or change_by_percent")
-        return self
-
-    def typed(self) -> MetricChange:
-        op = next(op for op in OPS if getattr(self, op) is not None)
-        return MetricChange(self.metric, op, getattr(self, op))  # type: ignore[arg-type]
 
 
 class WhatIfIn(BaseModel):
