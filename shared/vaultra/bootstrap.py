@@ -26,8 +26,10 @@ from vaultra.db.unit_of_work import Database
 from vaultra.events.cloudevent import DeadLetter
 from vaultra.events.publisher import Publisher
 from vaultra.health import LIVE, HealthReport, check_health
+from vaultra.llm.base import LLMProvider
 from vaultra.services import credentials
 from vaultra.services.accounts import Accounts
+from vaultra.services.agent import Agent
 from vaultra.services.agent_mcp import build_mcp
 from vaultra.services.agent_tools import AgentTools
 from vaultra.services.auth_tokens import AccessTokens
@@ -94,6 +96,35 @@ def build_store(settings: Settings, clock: Callable[[], datetime]) -> ObjectStor
     return LocalStore(
         settings.vaultra_home / "storage", LinkSigner(key, clock=clock), settings.public_url
     )
+
+
+def build_llm(settings: Settings) -> LLMProvider:
+    """The model chosen by `LLM_PROVIDER`: OpenAI (its key required), Ollama, or the offline
+    rules."""
+    if settings.llm_provider == "openai":
+        if settings.openai_api_key is None:
+            raise ValueError("OPENAI_API_KEY must be set when LLM_PROVIDER=openai")
+        from vaultra.llm.openai_chat import OpenAIChat
+
+        return OpenAIChat(
+            api_key=settings.openai_api_key.get_secret_value(),
+            model=settings.openai_model,
+            base_url=settings.openai_base_url,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+    if settings.llm_provider == "ollama":
+        from vaultra.llm.ollama_chat import OllamaChat
+
+        return OllamaChat(
+            host=settings.ollama_base_url,
+            model=settings.ollama_model,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+    from vaultra.llm.offline import OfflineModel
+
+    return OfflineModel()
 
 
 class Runtime:
@@ -275,6 +306,22 @@ class Runtime:
     def mcp(self) -> MCPServer:
         """The agent's tools as an MCP server: served at /mcp, and called in process by chat."""
         return build_mcp(self.agent_tools, public_url=self.settings.public_url)
+
+    @cached_property
+    def llm(self) -> LLMProvider:
+        return build_llm(self.settings)
+
+    @cached_property
+    def agent(self) -> Agent:
+        return Agent(
+            self.database,
+            self.tenancy,
+            self.mcp,
+            self.llm,
+            self.rate_limits,
+            daily_tokens=self.settings.llm_daily_tokens,
+            clock=self.clock,
+        )
 
     @cached_property
     def dashboard(self) -> Dashboard:

@@ -28,8 +28,17 @@ class Settings(BaseSettings):
         "offline", alias="LLM_PROVIDER", description="openai | ollama | offline (local demo)"
     )
     openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
+    # None: the SDK's default (api.openai.com); any OpenAI-compatible server otherwise.
+    openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field("gpt-4o-mini", alias="OPENAI_MODEL")
     ollama_base_url: str = Field("http://127.0.0.1:11434", alias="OLLAMA_BASE_URL")
     ollama_model: str = Field("llama3.1:8b", alias="OLLAMA_MODEL")
+    # One model request may take this long (a whole streamed answer included), and is retried
+    # this many times, with exponential backoff, on a connection error, 408, 429 or 5xx.
+    llm_timeout_s: float = Field(60.0, gt=0, le=600, alias="LLM_TIMEOUT_S")
+    llm_max_retries: int = Field(2, ge=0, le=6, alias="LLM_MAX_RETRIES")
+    # Tokens (prompt + completion) one user may spend a day; the chat refuses beyond it.
+    llm_daily_tokens: int = Field(200_000, ge=0, alias="LLM_DAILY_TOKENS")
 
     # --- Database ---------------------------------------------------------------------------
     database_url: SecretStr | None = Field(None, alias="DATABASE_URL")

@@ -805,6 +805,71 @@ class KnowledgeChunk(Base):
     indexed_at: Mapped[datetime] = _now()
 
 
+# --- The agent's conversations and what its model calls cost -----------------------------------
+
+
+class Conversation(Base):
+    """A founder's chat with the agent about one business: theirs alone (not the business's other
+    members'), gone with the business or the user."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index(None, "user_id", "business_id", "updated_at"),
+        Index(None, "business_id"),
+    )
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class ChatMessage(Base):
+    """One message of a conversation: the founder's question or the agent's answer, with the tool
+    calls it made, what it cites and the numbers the grounding check could not find."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        Index(None, "conversation_id", "created_at"),
+        CheckConstraint("role IN ('user', 'assistant')", name="role"),
+    )
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    tool_calls: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    citations: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    unverified: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    created_at: Mapped[datetime] = _now()
+
+
+class LlmCall(Base):
+    """One request to a language model: who it was for, the tokens it used and what they cost.
+    The daily budget sums these; kept when a conversation is deleted (it was spent)."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        CheckConstraint("prompt_tokens >= 0 AND completion_tokens >= 0", name="tokens"),
+    )
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    business_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="SET NULL")
+    )
+    provider: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(100))
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    completion_tokens: Mapped[int] = mapped_column(Integer)
+    cost_micro_usd: Mapped[int] = mapped_column(BigInteger)  # millionths of a US dollar
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | failed
+    created_at: Mapped[datetime] = _now()
+
+
 LEDGER_TABLES: dict[str, type[LedgerRow]] = {
     m.__tablename__: m
     for m in (

@@ -22,6 +22,7 @@ from vaultra.db.audit import AuditLog
 from vaultra.db.businesses import Businesses
 from vaultra.db.callers import Callers
 from vaultra.db.checkpoints import BackfillCheckpoints
+from vaultra.db.conversations import Conversations
 from vaultra.db.dashboard_queries import DashboardQueries
 from vaultra.db.dead_letters import DeadLetters
 from vaultra.db.errors import translate
@@ -111,6 +112,10 @@ class UnitOfWork:
     @cached_property
     def knowledge(self) -> KnowledgeChunks:
         return KnowledgeChunks(self.conn)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        return Conversations(self.conn)
 
     @cached_property
     def callers(self) -> Callers:
