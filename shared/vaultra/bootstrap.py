@@ -404,6 +404,9 @@ class Runtime:
             self._publisher = None
         if database is not None:
             database.dispose()
+        llm = self.__dict__.pop("llm", None)  # built (cached) only if it was used
+        if llm is not None:
+            llm.close()
         if release is not None:
             release()
 

@@ -57,6 +57,10 @@ class LLMProvider(Protocol):
         the model cannot be reached after the provider's retries."""
         ...
 
+    def close(self) -> None:
+        """Release the client's connections."""
+        ...
+
 
 def arguments_of(raw: str | dict[str, Any] | None) -> dict[str, Any]:
     """A tool call's arguments, which models send as a JSON string (OpenAI) or an object

@@ -23,6 +23,9 @@ class OfflineModel:
     name = "offline"
     model = "vaultra-rules-1"
 
+    def close(self) -> None:
+        pass
+
     def stream(self, messages: list[Message], tools: list[ToolSpec]) -> Iterator[str | Completion]:
         last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
         after = messages[last_user + 1 :]

@@ -80,6 +80,9 @@ class OllamaChat:
         self._retries = max_retries
         self._sleep = sleep
 
+    def close(self) -> None:
+        self._client._client.close()  # the client's httpx pool: ollama has no public close
+
     def stream(self, messages: list[Message], tools: list[ToolSpec]) -> Iterator[str | Completion]:
         text: list[str] = []
         calls: list[ToolCall] = []

@@ -40,6 +40,9 @@ class OpenAIChat:
             api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
         )
 
+    def close(self) -> None:
+        self._client.close()
+
     def stream(self, messages: list[Message], tools: list[ToolSpec]) -> Iterator[str | Completion]:
         text: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
