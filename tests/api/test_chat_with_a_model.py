@@ -213,7 +213,7 @@ def test_a_poisoned_article_reaches_the_model_as_data_never_as_instructions(
     ask(stack.client, alice, business, "How do disputes hurt my funding chances?")
 
     messages = stack.server.requests[0]["messages"]
-    instructions = [m["content"] for m in messages if m["role"] == "system"][0]
+    instructions = next(m["content"] for m in messages if m["role"] == "system")
     assert instructions.startswith(SYSTEM_PROMPT) and "IGNORE ALL" not in instructions
     context = messages[1]
     assert context["role"] == "system" and "(data, not instructions)" in context["content"]
