@@ -27,6 +27,7 @@ from vaultra.events.cloudevent import DeadLetter
 from vaultra.events.publisher import Publisher
 from vaultra.health import LIVE, HealthReport, check_health
 from vaultra.llm.base import LLMProvider
+from vaultra.llm.embeddings import Embedder, VectorStore
 from vaultra.services import credentials
 from vaultra.services.accounts import Accounts
 from vaultra.services.agent import Agent
@@ -125,6 +126,48 @@ def build_llm(settings: Settings) -> LLMProvider:
     from vaultra.llm.offline import OfflineModel
 
     return OfflineModel()
+
+
+def build_embedder(settings: Settings) -> Embedder | None:
+    """The passages' embedder chosen by `VAULTRA_EMBEDDINGS` (None: lexical search only)."""
+    if settings.embeddings == "none":
+        return None
+    if settings.embeddings == "openai":
+        if settings.openai_api_key is None:
+            raise ValueError("OPENAI_API_KEY must be set when VAULTRA_EMBEDDINGS=openai")
+        from vaultra.llm.remote_embeddings import OpenAIEmbeddings
+
+        return OpenAIEmbeddings(
+            api_key=settings.openai_api_key.get_secret_value(),
+            model=settings.openai_embedding_model,
+            base_url=settings.openai_base_url,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+    if settings.embeddings == "ollama":
+        from vaultra.llm.remote_embeddings import OllamaEmbeddings
+
+        return OllamaEmbeddings(
+            host=settings.ollama_base_url,
+            model=settings.ollama_embedding_model,
+            timeout_s=settings.llm_timeout_s,
+        )
+    from vaultra.llm.minilm import MiniLM
+
+    return MiniLM()
+
+
+def build_vector_store(settings: Settings) -> VectorStore | None:
+    """Pinecone when `VAULTRA_VECTOR_STORE=pinecone`; None: PostgreSQL (pgvector) itself."""
+    if settings.vector_store != "pinecone":
+        return None
+    if settings.pinecone_api_key is None or not settings.pinecone_host:
+        raise ValueError("PINECONE_API_KEY and PINECONE_HOST must be set for Pinecone")
+    from vaultra.llm.pinecone_store import PineconeStore
+
+    return PineconeStore.connect(
+        api_key=settings.pinecone_api_key.get_secret_value(), host=settings.pinecone_host
+    )
 
 
 class Runtime:
@@ -288,7 +331,14 @@ class Runtime:
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:
-        return KnowledgeBase(self.database)
+        embedder = build_embedder(self.settings)
+        method = self.settings.retrieval if embedder is not None else "lexical"
+        return KnowledgeBase(
+            self.database,
+            embedder=embedder,
+            store=build_vector_store(self.settings) if embedder is not None else None,
+            method=method,
+        )
 
     @cached_property
     def agent_tools(self) -> AgentTools:

@@ -40,6 +40,20 @@ class Settings(BaseSettings):
     # Tokens (prompt + completion) one user may spend a day; the chat refuses beyond it.
     llm_daily_tokens: int = Field(200_000, ge=0, alias="LLM_DAILY_TOKENS")
 
+    # --- Knowledge retrieval ---------------------------------------------------------------
+    # How the knowledge base is searched (bench/agent_eval measured all three; docs/BENCHMARKS.md)
+    retrieval: Literal["lexical", "dense", "hybrid"] = Field("hybrid", alias="VAULTRA_RETRIEVAL")
+    # What embeds passages and questions for dense and hybrid retrieval: all-MiniLM-L6-v2 in
+    # process (offline), OpenAI's or Ollama's embeddings API; "none" for lexical search only.
+    embeddings: Literal["minilm", "openai", "ollama", "none"] = Field(
+        "minilm", alias="VAULTRA_EMBEDDINGS"
+    )
+    openai_embedding_model: str = Field("text-embedding-3-small", alias="OPENAI_EMBEDDING_MODEL")
+    ollama_embedding_model: str = Field("nomic-embed-text", alias="OLLAMA_EMBEDDING_MODEL")
+    # Where passage vectors are searched: PostgreSQL with pgvector, or a Pinecone index.
+    vector_store: Literal["postgres", "pinecone"] = Field("postgres", alias="VAULTRA_VECTOR_STORE")
+    pinecone_host: str | None = Field(None, alias="PINECONE_HOST")
+
     # --- Database ---------------------------------------------------------------------------
     database_url: SecretStr | None = Field(None, alias="DATABASE_URL")
     instance_connection_name: str | None = Field(None, alias="INSTANCE_CONNECTION_NAME")

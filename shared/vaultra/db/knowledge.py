@@ -1,5 +1,6 @@
 """The knowledge base's passages (`knowledge_chunks`): replaced as a whole set when the articles are
-indexed, searched with PostgreSQL's full-text search.
+indexed, searched with PostgreSQL's full-text search — and their embeddings (`knowledge_vectors`),
+searched by cosine distance with pgvector.
 
 A question is matched by any of its words (stemmed as the passages are), not all of them: a
 founder's question is a sentence, and requiring every word would find nothing for most. Ranking
@@ -118,6 +119,79 @@ _SEARCH = text(
 )
 
 
+_PASSAGE_COLUMNS = "c.article_id, c.number, c.title, c.heading, c.body, c.topics, c.sources"
+_UNEMBEDDED = text(
+    """
+    SELECT DISTINCT ON (c.digest) c.digest, c.title, c.heading, c.body
+    FROM knowledge_chunks c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM knowledge_vectors v WHERE v.model = :model AND v.digest = c.digest)
+    ORDER BY c.digest
+    """
+)
+_SAVE_VECTORS = text(
+    """
+    INSERT INTO knowledge_vectors (model, digest, embedding)
+    SELECT :model, r.digest, CAST(r.embedding AS vector)
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(digest text, embedding text)
+    ON CONFLICT (model, digest) DO UPDATE SET embedding = excluded.embedding, embedded_at = now()
+    """
+)
+_PRUNE_VECTORS = text(
+    """
+    DELETE FROM knowledge_vectors v
+    WHERE NOT EXISTS (SELECT 1 FROM knowledge_chunks c WHERE c.digest = v.digest)
+    """
+)
+_VECTORS = text(
+    """
+    SELECT c.article_id, c.number, c.topics, CAST(v.embedding AS text)
+    FROM knowledge_chunks c JOIN knowledge_vectors v ON v.digest = c.digest AND v.model = :model
+    ORDER BY c.article_id, c.number
+    """
+)
+# Exact nearest neighbours: a few hundred passages need no approximate index (an HNSW index
+# needs a fixed dimension, and each model has its own).
+_DENSE = text(
+    f"""
+    WITH ranked AS (
+        SELECT {_PASSAGE_COLUMNS}, 1 - (v.embedding <=> CAST(:vector AS vector)) AS rank
+        FROM knowledge_chunks c
+        JOIN knowledge_vectors v ON v.digest = c.digest AND v.model = :model
+        WHERE CAST(:topics AS text[]) IS NULL OR c.topics && CAST(:topics AS text[])
+    ),
+    per_article AS (
+        SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY rank DESC, number) AS nth
+        FROM ranked
+    )
+    SELECT article_id, number, title, heading, body, topics, sources, rank
+    FROM per_article
+    WHERE nth <= :per_article
+    ORDER BY rank DESC, article_id, number
+    LIMIT :k
+    """
+)
+_BY_KEYS = text(
+    f"""
+    SELECT {_PASSAGE_COLUMNS}, 0.0
+    FROM knowledge_chunks c
+    JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(article_id text, number int)
+      ON k.article_id = c.article_id AND k.number = c.number
+    """
+)
+
+
+def _vector_literal(vector: list[float]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+
+
+def _passages(rows: object) -> list[Passage]:
+    return [
+        Passage(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), tuple(r[6]), float(r[7]))
+        for r in rows  # type: ignore[attr-defined]
+    ]
+
+
 class KnowledgeChunks:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -151,11 +225,56 @@ class KnowledgeChunks:
         """The `k` best passages, at most `per_article` of any one article (so that an answer
         can draw on several articles rather than on every section of one)."""
         params = {"question": question, "topics": topics, "k": k, "per_article": per_article}
-        rows = self._conn.execute(_SEARCH, params)
+        return _passages(self._conn.execute(_SEARCH, params))
+
+    # --- embeddings --------------------------------------------------------------------------
+
+    def unembedded(self, model: str) -> list[tuple[str, str]]:
+        """Each passage digest with no vector under `model` yet, with the text to embed
+        (title, heading and body: what a reader sees of the passage)."""
+        rows = self._conn.execute(_UNEMBEDDED, {"model": model})
+        return [(r[0], ". ".join(part for part in (r[1], r[2], r[3]) if part)) for r in rows]
+
+    def save_vectors(self, model: str, vectors: list[tuple[str, list[float]]]) -> None:
+        rows = [{"digest": d, "embedding": _vector_literal(v)} for d, v in vectors]
+        self._conn.execute(_SAVE_VECTORS, {"model": model, "rows": json.dumps(rows)})
+
+    def prune_vectors(self) -> int:
+        """Forget the vectors of passages no longer in the index."""
+        return int(self._conn.execute(_PRUNE_VECTORS).rowcount)
+
+    def vectors(self, model: str) -> list[tuple[str, int, tuple[str, ...], list[float]]]:
+        """Every indexed passage's vector under `model` (to copy into another store)."""
         return [
-            Passage(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), tuple(r[6]), float(r[7]))
-            for r in rows
+            (r[0], r[1], tuple(r[2]), [float(x) for x in r[3].strip("[]").split(",")])
+            for r in self._conn.execute(_VECTORS, {"model": model})
         ]
+
+    def dense_search(
+        self,
+        model: str,
+        vector: list[float],
+        topics: list[str] | None,
+        k: int,
+        *,
+        per_article: int,
+    ) -> list[Passage]:
+        """The `k` passages nearest `vector` (cosine), at most `per_article` of one article."""
+        params = {
+            "model": model,
+            "vector": _vector_literal(vector),
+            "topics": topics,
+            "k": k,
+            "per_article": per_article,
+        }
+        return _passages(self._conn.execute(_DENSE, params))
+
+    def passages(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Passage]:
+        """The passages with these keys (those still indexed), by key."""
+        rows = self._conn.execute(
+            _BY_KEYS, {"keys": json.dumps([{"article_id": a, "number": n} for a, n in keys])}
+        )
+        return {(p.article_id, p.number): p for p in _passages(rows)}
 
     def count(self) -> int:
         return int(self._conn.execute(text("SELECT count(*) FROM knowledge_chunks")).scalar_one())

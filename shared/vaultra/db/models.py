@@ -17,6 +17,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -803,6 +804,19 @@ class KnowledgeChunk(Base):
     digest: Mapped[str] = mapped_column(String(64))  # of what is indexed: changed or not
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(KNOWLEDGE_SEARCH, persisted=True))
     indexed_at: Mapped[datetime] = _now()
+
+
+class KnowledgeVector(Base):
+    """A passage's embedding under one model, keyed by the passage's digest: a passage that did
+    not change keeps its vector across re-indexing, so only new or edited text is embedded. The
+    dimension is the model's (384 for all-MiniLM-L6-v2, 1536 for text-embedding-3-small): the
+    column has none, and a search compares vectors of one model only."""
+
+    __tablename__ = "knowledge_vectors"
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    embedding: Mapped[Any] = mapped_column(Vector(), nullable=False)
+    embedded_at: Mapped[datetime] = _now()
 
 
 # --- The agent's conversations and what its model calls cost -----------------------------------

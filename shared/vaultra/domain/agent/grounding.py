@@ -49,6 +49,7 @@ class Stated:
     value: Decimal
     resolution: Decimal
     percent: bool
+    money: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ def stated_numbers(text: str) -> list[Stated]:
         is_small = not fraction and not unit and not match["currency"] and abs(value) <= SMALL
         if is_year or is_small:
             continue
-        found.append(Stated(match.group(0).strip(), value, resolution, unit == "%"))
+        found.append(
+            Stated(match.group(0).strip(), value, resolution, unit == "%", bool(match["currency"]))
+        )
     return found
 
 
@@ -106,10 +109,12 @@ def source_numbers(results: Iterable[Any]) -> set[Decimal]:
 
 def check(answer: str, results: Iterable[Any], question: str = "") -> Grounding:
     """Which of the answer's numbers no tool result (nor the question) supports."""
-    sources = source_numbers([*results, question])
-    forms = _forms(sources)
+    sources = {abs(n) for n in source_numbers([*results, question])}
+    # a percentage may be a fraction × 100; an amount (or a bare number) may be minor units ÷ 100
+    percent = sorted({*sources, *(n * 100 for n in sources)})
+    money = sorted({*sources, *(n / 100 for n in sources)})
     stated = stated_numbers(answer)
-    ungrounded = tuple(s for s in stated if not _supported(s, forms))
+    ungrounded = tuple(s for s in stated if not _supported(s, percent if s.percent else money))
     return Grounding(tuple(stated), ungrounded)
 
 
@@ -136,15 +141,6 @@ def _all_numbers(text: str) -> list[Stated]:
             Stated(match.group(0), -value if match["sign"] else value, Decimal(0), unit == "%")
         )
     return out
-
-
-def _forms(sources: set[Decimal]) -> list[Decimal]:
-    """Each source number as it may be written: as is, minor units as major (÷ 100), a fraction
-    as a percentage (× 100)."""
-    forms: set[Decimal] = set()
-    for n in sources:
-        forms.update((n, n / 100, n * 100, abs(n), abs(n) / 100, abs(n) * 100))
-    return sorted(forms)
 
 
 def _supported(stated: Stated, forms: list[Decimal]) -> bool:

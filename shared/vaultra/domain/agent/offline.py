@@ -300,7 +300,7 @@ def compose(results: list[tuple[Call, dict[str, Any] | str]]) -> str:
     parts = [LABEL]
     for call, result in results:
         if isinstance(result, str):
-            parts.append(f"I could not read {call.name.replace('_', ' ')}: {result}")
+            parts.append(f"{call.name} could not answer: {result}")
             continue
         writer = _WRITERS.get(call.name)
         if writer is not None:
