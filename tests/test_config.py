@@ -113,6 +113,9 @@ def test_a_complete_api_deployment_starts() -> None:
         ("VAULTRA_PUBLIC_URL", "https://localhost:8443", "VAULTRA_PUBLIC_URL"),
         ("VAULTRA_MAIL_TRANSPORT", "log", "VAULTRA_MAIL_TRANSPORT=smtp://"),
         ("VAULTRA_REPORTS_BUCKET", "changeme", "VAULTRA_REPORTS_BUCKET"),
+        ("LLM_PROVIDER", "openai", "OPENAI_API_KEY (LLM_PROVIDER=openai)"),
+        ("VAULTRA_EMBEDDINGS", "openai", "OPENAI_API_KEY (VAULTRA_EMBEDDINGS=openai)"),
+        ("VAULTRA_VECTOR_STORE", "pinecone", "PINECONE_HOST (VAULTRA_VECTOR_STORE=pinecone)"),
     ],
 )
 def test_the_deployed_api_refuses_what_reaches_no_founder(
@@ -123,6 +126,18 @@ def test_the_deployed_api_refuses_what_reaches_no_founder(
 
     assert named in str(refused.value)
     assert "relay-password" not in str(refused.value)
+
+
+def test_a_deployed_api_with_openai_and_pinecone_configured_starts() -> None:
+    configured = {
+        **API_COMPLETE,
+        "LLM_PROVIDER": "openai",
+        "OPENAI_API_KEY": "sk-proj-Q3x9f8Lm2Vb7",
+        "VAULTRA_VECTOR_STORE": "pinecone",
+        "PINECONE_API_KEY": "pcsk_Q3x9f8Lm2Vb7",
+        "PINECONE_HOST": "https://knowledge-abc123.svc.us-east1-gcp.pinecone.io",
+    }
+    check_deployment(settings(**configured), API_NEEDS, "api")
 
 
 def test_the_mail_relays_password_is_a_secret_never_printed() -> None:

@@ -159,6 +159,8 @@ Requirement = Literal[
     "public_url",
     "mail",
     "reports_bucket",
+    "llm",
+    "knowledge",
 ]
 
 # Values people leave in templates: "changeme" anywhere, or a whole value that only names its kind.
@@ -216,6 +218,26 @@ def _problems(settings: Settings, need: Requirement) -> list[str]:
         if not bucket or _is_placeholder(bucket):
             return ["VAULTRA_REPORTS_BUCKET (instances share no disk for the reports' files)"]
         return []
+    if need == "llm":
+        if settings.llm_provider == "openai" and _is_placeholder(
+            _secret(settings.openai_api_key) or ""
+        ):
+            return ["OPENAI_API_KEY (LLM_PROVIDER=openai)"]
+        if settings.llm_provider == "ollama" and _is_placeholder(settings.ollama_base_url):
+            return ["OLLAMA_BASE_URL (LLM_PROVIDER=ollama)"]
+        return []
+    if need == "knowledge":
+        problems = []
+        if settings.embeddings == "openai" and _is_placeholder(
+            _secret(settings.openai_api_key) or ""
+        ):
+            problems.append("OPENAI_API_KEY (VAULTRA_EMBEDDINGS=openai)")
+        if settings.vector_store == "pinecone":
+            if _is_placeholder(_secret(settings.pinecone_api_key) or ""):
+                problems.append("PINECONE_API_KEY (VAULTRA_VECTOR_STORE=pinecone)")
+            if not settings.pinecone_host or _is_placeholder(settings.pinecone_host):
+                problems.append("PINECONE_HOST (VAULTRA_VECTOR_STORE=pinecone)")
+        return problems
     if need == "jwt_secret":
         secret = _secret(settings.jwt_secret)
         if secret is None or _is_placeholder(secret) or len(secret) < 32:

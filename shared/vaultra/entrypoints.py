@@ -34,6 +34,8 @@ from vaultra.errors import DatabaseUnavailable
 from vaultra.events.cloudevent import decode_cloud_event_as_one_of, read_dead_letter
 from vaultra.events.messages import InvalidMessage
 from vaultra.handlers import (
+    AGENT,
+    AGENT_NEEDS,
     API,
     API_NEEDS,
     DEAD_LETTER_NEEDS,
@@ -48,6 +50,7 @@ from vaultra.health import HEALTH_PATHS
 from vaultra.logs import configure_logging
 from vaultra.web import heap
 from vaultra.web.limits import STRIPE_MAX_BODY_BYTES, BodyLimits
+from vaultra.web.mcp import create_agent_app
 from vaultra.web.wsgi_body import BodyRejected, discard_body, read_body
 
 log = logging.getLogger("vaultra.functions")
@@ -188,3 +191,11 @@ def api_function() -> Callable[[StarletteRequest], Awaitable[Response]]:
     """What `functions/api/main.py` exports, after the deployment check."""
     check_deployment(get_settings(), API_NEEDS, API)
     return api_handler()
+
+
+def agent_app() -> ASGIApp:
+    """What `agent_service/main.py` serves (uvicorn on Cloud Run): MCP at /mcp and the probes,
+    after the deployment check."""
+    check_deployment(get_settings(), AGENT_NEEDS, AGENT)
+    configure_logging()
+    return BodyLimits(create_agent_app(get_runtime()))

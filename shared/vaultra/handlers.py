@@ -216,4 +216,10 @@ API_NEEDS: tuple[Requirement, ...] = (
     "public_url",
     "mail",
     "reports_bucket",
+    "llm",  # the chat
+    "knowledge",
 )
+# The Cloud Run service serving MCP (`agent_service/`): the tools read the database and verify
+# the API's tokens; its search_knowledge embeds questions as the index did.
+AGENT = "agent"
+AGENT_NEEDS: tuple[Requirement, ...] = ("database", "jwt_secret", "public_url", "knowledge")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ from vaultra.domain.money import minor_units_per_unit
 from vaultra.sample_data.generator import StripeHistory, generate
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import AccountAlreadyLinked, LinkedAccount
+from vaultra.services.knowledge import load_articles
 from vaultra.services.local_login import LocalLogin, LocalLoginRefused
 from vaultra.services.metrics import month_ends_before
 from vaultra.services.readiness import this_week
@@ -103,9 +105,38 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
     console.print(metrics_summary(runtime, accounts, today.date(), console))
     readiness_summary(runtime, accounts, today.date(), console)
     login = runtime.local_login.ensure(a.business_id for a in accounts.values())
+    ask_the_agent(runtime, login, accounts[DEMO_BUSINESSES[0].account].business_id, console)
     print_login(console, login)
     runtime.close()
     return login
+
+
+DEMO_QUESTION = "What's hurting my funding readiness, and what should I do this week?"
+
+
+def ask_the_agent(
+    runtime: Runtime, login: LocalLogin, business_id: uuid.UUID, console: Console
+) -> None:
+    """The knowledge base indexed, then the founder's first question to the agent, answered as
+    the chat answers it (through the MCP tools, as the demo login; offline unless LLM_PROVIDER
+    names a model)."""
+    with console.status("indexing the knowledge base…"):
+        change = runtime.knowledge.index(load_articles(runtime.settings.knowledge_dir))
+    console.print(
+        f"Knowledge base: {change.added + change.changed + change.unchanged} passages "
+        f"({runtime.knowledge.method} retrieval)."
+    )
+    session = runtime.accounts.sign_in(login.email, login.password)
+    bearer = runtime.accounts.read_bearer(session.access_token)
+    turn = runtime.agent.start(bearer, session.access_token, business_id, DEMO_QUESTION, None)
+    console.print(f"\n[bold]You:[/] {DEMO_QUESTION}")
+    for event in turn.events():
+        if event["type"] == "tool":
+            console.print(f"[dim]  → {event['name']}({json.dumps(event['arguments'])})[/]")
+        elif event["type"] == "done":
+            console.print(Panel(event["answer"], title="Vaultra's agent", expand=False))
+        elif event["type"] == "error":
+            console.print(f"[red]The agent could not answer: {event['message']}[/]")
 
 
 def print_login(console: Console, login: LocalLogin) -> None:

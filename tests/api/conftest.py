@@ -23,7 +23,15 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def runtime(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(_env_file=None, DATABASE_URL=database_url, VAULTRA_HOME=str(tmp_path))  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        DATABASE_URL=database_url,
+        VAULTRA_HOME=str(tmp_path),
+        # Full-text search only: embedding the knowledge base takes seconds per test, and the
+        # API's behaviour is the same whichever method searches (tests/web/test_mcp.py runs
+        # the default, hybrid, end to end).
+        VAULTRA_EMBEDDINGS="none",
+    )
     runtime = Runtime(settings, database=Database(engine), publisher=LocalBus())
     yield runtime
 

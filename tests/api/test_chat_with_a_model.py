@@ -63,6 +63,7 @@ def stack(engine: Engine, database_url: str, tmp_path: Path, model: Scripted) ->
         OPENAI_API_KEY="sk-loopback",
         OPENAI_BASE_URL=f"{model.url}/v1",
         LLM_MAX_RETRIES=0,
+        VAULTRA_EMBEDDINGS="none",  # as tests/api/conftest.py's runtime
     )
     runtime = Runtime(settings, database=Database(engine), publisher=LocalBus())
     with TestClient(create_app(runtime), base_url="https://testserver") as client:

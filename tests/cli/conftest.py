@@ -15,6 +15,10 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("VAULTRA_HOME", str(tmp_path))
     monkeypatch.setenv("VAULTRA_EVENT_BUS", "local")
+    # Full-text search only: embedding the knowledge base takes seconds, and the commands'
+    # behaviour is the same whichever method searches (tests/services/test_knowledge.py
+    # measures the methods themselves).
+    monkeypatch.setenv("VAULTRA_EMBEDDINGS", "none")
     monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
     get_settings.cache_clear()
     reset_runtime()

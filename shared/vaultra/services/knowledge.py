@@ -138,9 +138,14 @@ class KnowledgeBase:
         with self._db.reads() as uow:
             lexical = uow.knowledge.search(question, wanted, FUSION_DEPTH, per_article=PER_ARTICLE)
         dense = self._dense(self._embedder, question, wanted, FUSION_DEPTH)
-        by_key = {(p.article_id, p.number): p for p in [*dense, *lexical]}
-        fused = fuse([[(p.article_id, p.number) for p in r] for r in (lexical, dense)])
-        return [replace(by_key[key], rank=score) for key, score in fused[:k]]
+        # Fused by article: the two rankings may pick different passages of the same article,
+        # and it is the article that answers. Its passage is the one full-text search chose
+        # (it holds the question's words), else the nearest one.
+        best: dict[str, Passage] = {}
+        for passage in [*lexical, *dense]:
+            best.setdefault(passage.article_id, passage)
+        fused = fuse([[p.article_id for p in ranking] for ranking in (lexical, dense)])
+        return [replace(best[article], rank=score) for article, score in fused[:k]]
 
     def _dense(
         self, embedder: Embedder, question: str, topics: list[str] | None, k: int

@@ -7,16 +7,22 @@ Origin headers: our own public origin, and loopback for local clients.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from vaultra.bootstrap import Runtime
 from vaultra.services.agent_mcp import MCP_PATH
 
-__all__ = ["MCP_PATH", "mcp_app"]
+__all__ = ["MCP_PATH", "create_agent_app", "mcp_app"]
 
 
 def mcp_app(runtime: Runtime) -> tuple[Starlette, StreamableHTTPSessionManager]:
@@ -34,3 +40,24 @@ def mcp_app(runtime: Runtime) -> tuple[Starlette, StreamableHTTPSessionManager]:
         ),
     )
     return app, runtime.mcp.session_manager  # this app's own: each call makes a new one
+
+
+def create_agent_app(runtime: Runtime) -> Starlette:
+    """The agent service on Cloud Run: MCP at /mcp, with the probes; nothing else."""
+    mcp, sessions = mcp_app(runtime)
+
+    def probe(ready: bool) -> Callable[[Request], Awaitable[JSONResponse]]:
+        async def answer(_: Request) -> JSONResponse:
+            report = await run_in_threadpool(runtime.health, ready=ready)
+            return JSONResponse(report.body(), report.status_code)
+
+        return answer
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with sessions.run():
+            yield
+
+    routes = [Route(route.path, endpoint=mcp) for route in mcp.routes]  # type: ignore[attr-defined]
+    routes += [Route("/healthz", probe(False)), Route("/readyz", probe(True))]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -110,8 +110,9 @@ def source_numbers(results: Iterable[Any]) -> set[Decimal]:
 def check(answer: str, results: Iterable[Any], question: str = "") -> Grounding:
     """Which of the answer's numbers no tool result (nor the question) supports."""
     sources = {abs(n) for n in source_numbers([*results, question])}
-    # a percentage may be a fraction × 100; an amount (or a bare number) may be minor units ÷ 100
-    percent = sorted({*sources, *(n * 100 for n in sources)})
+    # a percentage is a fraction × 100 (percentages written in the results' text were read as
+    # fractions); an amount, or a bare number, is as written or minor units ÷ 100
+    percent = sorted(n * 100 for n in sources)
     money = sorted({*sources, *(n / 100 for n in sources)})
     stated = stated_numbers(answer)
     ungrounded = tuple(s for s in stated if not _supported(s, percent if s.percent else money))

@@ -131,7 +131,6 @@ _PLAN = (
     "action",
     "focus on",
     "first thing",
-    "plan",
 )
 _WHAT_IF = (
     "what if",
@@ -168,6 +167,8 @@ _TOPICAL = ("venture debt", "revenue-based", "revenue based", "rbf", "data room"
             "covenant", "difference between", " vs ", "versus", "seasonal", "pricing", "sba",
             "personal guarantee", "warrant", "dunning", "3-d secure", "3ds", "chargeback")
 # fmt: on
+# "… if churn drops to 1 %": a condition with a number is a what-if however it is phrased
+_CONDITIONAL = re.compile(r"\bif\b.*\d+(?:\.\d+)?\s*%")
 _MONTHS = re.compile(r"(\d{1,2})\s*months?")
 _TO_PERCENT = re.compile(r"\bto\s+(\d+(?:\.\d+)?)\s*%")
 _BY_PERCENT = re.compile(r"\bby\s+(\d+(?:\.\d+)?)\s*%")
@@ -211,7 +212,15 @@ class Call:
 
 
 def _has(question: str, words: tuple[str, ...]) -> bool:
-    return any(w in question for w in words)
+    """Any of `words` in the question, each starting at a word's start ("plan" in "plans" too,
+    not in "explanation")."""
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}", question) for w in words)
+
+
+def _personal(question: str) -> bool:
+    """About the founder's own business ("do I qualify", "our churn"), not about practice in
+    general ("what does a bank look at")."""
+    return re.search(r"\b(i|i'm|me|my|we|we're|our|us)\b", question) is not None
 
 
 def metric_in(question: str) -> str | None:
@@ -242,7 +251,7 @@ def route(question: str, business_id: str | None) -> list[Call]:
         if business_id is None:
             return calls
     b = {"business_id": business_id}
-    if _has(q, _WHAT_IF) and metric is not None:
+    if (_has(q, _WHAT_IF) or _CONDITIONAL.search(q)) and metric is not None:
         change = _change(q, metric)
         if change is not None:
             return [Call("simulate_score", {**b, "changes": [change]})]
@@ -252,7 +261,7 @@ def route(question: str, business_id: str | None) -> list[Call]:
         calls.append(Call("get_metric_history", {**b, "metric": metric, "months": n}))
     elif metric is not None and _has(q, _EXPLAIN) and not _has(q, _SCORE):
         calls.append(Call("explain_metric", {"metric": metric}))
-    if _has(q, _LENDER):
+    if _has(q, _LENDER) and _personal(q):
         lender = next((name for name in LENDERS if name in q), None)
         calls.append(Call("check_lender_fit", {**b, **({"lender": lender} if lender else {})}))
     if _has(q, _SCORE):
