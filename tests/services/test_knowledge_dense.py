@@ -77,7 +77,7 @@ def test_hybrid_fuses_both_rankings_by_article(db: Database, model: CountingMini
 
     found = knowledge.search("a customer disputed a charge they did not recognise", k=3)
 
-    assert [p.article_id for p in found][0] == "kb-disputes"
+    assert found[0].article_id == "kb-disputes"
     assert len({p.article_id for p in found}) == len(found)  # one passage per article
     # first in both rankings: 1/61 + 1/61
     assert found[0].rank == pytest.approx(2 / 61)
