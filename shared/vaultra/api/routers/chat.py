@@ -144,7 +144,7 @@ async def chat(
     "/businesses/{business_id}/conversations",
     operation_id="listConversations",
     response_model=Page[ConversationOut],
-    responses=responses(401, 404),
+    responses=responses(400, 401, 404, 422),
     summary="Your conversations about this business",
 )
 def list_conversations(
@@ -163,7 +163,7 @@ def list_conversations(
     "/businesses/{business_id}/conversations/{conversation_id}",
     operation_id="getConversation",
     response_model=ConversationDetail,
-    responses=responses(401, 404),
+    responses=responses(401, 404, 422),
     summary="A conversation with its messages",
 )
 def get_conversation(
@@ -183,7 +183,7 @@ def get_conversation(
     "/businesses/{business_id}/conversations/{conversation_id}",
     operation_id="deleteConversation",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 422),
     summary="Delete a conversation",
 )
 def delete_conversation(
