@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api serve clean
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent serve clean
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -59,6 +59,7 @@ bench: install
 	$(VENV)/bin/python -m bench.readiness
 	$(VENV)/bin/python -m bench.burst
 	$(VENV)/bin/python -m bench.api
+	$(VENV)/bin/python -m bench.agent_eval
 
 bench-ingest: install
 	$(VENV)/bin/python -m bench.ingest
@@ -74,6 +75,9 @@ bench-burst: install
 
 bench-api: install
 	$(VENV)/bin/python -m bench.api
+
+bench-agent: install
+	$(VENV)/bin/python -m bench.agent_eval
 
 serve: install
 	$(VENV)/bin/vaultra serve

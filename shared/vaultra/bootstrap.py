@@ -349,7 +349,6 @@ class Runtime:
             self.what_if,
             self.knowledge,
             self.rate_limits,
-            clock=self.clock,
         )
 
     @cached_property
@@ -454,9 +453,13 @@ class Runtime:
             self._publisher = None
         if database is not None:
             database.dispose()
-        llm = self.__dict__.pop("llm", None)  # built (cached) only if it was used
+        # the model and the knowledge base's clients, closed only if they were built
+        llm = self.__dict__.pop("llm", None)
         if llm is not None:
             llm.close()
+        knowledge = self.__dict__.pop("knowledge", None)
+        if knowledge is not None:
+            knowledge.close()
         if release is not None:
             release()
 

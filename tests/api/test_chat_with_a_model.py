@@ -7,6 +7,7 @@ list."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -247,3 +248,52 @@ def test_the_offline_agent_answers_hostile_prompts_from_the_callers_business_onl
             "search_knowledge",
             "get_top_recommendations",
         }
+
+
+def test_a_user_past_the_days_token_budget_is_refused_before_the_stream(
+    engine: Engine, database_url: str, tmp_path: Path, model: Scripted
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        DATABASE_URL=database_url,
+        VAULTRA_HOME=str(tmp_path),
+        LLM_PROVIDER="openai",
+        OPENAI_API_KEY="sk-loopback",
+        OPENAI_BASE_URL=f"{model.url}/v1",
+        VAULTRA_EMBEDDINGS="none",
+        LLM_DAILY_TOKENS=1_000,
+    )
+    runtime = Runtime(settings, database=Database(engine), publisher=LocalBus())
+    with TestClient(create_app(runtime), base_url="https://testserver") as client:
+        stack = Stack(client, runtime, model)
+        alice, business, score = founder(stack, "alice@example.com", engine)
+        script(stack, Text(f"Score {score}.", prompt_tokens=900, completion_tokens=150))
+        ask(client, alice, business, "How ready am I?")  # 1,050 tokens: over the 1,000
+
+        refused = client.post(
+            f"/api/v1/businesses/{business}/chat",
+            json={"message": "And now?"},
+            headers=alice.headers,
+        )
+    runtime.close()
+    assert refused.status_code == 429
+    assert refused.json()["type"].endswith("/daily-budget-spent")
+    assert len(model.requests) == 1  # the refused question never reached the model
+
+
+def test_tool_calls_past_the_users_allowance_are_refused_with_the_wait(
+    stack: Stack, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultra.services import agent_tools
+    from vaultra.services.rate_limits import Rule
+
+    monkeypatch.setattr(agent_tools, "TOOL_CALLS", Rule("agent-tool", None, 2))
+    alice, business, _ = founder(stack, "alice@example.com", engine)
+    bearer = stack.runtime.accounts.read_bearer(alice.token)
+    tools = stack.runtime.agent_tools
+
+    tools.admit_call(uuid.UUID(alice.id))
+    tools.admit_call(uuid.UUID(alice.id))
+    with pytest.raises(agent_tools.ToolRefused, match=r"too many tool calls; wait \d+ seconds"):
+        tools.admit_call(uuid.UUID(alice.id))
+    assert tools.list_businesses(bearer)["businesses"][0]["business_id"] == business

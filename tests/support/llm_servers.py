@@ -1,6 +1,7 @@
 """Loopback language-model servers that speak the real wire protocols, scripted turn by turn:
 OpenAI's chat completions (`POST /v1/chat/completions`, server-sent events with `data: [DONE]`)
-and Ollama's chat API (`POST /api/chat`, newline-delimited JSON). The official clients talk to
+and Ollama's chat API (`POST /api/chat`, newline-delimited JSON), and both embedding APIs
+(`POST /v1/embeddings`, `POST /api/embed`). The official clients talk to
 them unchanged; each request is recorded so a test can read what the client sent.
 
 A script is a list of turns, one per request: `Text("…")`, `Calls([("tool", {…}), …])`, or
@@ -10,6 +11,7 @@ A script is a list of turns, one per request: `Text("…")`, `Calls([("tool", {�
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -151,6 +153,47 @@ async def _ollama(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def fake_vector(text: str, dimensions: int = 8) -> list[float]:
+    """A deterministic, unnormalised vector for a text (the clients' normalising is tested)."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return [float(b % 7 + 1) for b in digest[:dimensions]]
+
+
+async def _openai_embeddings(request: web.Request) -> web.Response:
+    server: Scripted = request.app[SCRIPTED]
+    body = await request.json()
+    server.requests.append(body)
+    if server.script and isinstance(server.script[0], Fail):
+        failure = server.script.pop(0)
+        assert isinstance(failure, Fail)
+        return web.json_response({"error": {"message": "scripted"}}, status=failure.status)
+    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    # in reverse order, as the API may: a client must order by `index`
+    data = [
+        {"object": "embedding", "index": i, "embedding": fake_vector(t)}
+        for i, t in reversed(list(enumerate(texts)))
+    ]
+    tokens = sum(len(t.split()) for t in texts)
+    return web.json_response(
+        {
+            "object": "list",
+            "data": data,
+            "model": body["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+    )
+
+
+async def _ollama_embed(request: web.Request) -> web.Response:
+    server: Scripted = request.app[SCRIPTED]
+    body = await request.json()
+    server.requests.append(body)
+    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    return web.json_response(
+        {"model": body["model"], "embeddings": [fake_vector(t) for t in texts]}
+    )
+
+
 @contextmanager
 def llm_server(script: list[Turn]) -> Iterator[Scripted]:
     """Both protocols on one loopback port, in a thread of its own; stopped on exit."""
@@ -160,6 +203,8 @@ def llm_server(script: list[Turn]) -> Iterator[Scripted]:
     app[SCRIPTED] = scripted
     app.router.add_post("/v1/chat/completions", _openai)
     app.router.add_post("/api/chat", _ollama)
+    app.router.add_post("/v1/embeddings", _openai_embeddings)
+    app.router.add_post("/api/embed", _ollama_embed)
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app, access_log=None)
     loop.run_until_complete(runner.setup())

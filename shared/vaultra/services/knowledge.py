@@ -78,6 +78,13 @@ class KnowledgeBase:
         self._store = store
         self.method: Method = method
 
+    def close(self) -> None:
+        """Release the embedder's and the vector store's connections (those that hold any)."""
+        for client in (self._embedder, self._store):
+            close = getattr(client, "close", None)
+            if close is not None:
+                close()
+
     def index(self, articles: Sequence[Article]) -> IndexChange:
         """Make the index hold exactly these articles' passages, in one transaction: a search
         never sees half an index. Then embed the passages not embedded yet (each batch committed

@@ -86,10 +86,65 @@ class ConversationDetail(ConversationOut):
     items: list[MessageOut]
 
 
+class DeltaEvent(BaseModel):
+    type: Literal["delta"]
+    text: str = Field(description="The next piece of the answer.")
+
+
+class ToolEvent(BaseModel):
+    type: Literal["tool"]
+    name: str
+    arguments: dict[str, Any]
+
+
+class RegeneratingEvent(BaseModel):
+    type: Literal["regenerating"]
+    unverified: list[str] = Field(description="Numbers of the answer so far found in no result.")
+
+
+class DoneEvent(BaseModel):
+    type: Literal["done"]
+    answer: str
+    conversation_id: uuid.UUID
+    tool_calls: list[ToolCallOut]
+    citations: list[CitationOut]
+    unverified: list[str]
+
+
+class ErrorEvent(BaseModel):
+    type: Literal["error"]
+    message: str
+
+
+def _event_schema() -> dict[str, Any]:
+    """One server-sent event (OpenAPI 3.1 describes a `text/event-stream` by its events): its
+    `data` is one of the event objects, as JSON."""
+    models = (DeltaEvent, ToolEvent, RegeneratingEvent, DoneEvent, ErrorEvent)
+    variants = []
+    for model in models:
+        # ToolCallOut and CitationOut are components already (a conversation's messages use them)
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema.pop("$defs", None)
+        variants.append(schema)
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"oneOf": variants},
+            },
+            "event": {"type": "string", "enum": ["message"]},
+        },
+    }
+
+
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Server-sent events, each a `data:` line of JSON (see the route).",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "description": "Server-sent events, each a `data:` line of JSON: `delta`, `tool` and "
+        "`regenerating` events as the answer is made, then `done` (or `error`).",
+        "content": {"text/event-stream": {"schema": _event_schema()}},
     }
 }
 
