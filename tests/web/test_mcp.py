@@ -219,6 +219,7 @@ def _user_id(stack: Stack, token: str) -> str:
 
 INSPECTOR_PIN = Path(__file__).with_name("mcp_inspector")  # package.json + package-lock.json
 INSPECTOR_HOME = Path(__file__).resolve().parents[2] / ".tools" / "mcp-inspector"
+NPM_QUIET_PINNED = ("--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--silent")
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +243,7 @@ def inspector() -> list[str]:
             shutil.copyfile(INSPECTOR_PIN / name, INSPECTOR_HOME / name)
         env = {**os.environ, "PATH": f"{node.parent}{os.pathsep}{os.environ['PATH']}"}
         done = subprocess.run(
-            [str(node), str(npm), "install", "--no-save", "--no-audit", "--no-fund"]
-            + ["--ignore-scripts", "--silent"],
+            [str(node), str(npm), "install", *NPM_QUIET_PINNED],
             cwd=INSPECTOR_HOME,
             env=env,
             capture_output=True,
