@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 from vaultra_dev.loopback import free_port
+
+from tests.support.aiohttp_thread import served_in_a_thread
 
 
 @dataclass(frozen=True)
@@ -205,16 +206,5 @@ def llm_server(script: list[Turn]) -> Iterator[Scripted]:
     app.router.add_post("/api/chat", _ollama)
     app.router.add_post("/v1/embeddings", _openai_embeddings)
     app.router.add_post("/api/embed", _ollama_embed)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
+    with served_in_a_thread(app, port):
         yield scripted
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()

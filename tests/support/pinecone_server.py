@@ -23,11 +23,9 @@ makes the next `n` requests answer `status`. Every request is recorded, headers 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import math
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +33,8 @@ from typing import Any
 
 from aiohttp import web
 from vaultra_dev.loopback import free_port
+
+from tests.support.aiohttp_thread import served_in_a_thread
 
 LIST_LIMIT_MAX = 100
 UPSERT_MAX = 1000
@@ -395,16 +395,5 @@ def pinecone_server(
     app.router.add_get("/vectors/list", _route(_list))
     app.router.add_post("/vectors/delete", _route(_delete))
     app.router.add_post("/describe_index_stats", _route(_stats))
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
+    with served_in_a_thread(app, port):
         yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
