@@ -27,6 +27,7 @@ import stripe
 import uvicorn
 from pydantic import SecretStr
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
@@ -132,9 +133,11 @@ def ask_the_agent(
     console.print(f"\n[bold]You:[/] {DEMO_QUESTION}")
     for event in turn.events():
         if event["type"] == "tool":
-            console.print(f"[dim]  → {event['name']}({json.dumps(event['arguments'])})[/]")
+            arguments = escape(json.dumps(event["arguments"]))
+            console.print(f"[dim]  → {event['name']}({arguments})[/]")
         elif event["type"] == "done":
-            console.print(Panel(event["answer"], title="Vaultra's agent", expand=False))
+            # the answer cites articles as [kb-…]: text, not Rich markup
+            console.print(Panel(escape(event["answer"]), title="Vaultra's agent", expand=False))
         elif event["type"] == "error":
             console.print(f"[red]The agent could not answer: {event['message']}[/]")
 

@@ -20,6 +20,7 @@ from vaultra.cli import app
 from vaultra.config import get_settings
 from vaultra.db import locks
 from vaultra.web.app import create_app
+from vaultra_dev.demo import DEMO_BUSINESSES
 from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support import histories
@@ -333,6 +334,11 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine, tmp_path: Path
     assert result.stdout.count("webhook deliveries") == 2
     assert result.stdout.count("backfilled") == 2
     assert "Readiness as of" in result.stdout and "This week's plan" in result.stdout
+    # the founder's first question to the agent, answered offline through the tools
+    assert "You: What's hurting my funding readiness" in result.stdout
+    assert "→ get_readiness_breakdown(" in result.stdout
+    agents_score = re.search(r"Your readiness score is (\d+) out of 100", result.stdout)
+    assert agents_score is not None, result.stdout[-3000:]
     with engine.connect() as conn:
         per_business = conn.execute(
             text(
@@ -351,9 +357,12 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine, tmp_path: Path
         headers = {"Authorization": f"Bearer {session['access_token']}"}
         businesses = api.get("/api/v1/businesses", headers=headers).json()["items"]
         summary = api.get(f"/api/v1/businesses/{businesses[0]['id']}/summary", headers=headers)
+        [focus] = [b for b in businesses if b["name"] == DEMO_BUSINESSES[0].name]
+        focus_summary = api.get(f"/api/v1/businesses/{focus['id']}/summary", headers=headers)
     assert sorted(b["name"] for b in businesses) == sorted(name for name, _ in per_business)
     assert {b["role"] for b in businesses} == {"owner"}
     assert summary.json()["score"] is not None
+    assert int(agents_score[1]) == focus_summary.json()["score"]  # the number came from the tools
     # the picture, which is shared, shows the login but not this machine's password
     assert "demo@vaultra.local" in picture.read_text() and login[2] not in picture.read_text()
 
