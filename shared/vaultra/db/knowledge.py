@@ -92,6 +92,19 @@ _UPSERT = text(
     WHERE knowledge_chunks.digest <> excluded.digest
     """
 )
+# Both searches end alike: `ranked` (passages with a `rank`, higher first) → the best
+# `:per_article` passages of each article → the first `:k`.
+_BEST_PER_ARTICLE = """
+    per_article AS (
+        SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY rank DESC, number) AS nth
+        FROM ranked
+    )
+    SELECT article_id, number, title, heading, body, topics, sources, rank
+    FROM per_article
+    WHERE nth <= :per_article
+    ORDER BY rank DESC, article_id, number
+    LIMIT :k
+"""
 _SEARCH = text(
     """
     WITH question AS (
@@ -106,16 +119,8 @@ _SEARCH = text(
           AND c.search @@ question.q
           AND (CAST(:topics AS text[]) IS NULL OR c.topics && CAST(:topics AS text[]))
     ),
-    per_article AS (
-        SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY rank DESC, number) AS nth
-        FROM ranked
-    )
-    SELECT article_id, number, title, heading, body, topics, sources, rank
-    FROM per_article
-    WHERE nth <= :per_article
-    ORDER BY rank DESC, article_id, number
-    LIMIT :k
     """
+    + _BEST_PER_ARTICLE
 )
 
 
@@ -160,16 +165,8 @@ _DENSE = text(
         JOIN knowledge_vectors v ON v.digest = c.digest AND v.model = :model
         WHERE CAST(:topics AS text[]) IS NULL OR c.topics && CAST(:topics AS text[])
     ),
-    per_article AS (
-        SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY rank DESC, number) AS nth
-        FROM ranked
-    )
-    SELECT article_id, number, title, heading, body, topics, sources, rank
-    FROM per_article
-    WHERE nth <= :per_article
-    ORDER BY rank DESC, article_id, number
-    LIMIT :k
     """
+    + _BEST_PER_ARTICLE
 )
 _BY_KEYS = text(
     f"""
