@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     db_iam_user: str | None = Field(None, alias="DB_IAM_USER")
     db_name: str = Field("vaultra", alias="DB_NAME")
     vaultra_home: Path = Field(_REPO_ROOT / ".vaultra", alias="VAULTRA_HOME")
+    # The dashboard as `make site` builds it (Astro's static output), served by `vaultra serve`.
+    site_dir: Path = Field(_REPO_ROOT / "frontend" / "dist", alias="VAULTRA_SITE_DIR")
     knowledge_dir: Path = Field(
         _REPO_ROOT / "agent_service" / "knowledge",
         alias="VAULTRA_KNOWLEDGE_DIR",

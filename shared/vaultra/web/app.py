@@ -1,7 +1,7 @@
 """The local stack in one ASGI app (`vaultra serve`): the API under /api/v1, the Stripe webhook
 at POST /stripe/webhook, liveness at /healthz and readiness at /readyz.
 
-MCP is served at /mcp (`vaultra.web.mcp`); step 6 mounts the dashboard at /. Production runs each surface as its own
+MCP is served at /mcp (`vaultra.web.mcp`), and the built dashboard at / (`vaultra.web.site`). Production runs each surface as its own
 function or service behind one load balancer (one origin); here they share one process and one
 runtime.
 """
@@ -21,6 +21,7 @@ from vaultra.api.app import create_api
 from vaultra.bootstrap import Runtime
 from vaultra.web.limits import BodyLimits
 from vaultra.web.mcp import mcp_app
+from vaultra.web.site import WithSite, built_site
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     # Bodies are capped and timed before any route reads them (a Stripe event is far below 1 MiB).
     app.add_middleware(BodyLimits)
     mount_mcp(app, runtime)
+    site = built_site(runtime.settings.site_dir)
+    if site is not None:  # the dashboard, once `make site` has built it
+        app.add_middleware(WithSite, site=site)
 
     @app.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> JSONResponse:
