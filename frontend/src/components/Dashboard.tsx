@@ -1,0 +1,193 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, auth, messageOf, onSessionLost, renew, type Business } from "../lib/api";
+import Board from "./Board";
+import Onboarding from "./Onboarding";
+
+type Phase =
+  | { kind: "starting" }
+  | { kind: "error"; message: string }
+  | { kind: "ready" };
+
+/** Where the OAuth callback sends the browser back: /app?connected=<id> or ?connect_error=<kind>. */
+const CONNECT_ERRORS: Record<string, string> = {
+  "access-denied": "Stripe access was not granted, so nothing was connected.",
+  "scope-not-read-only": "Stripe granted more than read-only access, so Vaultra refused it.",
+  "already-connected": "This business is already connected to Stripe.",
+  "business-holds-other-data": "This business holds other data. Create a new business to connect this account.",
+  "account-linked-elsewhere": "That Stripe account is already linked to another business.",
+  "state-expired": "The connection took too long. Please try again.",
+  "stripe-unavailable": "Stripe could not be reached. Please try again in a moment.",
+};
+
+/** The dashboard at /app: session, businesses, the switcher, and what the chosen business shows. */
+export default function Dashboard() {
+  const [phase, setPhase] = useState<Phase>({ kind: "starting" });
+  const [businesses, setBusinesses] = useState<Business[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [notice, setNotice] = useState("");
+  const [signOutError, setSignOutError] = useState("");
+  const [signingOut, setSigningOut] = useState(false);
+
+  useEffect(() => {
+    const off = onSessionLost(() => window.location.replace("/login"));
+    start();
+    return () => {
+      off();
+    };
+  }, []);
+
+  async function start() {
+    setPhase({ kind: "starting" });
+    try {
+      if (!(await renew())) {
+        window.location.replace("/login");
+        return;
+      }
+      const list = await allBusinesses();
+      const params = new URLSearchParams(window.location.search);
+      const wanted = params.get("connected") ?? params.get("business");
+      const connectError = params.get("connect_error");
+      if (params.get("connected")) setNotice("Stripe is connected. Your history is being imported.");
+      if (connectError) {
+        setNotice(CONNECT_ERRORS[connectError] ?? `Stripe could not be connected (${connectError}).`);
+      }
+      setBusinesses(list);
+      setSelected(list.find((b) => b.id === wanted)?.id ?? list[0]?.id ?? null);
+      setPhase({ kind: "ready" });
+    } catch (error) {
+      setPhase({ kind: "error", message: messageOf(error) });
+    }
+  }
+
+  // Keep the chosen business in the address, so a reload shows it again.
+  useEffect(() => {
+    if (phase.kind !== "ready") return;
+    const url = new URL(window.location.href);
+    url.searchParams.delete("connected");
+    url.searchParams.delete("connect_error");
+    if (selected) url.searchParams.set("business", selected);
+    else url.searchParams.delete("business");
+    window.history.replaceState(null, "", url);
+  }, [selected, phase.kind]);
+
+  async function signOut() {
+    setSigningOut(true);
+    setSignOutError("");
+    try {
+      await auth.logout();
+      window.location.assign("/");
+    } catch (error) {
+      setSignOutError(messageOf(error));
+      setSigningOut(false);
+    }
+  }
+
+  function added(business: Business) {
+    setBusinesses((list) => [...list.filter((b) => b.id !== business.id), business]);
+    setSelected(business.id);
+    setAdding(false);
+  }
+
+  const current = businesses.find((b) => b.id === selected) ?? null;
+  const showOnboarding = phase.kind === "ready" && (adding || !current);
+
+  return (
+    <div class="app wrap">
+      <div class="app-bar">
+        <div class="app-title">
+          <h1 id="app-title">{showOnboarding || !current ? "Get started" : current.name}</h1>
+          {current && !showOnboarding && <BusinessBadges business={current} />}
+        </div>
+        <div class="app-actions">
+          {phase.kind === "ready" && businesses.length > 1 && !adding && (
+            <div class="switcher">
+              <label for="business-switcher">Business</label>
+              <select
+                id="business-switcher"
+                value={selected ?? ""}
+                onChange={(e) => setSelected((e.currentTarget as HTMLSelectElement).value)}
+              >
+                {businesses.map((b) => (
+                  <option key={b.id} value={b.id}>
+                    {b.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          {phase.kind === "ready" && businesses.length > 0 && (
+            <button
+              type="button"
+              class="button quiet small"
+              onClick={() => setAdding(!adding)}
+              aria-pressed={adding}
+            >
+              {adding ? "Back to dashboard" : "Add business"}
+            </button>
+          )}
+          <button
+            type="button"
+            class="button secondary small"
+            onClick={signOut}
+            disabled={signingOut}
+            aria-busy={signingOut}
+          >
+            {signingOut ? "Signing out…" : "Sign out"}
+          </button>
+        </div>
+      </div>
+      <div role="alert">{signOutError && <p class="alert">{signOutError}</p>}</div>
+      {notice && (
+        <div class="notice notice-dismissable">
+          <p>{notice}</p>
+          <button type="button" class="button quiet small" onClick={() => setNotice("")}>
+            Dismiss
+          </button>
+        </div>
+      )}
+
+      {phase.kind === "starting" && (
+        <div aria-busy="true" aria-live="polite" class="loading-block">
+          <p>Loading your dashboard…</p>
+          <span class="skeleton skeleton-block" />
+        </div>
+      )}
+      {phase.kind === "error" && (
+        <div class="card" role="alert">
+          <h2>The dashboard could not load</h2>
+          <p>{phase.message}</p>
+          <button type="button" class="button" onClick={start}>
+            Try again
+          </button>
+        </div>
+      )}
+      {showOnboarding && (
+        <Onboarding business={null} first={businesses.length === 0} onBusiness={added} onDemo={added} />
+      )}
+      {phase.kind === "ready" && current && !adding && <Board key={current.id} business={current} />}
+    </div>
+  );
+}
+
+async function allBusinesses(): Promise<Business[]> {
+  const items: Business[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await api.businesses(cursor);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < 1000);
+  return items;
+}
+
+function BusinessBadges({ business }: { business: Business }) {
+  const demo = business.stripe?.account_id.startsWith("acct_demo_");
+  return (
+    <p class="badges">
+      {demo && <span class="badge">Demo data</span>}
+      {business.stripe && !demo && !business.stripe.livemode && <span class="badge">Test mode</span>}
+      {business.role === "viewer" && <span class="badge">Viewer</span>}
+    </p>
+  );
+}

@@ -1,0 +1,78 @@
+"""A real browser — Debian's chromium driven by Playwright — against the real local stack:
+`vaultra serve` on loopback serving the built dashboard and the API on one origin.
+
+The browser is the system's (`make browser` installs it where it can); Playwright never downloads
+one. Without chromium these tests skip and say why; without a built site (`make site`) they fail,
+since `make test` always builds it first."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from tests.support.served import REPO, Served, vaultra_serve
+
+SITE = REPO / "frontend" / "dist"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.skip("no chromium on this machine (`make browser` installs it where it can)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    assert (SITE / "index.html").is_file(), "the dashboard is not built: run `make site`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def served(pg_admin_url: str, template_database: str, tmp_path: Path) -> Iterator[Served]:
+    with vaultra_serve(
+        pg_admin_url, template_database, tmp_path, VAULTRA_EMBEDDINGS="none"
+    ) as running:
+        yield running
+
+
+class Console:
+    """Every console error and uncaught exception of a page: a product page has none."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._message)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _message(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.errors.append(f"{message.type}: {message.text}")
+
+
+@pytest.fixture
+def page(browser: Browser, served: Served) -> Iterator[tuple[Page, Console]]:
+    context = browser.new_context(base_url=served.url, locale="en-US")
+    opened = context.new_page()
+    console = Console(opened)
+    yield opened, console
+    context.close()
