@@ -37,7 +37,9 @@ def chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it is
+# open, and every later test that starts one of its own (asyncio.run) would find it running.
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
     assert (SITE / "index.html").is_file(), "the dashboard is not built: run `make site`"
     with sync_playwright() as playwright:

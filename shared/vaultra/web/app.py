@@ -29,12 +29,13 @@ log = logging.getLogger(__name__)
 def create_app(runtime: Runtime) -> FastAPI:
     receiver = runtime.webhook
     app = create_api(runtime)
-    # Bodies are capped and timed before any route reads them (a Stripe event is far below 1 MiB).
-    app.add_middleware(BodyLimits)
     mount_mcp(app, runtime)
     site = built_site(runtime.settings.site_dir)
     if site is not None:  # the dashboard, once `make site` has built it
         app.add_middleware(WithSite, site=site)
+    # Outermost: bodies are capped and timed before anything reads them (a Stripe event is far
+    # below 1 MiB), the site's requests included.
+    app.add_middleware(BodyLimits)
 
     @app.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> JSONResponse:
