@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,22 +56,34 @@ def model() -> Iterator[Scripted]:
         yield server
 
 
-@pytest.fixture
-def stack(engine: Engine, database_url: str, tmp_path: Path, model: Scripted) -> Iterator[Stack]:
-    settings = Settings(  # type: ignore[call-arg]
+@contextmanager
+def stack_on(
+    engine: Engine, database_url: str, home: Path, model: Scripted, **settings: Any
+) -> Iterator[Stack]:
+    """The API with OpenAI's protocol served by `model`, and `settings` besides."""
+    configured = Settings(  # type: ignore[call-arg]
         _env_file=None,
         DATABASE_URL=database_url,
-        VAULTRA_HOME=str(tmp_path),
+        VAULTRA_HOME=str(home),
         LLM_PROVIDER="openai",
         OPENAI_API_KEY="sk-loopback",
         OPENAI_BASE_URL=f"{model.url}/v1",
         LLM_MAX_RETRIES=0,
         VAULTRA_EMBEDDINGS="none",  # as tests/api/conftest.py's runtime
+        **settings,
     )
-    runtime = Runtime(settings, database=Database(engine), publisher=LocalBus())
-    with TestClient(create_app(runtime), base_url="https://testserver") as client:
-        yield Stack(client, runtime, model)
-    runtime.close()
+    runtime = Runtime(configured, database=Database(engine), publisher=LocalBus())
+    try:
+        with TestClient(create_app(runtime), base_url="https://testserver") as client:
+            yield Stack(client, runtime, model)
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def stack(engine: Engine, database_url: str, tmp_path: Path, model: Scripted) -> Iterator[Stack]:
+    with stack_on(engine, database_url, tmp_path, model) as running:
+        yield running
 
 
 def founder(stack: Stack, email: str, engine: Engine) -> tuple[User, str, int]:
@@ -253,29 +267,16 @@ def test_the_offline_agent_answers_hostile_prompts_from_the_callers_business_onl
 def test_a_user_past_the_days_token_budget_is_refused_before_the_stream(
     engine: Engine, database_url: str, tmp_path: Path, model: Scripted
 ) -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        DATABASE_URL=database_url,
-        VAULTRA_HOME=str(tmp_path),
-        LLM_PROVIDER="openai",
-        OPENAI_API_KEY="sk-loopback",
-        OPENAI_BASE_URL=f"{model.url}/v1",
-        VAULTRA_EMBEDDINGS="none",
-        LLM_DAILY_TOKENS=1_000,
-    )
-    runtime = Runtime(settings, database=Database(engine), publisher=LocalBus())
-    with TestClient(create_app(runtime), base_url="https://testserver") as client:
-        stack = Stack(client, runtime, model)
+    with stack_on(engine, database_url, tmp_path, model, LLM_DAILY_TOKENS=1_000) as stack:
         alice, business, score = founder(stack, "alice@example.com", engine)
         script(stack, Text(f"Score {score}.", prompt_tokens=900, completion_tokens=150))
-        ask(client, alice, business, "How ready am I?")  # 1,050 tokens: over the 1,000
+        ask(stack.client, alice, business, "How ready am I?")  # 1,050 tokens: over the 1,000
 
-        refused = client.post(
+        refused = stack.client.post(
             f"/api/v1/businesses/{business}/chat",
             json={"message": "And now?"},
             headers=alice.headers,
         )
-    runtime.close()
     assert refused.status_code == 429
     assert refused.json()["type"].endswith("/daily-budget-spent")
     assert len(model.requests) == 1  # the refused question never reached the model

@@ -6,6 +6,7 @@ import MrrChart from "./MrrChart";
 import Onboarding from "./Onboarding";
 import Plan from "./Plan";
 import ScoreCard, { Breakdown } from "./ScoreCard";
+import { LoadError, Loading } from "./States";
 
 type View =
   | { kind: "checking" }
@@ -42,22 +43,9 @@ export default function Board({ business }: { business: Business }) {
 
   switch (view.kind) {
     case "checking":
-      return (
-        <div aria-busy="true" class="loading-block">
-          <p>Loading {business.name}…</p>
-          <span class="skeleton skeleton-block" />
-        </div>
-      );
+      return <Loading what={business.name} />;
     case "error":
-      return (
-        <div class="card" role="alert">
-          <h2>This business could not load</h2>
-          <p>{view.message}</p>
-          <button type="button" class="button" onClick={check}>
-            Try again
-          </button>
-        </div>
-      );
+      return <LoadError title="This business could not load" message={view.message} retry={check} />;
     case "onboard":
       return (
         <Onboarding

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, auth, messageOf, onSessionLost, renew, type Business } from "../lib/api";
 import Board from "./Board";
 import Onboarding from "./Onboarding";
+import { LoadError, Loading } from "./States";
 
 type Phase =
   | { kind: "starting" }
@@ -147,20 +148,9 @@ export default function Dashboard() {
         </div>
       )}
 
-      {phase.kind === "starting" && (
-        <div aria-busy="true" aria-live="polite" class="loading-block">
-          <p>Loading your dashboard…</p>
-          <span class="skeleton skeleton-block" />
-        </div>
-      )}
+      {phase.kind === "starting" && <Loading what="your dashboard" />}
       {phase.kind === "error" && (
-        <div class="card" role="alert">
-          <h2>The dashboard could not load</h2>
-          <p>{phase.message}</p>
-          <button type="button" class="button" onClick={start}>
-            Try again
-          </button>
-        </div>
+        <LoadError title="The dashboard could not load" message={phase.message} retry={start} />
       )}
       {showOnboarding && (
         <Onboarding business={null} first={businesses.length === 0} onBusiness={added} onDemo={added} />

@@ -46,17 +46,24 @@ def _unauthenticated() -> ApiError:
     return ApiError(401, "the token is invalid or has expired", headers=_CHALLENGE)
 
 
-async def bearer_token(
-    runtime: RuntimeDep,
+async def raw_bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Bearer:
-    """The bearer token as far as it can be checked without the database (401 otherwise)."""
+) -> str:
+    """The `Authorization: Bearer` token as sent (401 without one)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(
             401, "sign in first: send `Authorization: Bearer <token>`", headers=_CHALLENGE
         )
+    return credentials.credentials
+
+
+RawBearerToken = Annotated[str, Depends(raw_bearer_token)]
+
+
+async def bearer_token(runtime: RuntimeDep, token: RawBearerToken) -> Bearer:
+    """The bearer token as far as it can be checked without the database (401 otherwise)."""
     try:
-        return runtime.accounts.read_bearer(credentials.credentials)
+        return runtime.accounts.read_bearer(token)
     except InvalidToken:
         raise _unauthenticated() from None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from pgvector import Vector
 from sqlalchemy import Connection, text
 
 from vaultra.domain.knowledge.chunks import Chunk
@@ -179,7 +180,7 @@ _BY_KEYS = text(
 
 
 def _vector_literal(vector: list[float]) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+    return str(Vector(vector).to_text())
 
 
 def _passages(rows: object) -> list[Passage]:
@@ -243,7 +244,7 @@ class KnowledgeChunks:
     def vectors(self, model: str) -> list[tuple[str, int, tuple[str, ...], list[float]]]:
         """Every indexed passage's vector under `model` (to copy into another store)."""
         return [
-            (r[0], r[1], tuple(r[2]), [float(x) for x in r[3].strip("[]").split(",")])
+            (r[0], r[1], tuple(r[2]), [float(x) for x in Vector.from_text(r[3]).to_list()])
             for r in self._conn.execute(_VECTORS, {"model": model})
         ]
 

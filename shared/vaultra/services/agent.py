@@ -46,6 +46,7 @@ from vaultra.llm.base import Completion, LLMProvider, LLMUnavailable, Message, T
 from vaultra.llm.prices import cost_micro_usd
 from vaultra.services.accounts import Bearer
 from vaultra.services.agent_tools import TOOL_NAMES
+from vaultra.services.knowledge import MAX_QUESTION
 from vaultra.services.rate_limits import RateLimited, RateLimiter, Rule
 from vaultra.services.tenancy import Access, NotFound, Tenancy
 
@@ -107,7 +108,7 @@ class Turn:
     history: list[Message]
     calls: list[dict[str, Any]] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)
-    articles: dict[str, str] = field(default_factory=dict)  # article id → title
+    articles: list[str] = field(default_factory=list)  # read this turn, in order
 
     def events(self) -> Iterator[dict[str, Any]]:
         return self.agent._run(self)
@@ -300,10 +301,10 @@ class Agent:
             context: dict[str, dict[str, Any]] = {
                 "get_readiness_breakdown": {"business_id": b},
                 "get_top_recommendations": {"business_id": b, "limit": 3},
-                "search_knowledge": {"query": turn.question[:500]},
+                "search_knowledge": {"query": turn.question[:MAX_QUESTION]},
             }
             read = {
-                name: self._record(turn, name, args, self.call_tool(turn, name, args))
+                name: self._record(turn, self.call_tool(turn, name, args))
                 for name, args in context.items()
             }
             messages.append(
@@ -318,23 +319,19 @@ class Agent:
         return messages
 
     def _tool_message(self, turn: Turn, call: ToolCall) -> Message:
-        result = self._record(
-            turn, call.name, call.arguments, self.call_tool(turn, call.name, call.arguments)
-        )
+        result = self._record(turn, self.call_tool(turn, call.name, call.arguments))
         turn.calls.append({"name": call.name, "arguments": call.arguments})
         return {"role": "tool", "tool_call_id": call.id, "content": json.dumps(result, default=str)}
 
-    def _record(
-        self, turn: Turn, name: str, arguments: dict[str, Any], result: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _record(self, turn: Turn, result: dict[str, Any]) -> dict[str, Any]:
+        """Keep a result as grounding material, and the articles it names as citable."""
         if "error" not in result:
             turn.results.append(result)
-            for passage in result.get("passages", []) if name == "search_knowledge" else []:
-                turn.articles.setdefault(passage["article"], passage["title"])
-            for rec in (
-                result.get("recommendations", []) if name == "get_top_recommendations" else []
-            ):
-                turn.articles.setdefault(rec["article"], rec["title"])
+            named = [
+                *(p["article"] for p in result.get("passages", [])),
+                *(r["article"] for r in result.get("recommendations", [])),
+            ]
+            turn.articles.extend(a for a in dict.fromkeys(named) if a not in turn.articles)
         return result
 
     def _model_turn(self, turn: Turn, messages: list[Message]) -> Iterator[str | Completion]:

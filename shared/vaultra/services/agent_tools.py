@@ -14,11 +14,12 @@ Amounts are integer minor units of the business's currency (cents for USD), rati
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.metrics.catalog import BY_KEY, CATALOG
 from vaultra.domain.scoring.model import COMPONENTS
 from vaultra.services.accounts import Accounts, Bearer
@@ -29,6 +30,8 @@ from vaultra.services.rate_limits import RateLimited, RateLimiter, Rule
 from vaultra.services.tenancy import Access, NotFound, Tenancy
 from vaultra.services.what_if import MetricChange, WhatIf, WhatIfError
 from vaultra.services.what_if import NotScoredYet as NothingToSimulate
+
+T = TypeVar("T")
 
 TOOL_NAMES = (
     "list_businesses",
@@ -47,7 +50,6 @@ TOOL_CALLS = Rule("agent-tool", per_address=None, per_account=600)
 MAX_RECOMMENDATIONS = 10
 MAX_HISTORY_MONTHS = 36
 MAX_CHANGES = 10
-MAX_QUERY = 500
 _NO_BUSINESS = (
     "no business with id {id!r} among the caller's; call list_businesses for the ids this "
     "caller can use"
@@ -128,8 +130,15 @@ class AgentTools:
             ) from None
 
     def _access(self, bearer: Bearer, business_id: str) -> Access:
+        return self._read_as(bearer, business_id, lambda _, access: access)
+
+    def _read_as(
+        self, bearer: Bearer, business_id: str, read: Callable[[UnitOfWork, Access], T]
+    ) -> T:
+        """`Tenancy.read_as`, its refusals as a tool's: an id the caller may not see is the same
+        `ToolRefused` as one that does not exist."""
         try:
-            return self._tenancy.access(bearer, _business_id(business_id))
+            return self._tenancy.read_as(bearer, _business_id(business_id), read)
         except InvalidToken:
             raise NotAuthenticated("the token is invalid or has expired") from None
         except NotFound:
@@ -153,14 +162,7 @@ class AgentTools:
         }
 
     def readiness_breakdown(self, bearer: Bearer, business_id: str) -> dict[str, Any]:
-        try:
-            summary = self._tenancy.read_as(
-                bearer, _business_id(business_id), self._dashboard.summary_in
-            )
-        except InvalidToken:
-            raise NotAuthenticated("the token is invalid or has expired") from None
-        except NotFound:
-            raise ToolRefused(_NO_BUSINESS.format(id=str(business_id)[:64])) from None
+        summary = self._read_as(bearer, business_id, self._dashboard.summary_in)
         if summary.score is None:
             raise ToolRefused(
                 "this business has no readiness score yet (its Stripe history is still being "
@@ -355,8 +357,6 @@ class AgentTools:
     def search_knowledge(
         self, query: str, topics: Sequence[str] | None = None, k: int = 5
     ) -> dict[str, Any]:
-        if len(query) > MAX_QUERY:
-            raise ToolRefused(f"the query must be at most {MAX_QUERY} characters")
         try:
             passages = self._knowledge.search(query, topics, min(max(k, 1), MAX_RESULTS))
         except InvalidQuery as wrong:

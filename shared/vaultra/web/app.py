@@ -9,18 +9,15 @@ runtime.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
 
 from vaultra.api.app import create_api
 from vaultra.bootstrap import Runtime
 from vaultra.web.limits import BodyLimits
-from vaultra.web.mcp import mcp_app
+from vaultra.web.mcp import mount_mcp
 from vaultra.web.site import WithSite, built_site
 
 log = logging.getLogger(__name__)
@@ -57,20 +54,3 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse(report.body(), report.status_code)
 
     return app
-
-
-def mount_mcp(app: FastAPI, runtime: Runtime) -> None:
-    """MCP at /mcp (and its protected-resource metadata under /.well-known), on the same
-    origin as the API. Each of its paths is routed to the MCP app whole, so its own middleware
-    (the bearer check) runs; its session manager runs for the host app's lifetime."""
-    mcp, sessions = mcp_app(runtime)
-    for route in mcp.routes:
-        app.router.routes.append(Route(route.path, endpoint=mcp))  # type: ignore[attr-defined]
-    outer = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(host: FastAPI) -> AsyncIterator[None]:
-        async with sessions.run(), outer(host):
-            yield
-
-    app.router.lifespan_context = lifespan

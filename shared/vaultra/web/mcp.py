@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -22,7 +23,7 @@ from starlette.routing import Route
 from vaultra.bootstrap import Runtime
 from vaultra.services.agent_mcp import MCP_PATH
 
-__all__ = ["MCP_PATH", "create_agent_app", "mcp_app"]
+__all__ = ["MCP_PATH", "create_agent_app", "mcp_app", "mount_mcp"]
 
 
 def mcp_app(runtime: Runtime) -> tuple[Starlette, StreamableHTTPSessionManager]:
@@ -42,9 +43,25 @@ def mcp_app(runtime: Runtime) -> tuple[Starlette, StreamableHTTPSessionManager]:
     return app, runtime.mcp.session_manager  # this app's own: each call makes a new one
 
 
+def mount_mcp(app: Starlette, runtime: Runtime) -> None:
+    """MCP at /mcp (and its protected-resource metadata under /.well-known) in `app`. Each of its
+    paths is routed to the MCP app whole, so its own middleware (the bearer check) runs; its
+    session manager runs for the host app's lifetime."""
+    mcp, sessions = mcp_app(runtime)
+    for route in mcp.routes:
+        app.router.routes.append(Route(route.path, endpoint=mcp))  # type: ignore[attr-defined]
+    outer = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(host: Any) -> AsyncIterator[None]:
+        async with sessions.run(), outer(host):
+            yield
+
+    app.router.lifespan_context = lifespan
+
+
 def create_agent_app(runtime: Runtime) -> Starlette:
     """The agent service on Cloud Run: MCP at /mcp, with the probes; nothing else."""
-    mcp, sessions = mcp_app(runtime)
 
     def probe(ready: bool) -> Callable[[Request], Awaitable[JSONResponse]]:
         async def answer(_: Request) -> JSONResponse:
@@ -53,11 +70,6 @@ def create_agent_app(runtime: Runtime) -> Starlette:
 
         return answer
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with sessions.run():
-            yield
-
-    routes = [Route(route.path, endpoint=mcp) for route in mcp.routes]  # type: ignore[attr-defined]
-    routes += [Route("/healthz", probe(False)), Route("/readyz", probe(True))]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=[Route("/healthz", probe(False)), Route("/readyz", probe(True))])
+    mount_mcp(app, runtime)
+    return app

@@ -21,12 +21,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vaultra.api.deps import BearerToken, BusinessAccess, BusinessId, RuntimeDep, Writer
+from vaultra.api.deps import (
+    BearerToken,
+    BusinessAccess,
+    BusinessId,
+    RawBearerToken,
+    RuntimeDep,
+    Writer,
+)
 from vaultra.api.pagination import Cursor, Limit, Page, decode_cursor, split_page
 from vaultra.api.problems import ApiError, responses
 from vaultra.services.agent import (
@@ -162,10 +169,8 @@ async def chat(
     _writer: Writer,
     bearer: BearerToken,
     runtime: RuntimeDep,
-    request: Request,
+    token: RawBearerToken,  # the tools run as the caller: the MCP server checks this token again
 ) -> StreamingResponse:
-    # The tools run as the caller, through the MCP server's own check of this same token.
-    token = request.headers["authorization"].split(" ", 1)[1].strip()
     try:
         turn = await run_in_threadpool(
             runtime.agent.start, bearer, token, business_id, body.message, body.conversation_id

@@ -18,6 +18,7 @@ the price of not flagging every sentence that counts.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -62,10 +63,8 @@ class Grounding:
         return not self.ungrounded
 
 
-def stated_numbers(text: str) -> list[Stated]:
-    """The numbers `text` states, skipping dates, list markers and numbers glued to words."""
-    text = _LIST_MARKER.sub(" ", _DATE.sub(" ", text))
-    found = []
+def _numbers(text: str) -> Iterator[Stated]:
+    """Every number written in `text`, with the half-step it was rounded to."""
     for match in _NUMBER.finditer(text):
         digits = match["digits"].replace(",", "")
         fraction = match["fraction"] or ""
@@ -75,18 +74,25 @@ def stated_numbers(text: str) -> list[Stated]:
         except InvalidOperation:
             continue
         places = len(fraction) - 1 if fraction else 0
-        resolution = Decimal(1).scaleb(-places) / 2
         scale = _SCALE.get(unit, 1)
-        value, resolution = value * scale, resolution * scale
-        if match["sign"]:
-            value = -value
-        is_year = not fraction and not unit and not match["currency"] and 1900 <= value <= 2100
-        is_small = not fraction and not unit and not match["currency"] and abs(value) <= SMALL
-        if is_year or is_small:
-            continue
-        found.append(
-            Stated(match.group(0).strip(), value, resolution, unit == "%", bool(match["currency"]))
+        yield Stated(
+            match.group(0).strip(),
+            (-value if match["sign"] else value) * scale,
+            Decimal(1).scaleb(-places) / 2 * scale,
+            unit == "%",
+            bool(match["currency"]),
         )
+
+
+def stated_numbers(text: str) -> list[Stated]:
+    """The numbers `text` states, skipping dates, list markers, numbers glued to words, years
+    and small whole numbers."""
+    found = []
+    for stated in _numbers(_LIST_MARKER.sub(" ", _DATE.sub(" ", text))):
+        bare = stated.resolution == Decimal("0.5") and not stated.percent and not stated.money
+        if bare and (1900 <= stated.value <= 2100 or abs(stated.value) <= SMALL):
+            continue
+        found.append(stated)
     return found
 
 
@@ -103,7 +109,8 @@ def source_numbers(results: Iterable[Any]) -> set[Decimal]:
             except InvalidOperation:
                 continue
         elif isinstance(leaf, str):
-            numbers.update(s.value / 100 if s.percent else s.value for s in _all_numbers(leaf))
+            # a source may hold any number, small ones and years included
+            numbers.update(s.value / 100 if s.percent else s.value for s in _numbers(leaf))
     return numbers
 
 
@@ -122,40 +129,15 @@ def check(answer: str, results: Iterable[Any], question: str = "") -> Grounding:
 def flag(answer: str, ungrounded: Iterable[Stated]) -> str:
     """The answer with each unsupported number marked for the reader."""
     for stated in {s.text for s in ungrounded}:
-        answer = re.sub(
-            rf"(?<![\w.]){re.escape(stated)}(?![\w])", f"{stated} [unverified]", answer, count=0
-        )
+        answer = re.sub(rf"(?<![\w.]){re.escape(stated)}(?![\w])", f"{stated} [unverified]", answer)
     return answer
 
 
-def _all_numbers(text: str) -> list[Stated]:
-    """Like `stated_numbers`, keeping small numbers and years (a source may hold any)."""
-    out = []
-    for match in _NUMBER.finditer(text):
-        digits = match["digits"].replace(",", "")
-        unit = (match["unit"] or "").strip().lower()
-        try:
-            value = Decimal(digits + (match["fraction"] or "")) * _SCALE.get(unit, 1)
-        except InvalidOperation:
-            continue
-        out.append(
-            Stated(match.group(0), -value if match["sign"] else value, Decimal(0), unit == "%")
-        )
-    return out
-
-
 def _supported(stated: Stated, forms: list[Decimal]) -> bool:
-    low = abs(stated.value) - stated.resolution - Decimal("1e-9")
-    high = abs(stated.value) + stated.resolution + Decimal("1e-9")
-    # binary search for any form in [low, high]
-    lo, hi = 0, len(forms)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if forms[mid] < low:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < len(forms) and forms[lo] <= high
+    """Whether any of the sorted `forms` lies within the stated number's rounding."""
+    margin = stated.resolution + Decimal("1e-9")
+    first = bisect_left(forms, abs(stated.value) - margin)
+    return first < len(forms) and forms[first] <= abs(stated.value) + margin
 
 
 def _leaves(value: Any) -> Iterator[Any]:

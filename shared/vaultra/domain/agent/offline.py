@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from vaultra.domain.metrics.catalog import BY_KEY
+from vaultra.domain.metrics.display import format_value
 from vaultra.domain.money import format_money
 
 LABEL = "Offline answer (no language model is configured; read from your data by rules):"
@@ -321,25 +323,6 @@ def compose(results: list[tuple[Call, dict[str, Any] | str]]) -> str:
     return "\n\n".join(parts)
 
 
-def money(amount: Any, currency: str | None) -> str:
-    return format_money(int(amount), currency) if isinstance(amount, int | float) else str(amount)
-
-
-def percent(ratio: Any) -> str:
-    """A fraction as a percentage with two decimals, exactly (0.0312 → 3.12 %)."""
-    return f"{Decimal(str(ratio)) * 100:.2f} %" if isinstance(ratio, int | float) else str(ratio)
-
-
-def value_text(value: Any, kind: str, currency: str | None) -> str:
-    if value is None:
-        return "no value"
-    if kind == "money":
-        return money(value, currency)
-    if kind == "ratio":
-        return percent(value)
-    return str(value)
-
-
 def _breakdown(r: dict[str, Any]) -> str:
     lines = [
         f"Your readiness score is {r['score']} out of {r['max_score']} "
@@ -381,8 +364,10 @@ def _history(r: dict[str, Any]) -> str:
     points = r.get("points") or []
     if not points:
         return f"{r['metric']} has no stored values yet."
+    definition = BY_KEY[r["metric"]]
     shown = ", ".join(
-        f"{p['month_end']}: {value_text(p['value'], r['kind'], r.get('currency'))}" for p in points
+        f"{p['month_end']}: {format_value(definition, p['value'], r.get('currency'))}"
+        for p in points
     )
     return f"{r['metric']} at each month end: {shown}."
 
@@ -422,8 +407,8 @@ def _lenders(r: dict[str, Any]) -> str:
         offer = p.get("offer")
         if offer:
             line += (
-                f" Indicative offer {money(offer['low'], offer['currency'])} to "
-                f"{money(offer['high'], offer['currency'])}."
+                f" Indicative offer {format_money(offer['low'], offer['currency'])} to "
+                f"{format_money(offer['high'], offer['currency'])}."
             )
         lines.append(line)
     return "\n".join(lines)
