@@ -76,7 +76,7 @@ def test_a_shared_report_is_viewed_by_the_lender_and_each_view_is_logged(
     ).json()["items"]
     listed = client.get(f"/api/v1/businesses/{business}/shares", headers=alice.headers).json()
 
-    assert created["url"].endswith(f"/shared/{token}") and token.startswith("vlt_sh_")
+    assert created["url"].endswith(f"/shared#token={token}") and token.startswith("vlt_sh_")
     assert summary.status_code == 200 and summary.headers["x-robots-tag"] == "noindex, nofollow"
     assert summary.json()["summary"] == report["summary"] and summary.json()["label"] == (
         "Lighter Capital"

@@ -261,6 +261,245 @@ export interface ConnectStart {
   expires_at: string;
 }
 
+export interface StripeConnected {
+  account_id: string;
+  livemode: boolean;
+}
+
+export interface ScoreHistory {
+  model_version: string;
+  points: { as_of: string; score: number; confidence: Confidence }[];
+}
+
+// what-if
+
+/** One change: exactly one of `set`, `change_by` or `change_by_percent`. */
+export interface Change {
+  metric: string;
+  set?: number | string;
+  change_by?: number | string;
+  change_by_percent?: number | string;
+}
+
+export interface WhatIf {
+  as_of: string;
+  model_version: string;
+  currency: string | null;
+  score_before: number;
+  score_after: number;
+  score_change: number;
+  confidence_before: Confidence;
+  confidence_after: Confidence;
+  components: {
+    key: string;
+    title: string;
+    points_before: number;
+    points_after: number;
+    max_points: number;
+    explanation: string;
+  }[];
+  lender_fit: {
+    key: string;
+    lender: string;
+    product: string;
+    status_before: FitStatus;
+    status_after: FitStatus;
+    unmet: Gap[];
+    offer: Offer | null;
+  }[];
+  inputs_changed: { metric: string; before: MetricValue; after: MetricValue }[];
+  saved: false;
+}
+
+// notifications
+
+export interface Notification {
+  id: string;
+  kind:
+    | "score_drop"
+    | "dispute_early_warning"
+    | "dispute_vamp"
+    | "payout_failed"
+    | "stale_data"
+    | "stripe_access_revoked";
+  severity: "info" | "warning" | "critical";
+  as_of: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface NotificationsPage extends Page<Notification> {
+  unread: number;
+}
+
+// reports and sharing
+
+export interface Period {
+  start: string;
+  end: string;
+}
+
+export interface Report {
+  id: string;
+  business_id: string;
+  as_of: string;
+  score: number;
+  period: Period;
+  data_through: string | null;
+  model_version: string;
+  created_at: string;
+}
+
+export interface ReportDetail extends Report {
+  summary: Record<string, unknown>;
+  downloads: { pdf_url: string; csv_url: string; expires_at: string };
+}
+
+export type ShareStatus = "active" | "expired" | "revoked";
+
+export interface ShareLink {
+  id: string;
+  report_id: string;
+  label: string;
+  status: ShareStatus;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  views: number;
+  last_viewed_at: string | null;
+}
+
+export interface ShareLinkCreated extends ShareLink {
+  token: string;
+  url: string;
+  summary_url: string;
+  pdf_url: string;
+  csv_url: string;
+}
+
+export interface ShareView {
+  id: string;
+  viewed_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  what: "summary" | "pdf" | "csv";
+}
+
+export interface ReportSummary {
+  business_name: string;
+  as_of: string;
+  period: Period;
+  data_through: string | null;
+  currency: string | null;
+  score: number;
+  confidence: string;
+  components: { key: string; title: string; points: number; max_points: number; explanation: string }[];
+  lender_fit: { key: string; lender: string; product: string; status: FitStatus; [k: string]: unknown }[];
+  versions: Record<string, string>;
+  disclaimer: string;
+  offer_disclaimer: string;
+}
+
+export interface SharedReport {
+  label: string;
+  expires_at: string;
+  report_id: string;
+  created_at: string;
+  summary: ReportSummary;
+  pdf_path: string;
+  csv_path: string;
+}
+
+// members, invitations, tokens
+
+export interface Member {
+  user_id: string;
+  email: string;
+  role: Role;
+  since: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PersonalToken {
+  id: string;
+  name: string;
+  prefix: string;
+  scope: "read";
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
+export interface PersonalTokenCreated extends PersonalToken {
+  token: string;
+}
+
+// the agent's chat
+
+export interface Citation {
+  kind: "tool" | "article";
+  ref: string;
+}
+
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export type ChatEvent =
+  | { type: "delta"; text: string }
+  | { type: "tool"; name: string; arguments: Record<string, unknown> }
+  | { type: "regenerating"; unverified: string[] }
+  | {
+      type: "done";
+      answer: string;
+      conversation_id: string;
+      tool_calls: ToolCall[];
+      citations: Citation[];
+      unverified: string[];
+    }
+  | { type: "error"; message: string };
+
+export interface Conversation {
+  id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  messages: number;
+}
+
+export interface ChatMessage {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  tool_calls: ToolCall[];
+  citations: Citation[];
+  unverified: string[];
+  created_at: string;
+}
+
+export interface ConversationDetail extends Conversation {
+  items: ChatMessage[];
+}
+
+export interface KnowledgeArticle {
+  id: string;
+  title: string;
+  updated: string;
+  sources: string[];
+  sections: { heading: string | null; body: string }[];
+}
+
 // --- transport -----------------------------------------------------------------------------------
 
 let accessToken: string | null = null;
@@ -273,10 +512,12 @@ interface RequestOptions {
   /** Send the bearer token and renew it on a 401 (default true). */
   auth?: boolean;
   signal?: AbortSignal;
+  /** What to accept (default JSON; the chat asks for an event stream). */
+  accept?: string;
 }
 
 async function send(method: Method, path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: options.accept ?? "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (options.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
   try {
@@ -325,7 +566,8 @@ async function parse<T>(response: Response): Promise<T> {
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+/** The response to a call, renewing the access token once on a 401; a problem is thrown. */
+async function respond(method: Method, path: string, options: RequestOptions): Promise<Response> {
   let response = await send(method, path, options);
   if (response.status === 401 && options.auth !== false) {
     if (await renew()) response = await send(method, path, options);
@@ -335,7 +577,37 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
     }
   }
   if (!response.ok) throw await problemOf(response);
-  return parse<T>(response);
+  return response;
+}
+
+async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  return parse<T>(await respond(method, path, options));
+}
+
+/**
+ * Server-sent events of a response, one parsed `data:` payload at a time. Chunks may split an
+ * event anywhere, so text is buffered up to each blank line (the event's end).
+ */
+async function* events<T>(response: Response): AsyncGenerator<T> {
+  if (!response.body) return;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).replace(/^ /, ""))
+        .join("\n");
+      if (data) yield JSON.parse(data) as T;
+    }
+  }
 }
 
 // --- session -------------------------------------------------------------------------------------
@@ -400,6 +672,19 @@ export const auth = {
     await request<void>("POST", "/auth/logout", { auth: false });
     accessToken = null;
   },
+
+  /** Always accepted (202), whether or not the address has an account. */
+  requestPasswordReset: (email: string) =>
+    request<void>("POST", "/auth/password-reset", { body: { email }, auth: false }),
+
+  confirmPasswordReset: (token: string, newPassword: string) =>
+    request<void>("POST", "/auth/password-reset/confirm", {
+      body: { token, new_password: newPassword },
+      auth: false,
+    }),
+
+  verifyEmail: (token: string) =>
+    request<User>("POST", "/auth/verify-email", { body: { token }, auth: false }),
 };
 
 export const api = {
@@ -446,4 +731,152 @@ export const api = {
       "GET",
       `${biz(businessId)}/metrics/${enc(metric)}?range=${range}&granularity=${granularity}`,
     ),
+
+  scoreHistory: (businessId: string) =>
+    request<ScoreHistory>("GET", `${biz(businessId)}/score-history`),
+
+  whatIf: (businessId: string, changes: Change[], signal?: AbortSignal) =>
+    request<WhatIf>("POST", `${biz(businessId)}/what-if`, { body: { changes }, signal }),
+
+  // notifications
+
+  notifications: (businessId: string, cursor?: string | null) =>
+    request<NotificationsPage>(
+      "GET",
+      `${biz(businessId)}/notifications?limit=20${cursor ? `&cursor=${enc(cursor)}` : ""}`,
+    ),
+
+  markNotificationRead: (businessId: string, id: string) =>
+    request<Notification>("POST", `${biz(businessId)}/notifications/${enc(id)}/read`),
+
+  markAllNotificationsRead: (businessId: string) =>
+    request<{ marked: number }>("POST", `${biz(businessId)}/notifications/read-all`),
+
+  // reports and sharing
+
+  createReport: (businessId: string) =>
+    request<ReportDetail>("POST", `${biz(businessId)}/reports`),
+
+  reports: (businessId: string) =>
+    request<Page<Report>>("GET", `${biz(businessId)}/reports?limit=20`),
+
+  report: (businessId: string, reportId: string) =>
+    request<ReportDetail>("GET", `${biz(businessId)}/reports/${enc(reportId)}`),
+
+  shareReport: (businessId: string, reportId: string, label: string, expiresInDays: number) =>
+    request<ShareLinkCreated>("POST", `${biz(businessId)}/reports/${enc(reportId)}/share`, {
+      body: { label, expires_in_days: expiresInDays },
+    }),
+
+  shares: (businessId: string, reportId?: string) =>
+    request<Page<ShareLink>>(
+      "GET",
+      `${biz(businessId)}/shares?limit=50${reportId ? `&report_id=${enc(reportId)}` : ""}`,
+    ),
+
+  shareViews: (businessId: string, shareId: string) =>
+    request<Page<ShareView>>("GET", `${biz(businessId)}/shares/${enc(shareId)}/views?limit=20`),
+
+  revokeShare: (businessId: string, shareId: string) =>
+    request<ShareLink>("POST", `${biz(businessId)}/shares/${enc(shareId)}/revoke`),
+
+  /** What a lender's link shows (public: the token is the credential). */
+  shared: (token: string) => request<SharedReport>("GET", `/shared/${enc(token)}`, { auth: false }),
+
+  // the agent
+
+  /**
+   * Asks the agent; yields its events as they stream. Refusals (404, 422, 429, 403) are thrown
+   * as `ApiError` before the first event; a model that fails mid-answer ends with an `error` event.
+   */
+  async *chat(
+    businessId: string,
+    message: string,
+    conversationId: string | null,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ChatEvent> {
+    const response = await respond("POST", `${biz(businessId)}/chat`, {
+      body: { message, conversation_id: conversationId },
+      accept: "text/event-stream",
+      signal,
+    });
+    yield* events<ChatEvent>(response);
+  },
+
+  conversations: (businessId: string) =>
+    request<Page<Conversation>>("GET", `${biz(businessId)}/conversations?limit=20`),
+
+  conversation: (businessId: string, conversationId: string) =>
+    request<ConversationDetail>("GET", `${biz(businessId)}/conversations/${enc(conversationId)}`),
+
+  deleteConversation: (businessId: string, conversationId: string) =>
+    request<void>("DELETE", `${biz(businessId)}/conversations/${enc(conversationId)}`),
+
+  /** A knowledge-base article the agent cited (Vaultra's own writing, not tenant data). */
+  article: (articleId: string) =>
+    request<KnowledgeArticle>("GET", `/knowledge/articles/${enc(articleId)}`),
+
+  // settings: the business, its members, its Stripe connection
+
+  renameBusiness: (businessId: string, name: string) =>
+    request<Business>("PATCH", biz(businessId), { body: { name } }),
+
+  deleteBusiness: (businessId: string) => request<void>("DELETE", biz(businessId)),
+
+  members: (businessId: string) =>
+    request<Page<Member>>("GET", `${biz(businessId)}/members?limit=100`),
+
+  setMemberRole: (businessId: string, userId: string, role: Role) =>
+    request<Member>("PATCH", `${biz(businessId)}/members/${enc(userId)}`, { body: { role } }),
+
+  removeMember: (businessId: string, userId: string) =>
+    request<void>("DELETE", `${biz(businessId)}/members/${enc(userId)}`),
+
+  invitations: (businessId: string) =>
+    request<Page<Invitation>>("GET", `${biz(businessId)}/invitations?limit=100`),
+
+  invite: (businessId: string, email: string, role: Role) =>
+    request<Invitation>("POST", `${biz(businessId)}/invitations`, { body: { email, role } }),
+
+  revokeInvitation: (businessId: string, invitationId: string) =>
+    request<void>("DELETE", `${biz(businessId)}/invitations/${enc(invitationId)}`),
+
+  acceptInvitation: (token: string) =>
+    request<Business>("POST", "/invitations/accept", { body: { token } }),
+
+  connectRestrictedKey: (businessId: string, key: string) =>
+    request<StripeConnected>("POST", `${biz(businessId)}/stripe/restricted-key`, { body: { key } }),
+
+  disconnectStripe: (businessId: string) => request<void>("DELETE", `${biz(businessId)}/stripe`),
+
+  // the account: tokens, password, export, deletion
+
+  tokens: () => request<Page<PersonalToken>>("GET", "/tokens?limit=100"),
+
+  createToken: (name: string, expiresInDays: number) =>
+    request<PersonalTokenCreated>("POST", "/tokens", {
+      body: { name, expires_in_days: expiresInDays },
+    }),
+
+  revokeToken: (tokenId: string) => request<void>("DELETE", `/tokens/${enc(tokenId)}`),
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<TokenOut> {
+    const token = await request<TokenOut>("POST", "/me/password", {
+      body: { current_password: currentPassword, new_password: newPassword },
+    });
+    accessToken = token.access_token;
+    return token;
+  },
+
+  resendVerification: () => request<void>("POST", "/auth/verify-email/resend"),
+
+  /** The caller's data as a ZIP (a Blob to save). */
+  async exportMyData(): Promise<Blob> {
+    return (await respond("GET", "/me/export", { accept: "application/zip" })).blob();
+  },
+
+  async deleteAccount(password: string): Promise<void> {
+    await request<void>("DELETE", "/me", { body: { password } });
+    accessToken = null;
+  },
 };

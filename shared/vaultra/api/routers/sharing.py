@@ -71,7 +71,9 @@ class ShareLinkPublic(BaseModel):
 
 class ShareLinkCreated(ShareLinkPublic):
     token: str = Field(description="The link's secret, shown this once and never again.")
-    url: str = Field(description="The page to give the lender.")
+    url: str = Field(
+        description="The page to give the lender: `/shared#token=…`, the token in the fragment."
+    )
     summary_url: str = Field(description="The summary as JSON (what the page shows).")
     pdf_url: str
     csv_url: str
@@ -145,7 +147,9 @@ def create_share_link(
     return ShareLinkCreated(
         **public(created.link, runtime.clock()).model_dump(),
         token=created.token,
-        url=f"{runtime.settings.public_url}/shared/{created.token}",
+        # In the fragment, as in mailed links: a browser never sends it, so the credential stays
+        # out of the site's request logs and every Referer; the page reads it and calls the API.
+        url=f"{runtime.settings.public_url}/shared#token={created.token}",
         summary_url=api,
         pdf_url=f"{api}/report.pdf",
         csv_url=f"{api}/report.csv",
