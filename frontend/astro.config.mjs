@@ -5,6 +5,9 @@ import preact from "@astrojs/preact";
 // A static site: `vaultra serve` serves dist/ at / on the same origin as the API (/api/v1).
 export default defineConfig({
   output: "static",
+  // Elsewhere only to build a second copy side by side (`VAULTRA_SITE_OUT=… npm run build`,
+  // then `VAULTRA_SITE_DIR` to serve or test it); `make site` builds dist/.
+  outDir: process.env.VAULTRA_SITE_OUT || "./dist",
   trailingSlash: "ignore",
   build: {
     format: "directory",
