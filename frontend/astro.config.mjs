@@ -7,7 +7,7 @@ export default defineConfig({
   output: "static",
   // Elsewhere only to build a second copy side by side (`VAULTRA_SITE_OUT=… npm run build`,
   // then `VAULTRA_SITE_DIR` to serve or test it); `make site` builds dist/.
-  outDir: process.env.VAULTRA_SITE_OUT || "./dist",
+  outDir: /** @type {any} */ (globalThis).process.env.VAULTRA_SITE_OUT || "./dist",
   trailingSlash: "ignore",
   build: {
     format: "directory",

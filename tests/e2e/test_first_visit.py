@@ -1,6 +1,7 @@
 """A founder's first visit in a real browser, on the real local stack: sign up (signed in at once)
 → a business with demo data through the real ingest path → the score shows, and it is the score
-the API reads → a recommendation marked done → sign out. No console error on any page."""
+the API reads → a recommendation marked done → a what-if with a slider → a question to the agent,
+its answer streamed → a report downloaded → sign out. No console error on any page."""
 
 from __future__ import annotations
 
@@ -53,6 +54,40 @@ def test_a_founder_signs_up_loads_demo_data_and_sees_the_score_the_api_reads(
             f"/api/v1/businesses/{business['id']}/recommendations", headers=headers
         ).json()["items"]
     assert [r["status"] for r in recommendations].count("done") == 1
+
+    # What if: a slider moved by keyboard asks the API, and the page shows what it answered.
+    slider = tab.locator(".what-if input[type=range]").first
+    with tab.expect_response(lambda r: r.url.endswith("/what-if")) as simulated:
+        slider.focus()
+        slider.press("End")
+    answer = simulated.value
+    assert answer.status == 200
+    asked = answer.request.post_data_json
+    expect(tab.get_by_test_id("what-if-score")).to_have_text(str(answer.json()["score_after"]))
+    with httpx.Client(base_url=served.url) as api:
+        again = api.post(
+            f"/api/v1/businesses/{business['id']}/what-if", json=asked, headers=headers
+        )
+    assert again.json()["score_after"] == answer.json()["score_after"]
+
+    # The agent: its answer arrives as an event stream and cites what it read.
+    with tab.expect_response(lambda r: r.url.endswith("/chat")) as chatted:
+        tab.get_by_role("button", name="What's hurting my funding readiness?").click()
+    assert chatted.value.headers["content-type"].startswith("text/event-stream")
+    reply = tab.get_by_test_id("chat-answer").last
+    expect(reply).to_have_attribute("aria-busy", "false", timeout=60_000)
+    expect(reply).to_contain_text(str(summary.json()["score"]))
+    breakdown = reply.get_by_role("link", name="Score breakdown")
+    breakdown.click()
+    expect(tab.locator("#breakdown-title")).to_be_focused()
+
+    # The report: made from the stored score and downloaded as a PDF.
+    with tab.expect_download() as downloading:
+        tab.get_by_role("button", name="Create report").click()
+    pdf = downloading.value
+    assert pdf.suggested_filename.endswith(".pdf")
+    with open(pdf.path(), "rb") as file:
+        assert file.read(5) == b"%PDF-"
 
     tab.get_by_role("button", name="Sign out").click()
     tab.wait_for_url(re.compile(r"/$"))

@@ -1,12 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, messageOf, type Business, type Summary } from "../lib/api";
+import Chat from "./Chat";
 import Importing from "./Importing";
 import LenderFitTable from "./LenderFitTable";
 import MrrChart from "./MrrChart";
+import Notifications from "./Notifications";
 import Onboarding from "./Onboarding";
 import Plan from "./Plan";
+import Reports from "./Reports";
 import ScoreCard, { Breakdown } from "./ScoreCard";
 import { LoadError, Loading } from "./States";
+import WhatIf from "./WhatIf";
 
 type View =
   | { kind: "checking" }
@@ -68,9 +72,13 @@ function Scored({ business, summary }: { business: Business; summary: Summary })
     <div class="board">
       <ScoreCard summary={summary} />
       <Plan business={business} />
+      <Chat business={business} />
+      <WhatIf business={business} summary={summary} />
       <LenderFitTable businessId={business.id} />
       <MrrChart businessId={business.id} />
+      <Notifications business={business} />
       <Breakdown summary={summary} />
+      <Reports business={business} />
       {sync.backfill === "running" && (
         <p class="notice">
           Older months are still importing ({sync.months_imported} so far); the score is updated as

@@ -127,6 +127,11 @@ export default function Dashboard() {
               {adding ? "Back to dashboard" : "Add business"}
             </button>
           )}
+          {phase.kind === "ready" && current && (
+            <a class="button quiet small" href={`/settings?business=${encodeURIComponent(current.id)}`}>
+              Settings
+            </a>
+          )}
           <button
             type="button"
             class="button secondary small"

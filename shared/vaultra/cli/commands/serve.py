@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -22,6 +23,9 @@ def serve(
     from vaultra.web.app import create_app
     from vaultra.web.server import run
 
+    # Links the stack writes (mail, downloads, share pages, the OAuth return) point at this
+    # server unless a public address is configured.
+    os.environ.setdefault("VAULTRA_PUBLIC_URL", f"http://{host}:{port}")
     settings = get_settings()
     stack = None
     if settings.event_bus == "local":
