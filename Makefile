@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent serve clean site browser
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent serve clean site browser screenshots
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -64,8 +64,16 @@ browser:
 	    echo "could not install chromium: the browser tests will say so and skip"; \
 	  else echo "no chromium and no way to install it: the browser tests will say so and skip"; fi; }
 
+# The demo, then the dashboard it filled, served until Ctrl-C (opened in a browser where there
+# is one). Without a terminal (a script, CI) it stops after the demo and says how to serve.
 demo: install site
 	$(VENV)/bin/vaultra demo
+	@if [ -t 0 ] && [ -t 1 ]; then $(VENV)/bin/vaultra serve --open; \
+	else echo "Serve the dashboard with: make serve (then open http://127.0.0.1:8000/app)"; fi
+
+# The dashboard's screenshots in docs/screenshots/, from the real stack with demo data.
+screenshots: install site browser
+	$(VENV)/bin/python -m bench.screenshots
 
 # The linters, the import contracts and mypy run first: what CI does not run rots.
 test: install lint site browser

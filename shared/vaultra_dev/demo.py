@@ -148,8 +148,9 @@ def print_login(console: Console, login: LocalLogin) -> None:
     console.print(
         Panel.fit(
             f"[bold]{login.email}[/]  password [bold]{login.password}[/]\n\n"
-            "Start the local stack with [bold]make serve[/], then open the dashboard at\n"
-            "  [bold]http://127.0.0.1:8000/app[/] and log in with the address and password above.\n\n"
+            "The dashboard: [bold]http://127.0.0.1:8000/app[/] — log in with the address and\n"
+            "password above. [bold]make demo[/] serves it next, until Ctrl-C; [bold]make serve[/]\n"
+            "serves it again later.\n\n"
             "Or sign in to the API:\n"
             "  curl -s http://127.0.0.1:8000/api/v1/auth/login \\\n"
             "    -H 'content-type: application/json' \\\n"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+import webbrowser
 from typing import Annotated
 
+import httpx
 import typer
 
 from vaultra.cli.app import app, console
@@ -15,6 +19,9 @@ from vaultra.config import get_settings
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the dashboard in a browser once it is up.")
+    ] = False,
 ) -> None:
     """Run the local stack in one process: the webhook, and the Pub/Sub-triggered functions
     (metrics, score, reconciliation) on a local bus — the same handlers as in the cloud."""
@@ -39,11 +46,28 @@ def serve(
         runtime = get_runtime()
     runtime.migrate()
     console.print(
-        f"Vaultra on http://{host}:{port} — Stripe webhook at POST /stripe/webhook, "
-        "health at /healthz and /readyz"
+        f"Vaultra on http://{host}:{port} — the dashboard at http://{host}:{port}/app, "
+        "the Stripe webhook at POST /stripe/webhook, health at /healthz and /readyz. "
+        "Ctrl-C stops it."
     )
+    if open_browser:
+        threading.Thread(target=_open_when_ready, args=(host, port), daemon=True).start()
     try:
         run(create_app(runtime), host=host, port=port)
     finally:
         if stack is not None:
             stack.stop()
+
+
+def _open_when_ready(host: str, port: int, timeout_s: float = 60) -> None:
+    """Opens /app once the server answers, where this machine has a browser to open."""
+    base = f"http://{host}:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                webbrowser.open(f"{base}/app")
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)

@@ -1,0 +1,130 @@
+"""The dashboard's screenshots in docs/screenshots/, at desktop and phone width, taken from the
+real local stack with demo data: `make screenshots` (= `.venv/bin/python -m bench.screenshots`).
+
+It lives beside the benchmarks because it drives the same things they do (an embedded PostgreSQL,
+`vaultra serve`, the system's chromium); it measures nothing. Run it again when a page changes, so
+the README shows the product as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bench._pg import REPO_ROOT, bench_database
+from bench._stack import vaultra_serve
+
+OUT = REPO_ROOT / "docs" / "screenshots"
+EMAIL = "founder@example.com"
+PASSWORD = "screenshots of a real product"
+SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+SCORE_WITHIN_S = 180
+
+
+def _signed_up_with_demo_data(url: str) -> tuple[str, str]:
+    """A founder with a scored demo business (and a report shared with a lender), through the
+    API: the pages then show what a founder sees after `make demo`."""
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as api:
+        api.post("/auth/signup", json={"email": EMAIL, "password": PASSWORD}).raise_for_status()
+        token = api.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
+        api.headers["Authorization"] = f"Bearer {token['access_token']}"
+        business = api.post("/businesses", json={"name": "Acme Analytics"}).json()["id"]
+        api.post(
+            f"/businesses/{business}/demo-data", json={"scenario": "steady_saas"}
+        ).raise_for_status()
+        deadline = time.monotonic() + SCORE_WITHIN_S
+        while api.get(f"/businesses/{business}/summary").json()["score"] is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the demo business was not scored in time")
+            time.sleep(1)
+        report = api.post(f"/businesses/{business}/reports").json()["id"]
+        return business, report
+
+
+def _shoot(page: Page, name: str, size: str, *, full: bool = False) -> None:
+    page.wait_for_load_state("networkidle")
+    path = OUT / f"{name}-{size}.png"
+    page.screenshot(path=str(path), full_page=full)
+    print(f"  {path.relative_to(REPO_ROOT)}")
+
+
+def _pages(browser: Browser, url: str, business: str, size: str) -> None:
+    width, height = SIZES[size]
+    context = browser.new_context(
+        base_url=url,
+        viewport={"width": width, "height": height},
+        device_scale_factor=1,
+        locale="en-US",
+        is_mobile=size == "phone",
+        has_touch=size == "phone",
+        color_scheme="light",
+    )
+    page = context.new_page()
+    page.goto("/")
+    _shoot(page, "landing", size)
+    page.goto("/login")
+    _shoot(page, "login", size)
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/app"))
+    page.goto(f"/app?business={business}")
+    expect(page.get_by_test_id("readiness-score")).to_have_text(re.compile(r"^\d+$"))
+    _shoot(page, "dashboard", size)
+
+    page.get_by_role("button", name="What's hurting my funding readiness?").click()
+    answer = page.get_by_test_id("chat-answer").last
+    expect(answer).to_have_attribute("aria-busy", "false", timeout=60_000)
+    page.locator(".chat").scroll_into_view_if_needed()
+    _shoot(page, "agent", size)
+
+    slider = page.locator(".what-if input[type=range]").first
+    slider.focus()
+    for _ in range(6):
+        slider.press("ArrowRight")
+    page.get_by_test_id("what-if-score").wait_for()
+    page.locator(".what-if").scroll_into_view_if_needed()
+    time.sleep(0.6)  # the simulation is debounced
+    _shoot(page, "what-if", size)
+
+    page.goto(f"/settings?business={business}")
+    page.get_by_role("heading", name="Settings").first.wait_for()
+    _shoot(page, "settings", size)
+    context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("no chromium here: `make browser` installs it where it can")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vaultra-shots-") as home, bench_database() as db:
+        env = {
+            "DATABASE_URL": db.url,
+            "VAULTRA_HOME": home,
+            "VAULTRA_EVENT_BUS": "local",
+            "VAULTRA_LOG_LEVEL": "WARNING",
+        }
+        with vaultra_serve(env, Path(home) / "serve.log", verbose=False) as stack:
+            business, _report = _signed_up_with_demo_data(stack.url)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+                )
+                for size in SIZES:
+                    print(size)
+                    _pages(browser, stack.url, business, size)
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
