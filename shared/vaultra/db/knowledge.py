@@ -177,6 +177,14 @@ _BY_KEYS = text(
       ON k.article_id = c.article_id AND k.number = c.number
     """
 )
+_ARTICLE = text(
+    f"""
+    SELECT {_PASSAGE_COLUMNS}, 0.0
+    FROM knowledge_chunks c
+    WHERE c.article_id = :article_id
+    ORDER BY c.number
+    """
+)
 
 
 def _vector_literal(vector: list[float]) -> str:
@@ -273,6 +281,10 @@ class KnowledgeChunks:
             _BY_KEYS, {"keys": json.dumps([{"article_id": a, "number": n} for a, n in keys])}
         )
         return {(p.article_id, p.number): p for p in _passages(rows)}
+
+    def article(self, article_id: str) -> list[Passage]:
+        """Every passage of the article in reading order; none when it is not indexed."""
+        return _passages(self._conn.execute(_ARTICLE, {"article_id": article_id}))
 
     def count(self) -> int:
         return int(self._conn.execute(text("SELECT count(*) FROM knowledge_chunks")).scalar_one())

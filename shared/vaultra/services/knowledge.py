@@ -16,7 +16,7 @@ it to a model as quoted material.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +49,26 @@ class InvalidQuery(ValueError):
 
 class NoKnowledgeBase(FileNotFoundError):
     """The articles' folder does not exist."""
+
+
+class UnknownArticle(LookupError):
+    """No indexed article has this id."""
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str | None  # None for the summary that opens the article
+    body: str  # Markdown: the section's paragraphs, a blank line between two
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    """An article as its indexed passages hold it: what a reader opens from a citation."""
+
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    sections: tuple[Section, ...]
 
 
 def load_articles(folder: Path) -> list[Article]:
@@ -178,6 +198,28 @@ class KnowledgeBase:
             out.append(replace(passage, rank=hit.score))
         return out[:k]
 
+    def article(self, article_id: str) -> IndexedArticle:
+        """The indexed article with this id (`UnknownArticle` if none): read from the index rather
+        than the articles' folder, so it is the text the agent searched and cited."""
+        with self._db.reads() as uow:
+            passages = uow.knowledge.article(article_id)
+        if not passages:
+            raise UnknownArticle(article_id)
+        first = passages[0]
+        return IndexedArticle(first.article_id, first.title, first.sources, _sections(passages))
+
     def size(self) -> int:
         with self._db.reads() as uow:
             return uow.knowledge.count()
+
+
+def _sections(passages: Sequence[Passage]) -> tuple[Section, ...]:
+    """The article's sections again: indexing split a long section into consecutive passages that
+    share its heading, so those are joined back (as paragraphs) into one."""
+    sections: list[Section] = []
+    for passage in passages:
+        if sections and sections[-1].heading == passage.heading:
+            sections[-1] = Section(passage.heading, f"{sections[-1].body}\n\n{passage.body}")
+        else:
+            sections.append(Section(passage.heading, passage.body))
+    return tuple(sections)
