@@ -57,7 +57,7 @@ export function slidersOf(summary: Summary): Slider[] {
 
 function sliderFor(t: Threshold, currency: string | null): Slider {
   const value = t.value as number;
-  const base = { metric: t.metric as string, label: capitalize(t.criterion), unit: t.unit!, currency };
+  const base = { metric: t.metric as string, label: capitalize(t.label), unit: t.unit!, currency };
   if (t.unit === "money") {
     return { ...base, mode: "percent", start: 0, min: -50, max: 100, step: 5, currency: t.currency ?? currency };
   }

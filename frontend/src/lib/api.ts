@@ -104,6 +104,8 @@ export interface Band {
 
 export interface Threshold {
   criterion: string;
+  /** The criterion as a person reads it ("monthly growth"). */
+  label: string;
   status: "scored" | "no_data";
   metric: string | null;
   value: number | null;

@@ -302,7 +302,7 @@ class Dashboard:
 def components_in_minor_units(
     components: list[dict[str, Any]], currency: str | None
 ) -> list[dict[str, Any]]:
-    """The stored components with each threshold's `unit`, and money bands in integer minor units
+    """The stored components with each threshold's `label` and `unit`, and money bands in integer minor units
     like every other amount the API answers. The score writes money bands in whole US dollars and
     applies them one to one to currencies of about a dollar's worth (`MONEY_LIKE_USD`); for those
     the limits are given in the business's currency, otherwise in US cents, with `currency`."""
@@ -320,7 +320,8 @@ def components_in_minor_units(
                     for band in threshold.get("bands", [])
                 ]
                 threshold = {**threshold, "bands": bands, "currency": money_currency}
-            thresholds.append({**threshold, "unit": unit})
+            label = criterion.label if criterion is not None else threshold.get("criterion", "")
+            thresholds.append({**threshold, "label": label, "unit": unit})
         out.append({**component, "thresholds": thresholds})
     return out
 

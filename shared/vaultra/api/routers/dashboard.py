@@ -48,6 +48,7 @@ class Band(BaseModel):
 
 class Threshold(BaseModel):
     criterion: str
+    label: str = Field(description="The criterion as a person reads it, e.g. `monthly growth`.")
     status: Literal["scored", "no_data"] = Field(description="no_data: counted at half marks.")
     metric: str | None = Field(description="The input that decided, none without data.")
     value: int | float | None
@@ -112,6 +113,7 @@ class SummaryOut(BaseModel):
                             "thresholds": [
                                 {
                                     "criterion": "annual_revenue",
+                                    "label": "annual revenue",
                                     "status": "scored",
                                     "metric": "gross_volume_12m",
                                     "value": 22000000,
