@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent serve clean site browser screenshots
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-site serve clean site browser screenshots
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -118,6 +118,10 @@ bench-api: install
 
 bench-agent: install
 	$(VENV)/bin/python -m bench.agent_eval
+
+# The dashboard's budget (JavaScript on /app, time until the score shows) in the system's chromium.
+bench-site: install site browser
+	$(VENV)/bin/python -m bench.site_budget
 
 serve: install site
 	$(VENV)/bin/vaultra serve
