@@ -17,8 +17,9 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from rich.console import Console
 
-from bench._pg import REPO_ROOT, bench_database
+from bench._pg import DATADIR, REPO_ROOT, bench_database, postgres_stopped_after
 from bench._stack import vaultra_serve
 
 OUT = REPO_ROOT / "docs" / "screenshots"
@@ -107,7 +108,11 @@ def main() -> None:
     if chromium is None:
         raise SystemExit("no chromium here: `make browser` installs it where it can")
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="vaultra-shots-") as home, bench_database() as db:
+    with (
+        postgres_stopped_after(DATADIR, Console()),
+        tempfile.TemporaryDirectory(prefix="vaultra-shots-") as home,
+        bench_database() as db,
+    ):
         env = {
             "DATABASE_URL": db.url,
             "VAULTRA_HOME": home,

