@@ -94,6 +94,11 @@ export default function AuthForm({ mode }: Props) {
           </p>
         )}
       </div>
+      {!signup && (
+        <p class="small">
+          <a href="/forgot-password">Forgot your password?</a>
+        </p>
+      )}
       <button class="button" type="submit" disabled={!ready || busy} aria-busy={busy}>
         {busy ? (signup ? "Creating your account…" : "Logging in…") : signup ? "Sign up" : "Log in"}
       </button>

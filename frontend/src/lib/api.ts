@@ -399,7 +399,7 @@ export interface ReportSummary {
   score: number;
   confidence: string;
   components: { key: string; title: string; points: number; max_points: number; explanation: string }[];
-  lender_fit: { key: string; lender: string; product: string; status: FitStatus; [k: string]: unknown }[];
+  lender_fit: { lender: string; product: string; status: FitStatus; gaps: unknown[]; offer: unknown }[];
   versions: Record<string, string>;
   disclaimer: string;
   offer_disclaimer: string;
