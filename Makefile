@@ -47,7 +47,10 @@ $(SITE_MODULES): frontend/package-lock.json $(STAMP)
 	cd frontend && PATH="$(NODE_HOME)/bin:$$PATH" $(NPM) ci --no-audit --no-fund
 	@touch $@
 
+# `astro check` (TypeScript, strict, over the pages, the islands and the API client) runs first:
+# a type error fails the build, so neither `make test` nor `make demo` ships one.
 $(SITE_STAMP): $(SITE_MODULES) $(SITE_SOURCES)
+	cd frontend && PATH="$(NODE_HOME)/bin:$$PATH" $(NPM) run check
 	cd frontend && PATH="$(NODE_HOME)/bin:$$PATH" $(NPM) run build
 	@touch $@
 
