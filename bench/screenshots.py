@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from rich.console import Console
+from sqlalchemy import text
+from vaultra.db.engine import engine_for_url
 
 from bench._pg import DATADIR, REPO_ROOT, bench_database, postgres_stopped_after
 from bench._stack import vaultra_serve
@@ -29,11 +31,31 @@ SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 SCORE_WITHIN_S = 180
 
 
-def _signed_up_with_demo_data(url: str) -> tuple[str, str]:
-    """A founder with a scored demo business (and a report shared with a lender), through the
-    API: the pages then show what a founder sees after `make demo`."""
+def _verification_token(database_url: str) -> str:
+    """The token of the verification mail sent at sign-up (locally mail goes to `mail_outbox`)."""
+    engine = engine_for_url(database_url)
+    try:
+        with engine.connect() as conn:
+            body = conn.execute(
+                text("SELECT body FROM mail_outbox WHERE to_address = :to ORDER BY created_at"),
+                {"to": EMAIL},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    found = re.search(r"/verify-email#token=([\w-]+)", body)
+    assert found, "the sign-up mail has no verification link"
+    return found.group(1)
+
+
+def _signed_up_with_demo_data(url: str, database_url: str) -> tuple[str, str]:
+    """A verified founder with a scored demo business, a report and a link shared with a lender,
+    through the API: the pages then show what a founder sees after `make demo`. Returns the
+    business and the share link's page."""
     with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as api:
         api.post("/auth/signup", json={"email": EMAIL, "password": PASSWORD}).raise_for_status()
+        api.post(
+            "/auth/verify-email", json={"token": _verification_token(database_url)}
+        ).raise_for_status()
         token = api.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
         api.headers["Authorization"] = f"Bearer {token['access_token']}"
         business = api.post("/businesses", json={"name": "Acme Analytics"}).json()["id"]
@@ -46,7 +68,11 @@ def _signed_up_with_demo_data(url: str) -> tuple[str, str]:
                 raise TimeoutError("the demo business was not scored in time")
             time.sleep(1)
         report = api.post(f"/businesses/{business}/reports").json()["id"]
-        return business, report
+        shared = api.post(
+            f"/businesses/{business}/reports/{report}/share",
+            json={"label": "Lighter Capital", "expires_in_days": 30},
+        ).json()
+        return business, shared["url"].removeprefix(url)
 
 
 def _shoot(page: Page, name: str, size: str, *, full: bool = False) -> None:
@@ -56,7 +82,7 @@ def _shoot(page: Page, name: str, size: str, *, full: bool = False) -> None:
     print(f"  {path.relative_to(REPO_ROOT)}")
 
 
-def _pages(browser: Browser, url: str, business: str, size: str) -> None:
+def _pages(browser: Browser, url: str, business: str, shared: str, size: str) -> None:
     width, height = SIZES[size]
     context = browser.new_context(
         base_url=url,
@@ -95,9 +121,17 @@ def _pages(browser: Browser, url: str, business: str, size: str) -> None:
     time.sleep(0.6)  # the simulation is debounced
     _shoot(page, "what-if", size)
 
+    page.locator(".reports").scroll_into_view_if_needed()
+    _shoot(page, "reports", size)
+
     page.goto(f"/settings?business={business}")
     page.get_by_role("heading", name="Settings").first.wait_for()
     _shoot(page, "settings", size)
+
+    lender = context.new_page()  # what the lender opens: no session needed
+    lender.goto(shared)
+    lender.get_by_text("Estimates are not offers").first.wait_for()
+    _shoot(lender, "shared", size)
     context.close()
 
 
@@ -120,14 +154,14 @@ def main() -> None:
             "VAULTRA_LOG_LEVEL": "WARNING",
         }
         with vaultra_serve(env, Path(home) / "serve.log", verbose=False) as stack:
-            business, _report = _signed_up_with_demo_data(stack.url)
+            business, shared = _signed_up_with_demo_data(stack.url, db.url)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
                 )
                 for size in SIZES:
                     print(size)
-                    _pages(browser, stack.url, business, size)
+                    _pages(browser, stack.url, business, shared, size)
                 browser.close()
 
 
