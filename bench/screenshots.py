@@ -82,6 +82,10 @@ def _shoot(page: Page, name: str, size: str, *, full: bool = False) -> None:
     print(f"  {path.relative_to(REPO_ROOT)}")
 
 
+def _to_top(page: Page, selector: str) -> None:
+    page.locator(selector).evaluate("e => e.scrollIntoView({block: 'start'})")
+
+
 def _pages(browser: Browser, url: str, business: str, shared: str, size: str) -> None:
     width, height = SIZES[size]
     context = browser.new_context(
@@ -97,7 +101,6 @@ def _pages(browser: Browser, url: str, business: str, shared: str, size: str) ->
     page.goto("/")
     _shoot(page, "landing", size)
     page.goto("/login")
-    _shoot(page, "login", size)
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -109,19 +112,19 @@ def _pages(browser: Browser, url: str, business: str, shared: str, size: str) ->
     page.get_by_role("button", name="What's hurting my funding readiness?").click()
     answer = page.get_by_test_id("chat-answer").last
     expect(answer).to_have_attribute("aria-busy", "false", timeout=60_000)
-    page.locator(".chat").scroll_into_view_if_needed()
+    _to_top(page, ".chat")
     _shoot(page, "agent", size)
 
-    slider = page.locator(".what-if input[type=range]").first
-    slider.focus()
-    for _ in range(6):
-        slider.press("ArrowRight")
-    page.get_by_test_id("what-if-score").wait_for()
-    page.locator(".what-if").scroll_into_view_if_needed()
+    # Churn down to nothing: the move a founder tries first, and one that changes points.
+    slider = page.get_by_label(re.compile("customer churn"))
+    with page.expect_response(lambda r: r.url.endswith("/what-if")):
+        slider.focus()
+        slider.press("Home")
+    _to_top(page, ".what-if")
     time.sleep(0.6)  # the simulation is debounced
     _shoot(page, "what-if", size)
 
-    page.locator(".reports").scroll_into_view_if_needed()
+    _to_top(page, ".reports")
     _shoot(page, "reports", size)
 
     page.goto(f"/settings?business={business}")
@@ -130,7 +133,7 @@ def _pages(browser: Browser, url: str, business: str, shared: str, size: str) ->
 
     lender = context.new_page()  # what the lender opens: no session needed
     lender.goto(shared)
-    lender.get_by_text("Estimates are not offers").first.wait_for()
+    lender.get_by_role("heading", name="Readiness score").wait_for()
     _shoot(lender, "shared", size)
     context.close()
 
