@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
@@ -18,6 +19,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from tests.support.served import REPO, Served, vaultra_serve
 
 # The server reads the same variable, so a site built elsewhere is tested as it would be served.
+AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
 SITE = Path(os.environ.get("VAULTRA_SITE_DIR", REPO / "frontend" / "dist"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -80,3 +83,27 @@ def page(browser: Browser, served: Served) -> Iterator[tuple[Page, Console]]:
     console = Console(opened)
     yield opened, console
     context.close()
+
+
+@pytest.fixture
+def audited(browser: Browser, served: Served) -> Iterator[tuple[Page, Console]]:
+    """A page on which axe can run: the site's Content-Security-Policy allows only its own
+    scripts (tests/web/test_site.py), so the injected one needs the policy bypassed."""
+    context = browser.new_context(base_url=served.url, locale="en-US", bypass_csp=True)
+    opened = context.new_page()
+    console = Console(opened)
+    yield opened, console
+    context.close()
+
+
+def violations(tab: Page) -> list[dict[str, Any]]:
+    """What axe-core (from npm, pinned in frontend/package-lock.json) finds on the page as it
+    stands, serious or critical only, in brief."""
+    assert AXE.is_file(), "axe-core is not installed: run `make site`"
+    tab.add_script_tag(path=str(AXE))
+    found = tab.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in found
+        if v["impact"] in BLOCKING
+    ]

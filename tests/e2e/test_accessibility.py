@@ -5,41 +5,13 @@ business on it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Console
-from tests.support.served import REPO, Served
+from tests.e2e.conftest import Console, violations
 
 pytestmark = pytest.mark.integration
-AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture
-def audited(browser: Browser, served: Served) -> Iterator[tuple[Page, Console]]:
-    """A page on which axe can run: the site's Content-Security-Policy allows only its own
-    scripts (tests/web/test_site.py), so the injected one needs the policy bypassed."""
-    context = browser.new_context(base_url=served.url, locale="en-US", bypass_csp=True)
-    opened = context.new_page()
-    console = Console(opened)
-    yield opened, console
-    context.close()
-
-
-def violations(tab: Page) -> list[dict[str, Any]]:
-    """What axe finds on the page as it stands, serious or critical only, in brief."""
-    assert AXE.is_file(), "axe-core is not installed: run `make site`"
-    tab.add_script_tag(path=str(AXE))
-    found = tab.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in found
-        if v["impact"] in BLOCKING
-    ]
 
 
 @pytest.mark.parametrize("path", ["/", "/signup/", "/login/", "/no-such-page"])

@@ -1,7 +1,8 @@
 """A founder's first visit in a real browser, on the real local stack: sign up (signed in at once)
 → a business with demo data through the real ingest path → the score shows, and it is the score
-the API reads → a recommendation marked done → a what-if with a slider → a question to the agent,
-its answer streamed → a report downloaded → sign out. No console error on any page."""
+the API reads → a recommendation marked done → a what-if with a slider → the score's trend → a
+question to the agent, its answer streamed → a report downloaded → sign out. No console error on
+any page."""
 
 from __future__ import annotations
 
@@ -69,6 +70,12 @@ def test_a_founder_signs_up_loads_demo_data_and_sees_the_score_the_api_reads(
             f"/api/v1/businesses/{business['id']}/what-if", json=asked, headers=headers
         )
     assert again.json()["score_after"] == answer.json()["score_after"]
+
+    # The trends: the score's own history ends at the score shown.
+    tab.get_by_label("Trend").select_option("score")
+    expect(tab.locator(".trend figcaption")).to_contain_text(
+        re.compile(rf"to {summary.json()['score']} on ")
+    )
 
     # The agent: its answer arrives as an event stream and cites what it read.
     with tab.expect_response(lambda r: r.url.endswith("/chat")) as chatted:

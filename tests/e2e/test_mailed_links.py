@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,8 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import Console
-from tests.e2e.test_accessibility import violations
+from tests.e2e.conftest import Console, violations
 from tests.support.served import Served
 
 pytestmark = pytest.mark.integration
@@ -111,17 +109,6 @@ def browser_log_in(tab: Page, email: str, password: str) -> None:
     tab.get_by_role("button", name="Log in").click()
     tab.wait_for_url(re.compile(r"/app/?$"))
     expect(tab.get_by_role("heading", level=1, name="Get started")).to_be_visible()
-
-
-@pytest.fixture
-def audited(browser: Browser, served: Served) -> Iterator[tuple[Page, Console]]:
-    """A tab on which axe can run: the injected script needs the site's policy bypassed (as in
-    test_accessibility)."""
-    context = browser.new_context(base_url=served.url, locale="en-US", bypass_csp=True)
-    opened = context.new_page()
-    console = Console(opened)
-    yield opened, console
-    context.close()
 
 
 # --- the flows ------------------------------------------------------------------------------------

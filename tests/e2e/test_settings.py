@@ -8,15 +8,13 @@ finds no serious or critical violation, at any width down to a phone's, and no p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Console
-from tests.e2e.test_accessibility import violations
+from tests.e2e.conftest import Console, violations
 from tests.support.served import Served
 
 pytestmark = pytest.mark.integration
@@ -24,17 +22,6 @@ PASSWORD = "settings are for changing"
 EMAIL = "owner@example.com"
 PHONE_WIDTH = 375
 FORBIDDEN = "error: Failed to load resource: the server responded with a status of 403 (Forbidden)"
-
-
-@pytest.fixture
-def audited(browser: Browser, served: Served) -> Iterator[tuple[Page, Console]]:
-    """A page on which axe can run: the site's Content-Security-Policy allows only its own
-    scripts, so the injected one needs the policy bypassed (as in test_accessibility)."""
-    context = browser.new_context(base_url=served.url, locale="en-US", bypass_csp=True)
-    opened = context.new_page()
-    console = Console(opened)
-    yield opened, console
-    context.close()
 
 
 def sign_up(tab: Page) -> None:

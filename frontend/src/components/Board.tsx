@@ -3,7 +3,7 @@ import { api, messageOf, type Business, type Summary } from "../lib/api";
 import Chat from "./Chat";
 import Importing from "./Importing";
 import LenderFitTable from "./LenderFitTable";
-import MrrChart from "./MrrChart";
+import TrendChart from "./TrendChart";
 import Notifications from "./Notifications";
 import Onboarding from "./Onboarding";
 import Plan from "./Plan";
@@ -75,7 +75,7 @@ function Scored({ business, summary }: { business: Business; summary: Summary })
       <Chat business={business} />
       <WhatIf business={business} summary={summary} />
       <LenderFitTable businessId={business.id} />
-      <MrrChart businessId={business.id} />
+      <TrendChart businessId={business.id} />
       <Notifications business={business} />
       <Breakdown summary={summary} />
       <Reports business={business} />

@@ -27,7 +27,7 @@ const MAX_LENGTH = 2000;
 const TOOL_PLACES: Record<string, { label: string; anchor: string | null }> = {
   get_readiness_breakdown: { label: "Score breakdown", anchor: "breakdown-title" },
   get_top_recommendations: { label: "This week's plan", anchor: "plan-title" },
-  get_metric_history: { label: "Metric history", anchor: "mrr-title" },
+  get_metric_history: { label: "Trends", anchor: "trend-title" },
   explain_metric: { label: "Metric definitions", anchor: "breakdown-title" },
   simulate_score: { label: "What-if simulation", anchor: "what-if-title" },
   check_lender_fit: { label: "Lender fit", anchor: "fit-title" },

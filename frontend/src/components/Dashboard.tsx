@@ -1,13 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, auth, messageOf, onSessionLost, renew, type Business } from "../lib/api";
+import { useState } from "preact/hooks";
+import { type Business } from "../lib/api";
+import { allBusinesses, chosenBusiness, useBusinessInAddress, useSignedIn } from "../lib/session";
 import Board from "./Board";
 import Onboarding from "./Onboarding";
+import SignOut from "./SignOut";
 import { LoadError, Loading } from "./States";
-
-type Phase =
-  | { kind: "starting" }
-  | { kind: "error"; message: string }
-  | { kind: "ready" };
 
 /** Where the OAuth callback sends the browser back: /app?connected=<id> or ?connect_error=<kind>. */
 const CONNECT_ERRORS: Record<string, string> = {
@@ -22,67 +19,23 @@ const CONNECT_ERRORS: Record<string, string> = {
 
 /** The dashboard at /app: session, businesses, the switcher, and what the chosen business shows. */
 export default function Dashboard() {
-  const [phase, setPhase] = useState<Phase>({ kind: "starting" });
   const [businesses, setBusinesses] = useState<Business[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState("");
-  const [signOutError, setSignOutError] = useState("");
-  const [signingOut, setSigningOut] = useState(false);
-
-  useEffect(() => {
-    const off = onSessionLost(() => window.location.replace("/login"));
-    start();
-    return () => {
-      off();
-    };
-  }, []);
-
-  async function start() {
-    setPhase({ kind: "starting" });
-    try {
-      if (!(await renew())) {
-        window.location.replace("/login");
-        return;
-      }
-      const list = await allBusinesses();
-      const params = new URLSearchParams(window.location.search);
-      const wanted = params.get("connected") ?? params.get("business");
-      const connectError = params.get("connect_error");
-      if (params.get("connected")) setNotice("Stripe is connected. Your history is being imported.");
-      if (connectError) {
-        setNotice(CONNECT_ERRORS[connectError] ?? `Stripe could not be connected (${connectError}).`);
-      }
-      setBusinesses(list);
-      setSelected(list.find((b) => b.id === wanted)?.id ?? list[0]?.id ?? null);
-      setPhase({ kind: "ready" });
-    } catch (error) {
-      setPhase({ kind: "error", message: messageOf(error) });
+  const { phase, restart } = useSignedIn(async () => {
+    const list = await allBusinesses();
+    const params = new URLSearchParams(window.location.search);
+    const connectError = params.get("connect_error");
+    if (params.get("connected")) setNotice("Stripe is connected. Your history is being imported.");
+    if (connectError) {
+      setNotice(CONNECT_ERRORS[connectError] ?? `Stripe could not be connected (${connectError}).`);
     }
-  }
-
-  // Keep the chosen business in the address, so a reload shows it again.
-  useEffect(() => {
-    if (phase.kind !== "ready") return;
-    const url = new URL(window.location.href);
-    url.searchParams.delete("connected");
-    url.searchParams.delete("connect_error");
-    if (selected) url.searchParams.set("business", selected);
-    else url.searchParams.delete("business");
-    window.history.replaceState(null, "", url);
-  }, [selected, phase.kind]);
-
-  async function signOut() {
-    setSigningOut(true);
-    setSignOutError("");
-    try {
-      await auth.logout();
-      window.location.assign("/");
-    } catch (error) {
-      setSignOutError(messageOf(error));
-      setSigningOut(false);
-    }
-  }
+    setBusinesses(list);
+    setSelected(chosenBusiness(list, params.get("connected") ?? params.get("business")));
+    return null;
+  });
+  useBusinessInAddress(selected, phase.kind === "ready", ["connected", "connect_error"]);
 
   function added(business: Business) {
     setBusinesses((list) => [...list.filter((b) => b.id !== business.id), business]);
@@ -132,18 +85,9 @@ export default function Dashboard() {
               Settings
             </a>
           )}
-          <button
-            type="button"
-            class="button secondary small"
-            onClick={signOut}
-            disabled={signingOut}
-            aria-busy={signingOut}
-          >
-            {signingOut ? "Signing out…" : "Sign out"}
-          </button>
+          <SignOut />
         </div>
       </div>
-      <div role="alert">{signOutError && <p class="alert">{signOutError}</p>}</div>
       {notice && (
         <div class="notice notice-dismissable">
           <p>{notice}</p>
@@ -155,7 +99,7 @@ export default function Dashboard() {
 
       {phase.kind === "starting" && <Loading what="your dashboard" />}
       {phase.kind === "error" && (
-        <LoadError title="The dashboard could not load" message={phase.message} retry={start} />
+        <LoadError title="The dashboard could not load" message={phase.message} retry={restart} />
       )}
       {showOnboarding && (
         <Onboarding business={null} first={businesses.length === 0} onBusiness={added} onDemo={added} />
@@ -163,17 +107,6 @@ export default function Dashboard() {
       {phase.kind === "ready" && current && !adding && <Board key={current.id} business={current} />}
     </div>
   );
-}
-
-async function allBusinesses(): Promise<Business[]> {
-  const items: Business[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await api.businesses(cursor);
-    items.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor && items.length < 1000);
-  return items;
 }
 
 function BusinessBadges({ business }: { business: Business }) {

@@ -1,7 +1,6 @@
 import { useState } from "preact/hooks";
 import {
   api,
-  ApiError,
   messageOf,
   type Business,
   type Report,
@@ -10,6 +9,7 @@ import {
 } from "../lib/api";
 import { dateTime, day, plural } from "../lib/format";
 import { useLoad } from "../lib/hooks";
+import { explain, isKind, ResendVerification } from "./SettingsParts";
 
 /**
  * Lender reports: a PDF and CSV frozen from the stored score, downloaded through short-lived
@@ -156,20 +156,10 @@ function ShareForm({
       setLabel("");
       onShared();
     } catch (err) {
-      setUnverified(err instanceof ApiError && err.kind === "email-not-verified");
-      setError(messageOf(err));
+      setUnverified(isKind(err, "email-not-verified"));
+      setError(explain(err));
     } finally {
       setBusy(false);
-    }
-  }
-
-  async function resend() {
-    try {
-      await api.resendVerification();
-      setError("We've sent the verification email again. Open its link, then share.");
-      setUnverified(false);
-    } catch (err) {
-      setError(messageOf(err));
     }
   }
 
@@ -250,17 +240,9 @@ function ShareForm({
             </button>
           </div>
           <div role="alert">
-            {error && (
-              <p class="alert">
-                {error}{" "}
-                {unverified && (
-                  <button type="button" class="button quiet small" onClick={resend}>
-                    Resend verification email
-                  </button>
-                )}
-              </p>
-            )}
+            {error && <p class="alert">{error}</p>}
           </div>
+          {unverified && <ResendVerification />}
         </form>
       )}
     </div>

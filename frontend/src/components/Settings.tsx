@@ -1,55 +1,25 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { api, auth, messageOf, onSessionLost, renew, type Business, type User } from "../lib/api";
+import { useRef, useState } from "preact/hooks";
+import { api, type Business, type User } from "../lib/api";
+import { allBusinesses, chosenBusiness, useBusinessInAddress, useSignedIn } from "../lib/session";
 import SettingsAccount from "./SettingsAccount";
 import SettingsBusiness from "./SettingsBusiness";
+import SignOut from "./SignOut";
 import { LoadError, Loading } from "./States";
-
-type Phase =
-  | { kind: "starting" }
-  | { kind: "error"; message: string }
-  | { kind: "ready"; me: User };
 
 /** The settings at /settings?business=<id>: the account, then the chosen business. */
 export default function Settings() {
-  const [phase, setPhase] = useState<Phase>({ kind: "starting" });
   const [businesses, setBusinesses] = useState<Business[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [left, setLeft] = useState("");
   const businessHeading = useRef<HTMLHeadingElement>(null);
-
-  useEffect(() => {
-    const off = onSessionLost(() => window.location.replace("/login"));
-    start();
-    return () => {
-      off();
-    };
-  }, []);
-
-  async function start() {
-    setPhase({ kind: "starting" });
-    try {
-      if (!(await renew())) {
-        window.location.replace("/login");
-        return;
-      }
-      const [me, list] = await Promise.all([api.me(), allBusinesses()]);
-      const wanted = new URLSearchParams(window.location.search).get("business");
-      setBusinesses(list);
-      setSelected(list.find((b) => b.id === wanted)?.id ?? list[0]?.id ?? null);
-      setPhase({ kind: "ready", me });
-    } catch (error) {
-      setPhase({ kind: "error", message: messageOf(error) });
-    }
-  }
-
-  // Keep the chosen business in the address, so a reload (or a shared link) shows it again.
-  useEffect(() => {
-    if (phase.kind !== "ready") return;
-    const url = new URL(window.location.href);
-    if (selected) url.searchParams.set("business", selected);
-    else url.searchParams.delete("business");
-    window.history.replaceState(null, "", url);
-  }, [selected, phase.kind]);
+  const { phase, restart, update } = useSignedIn<User>(async () => {
+    const [me, list] = await Promise.all([api.me(), allBusinesses()]);
+    setBusinesses(list);
+    setSelected(chosenBusiness(list));
+    return me;
+  });
+  // A reload (or a shared address) shows the same business again.
+  useBusinessInAddress(selected, phase.kind === "ready");
 
   function changed(business: Business) {
     setBusinesses((list) => list.map((b) => (b.id === business.id ? business : b)));
@@ -65,7 +35,7 @@ export default function Settings() {
   }
 
   function verified() {
-    if (phase.kind === "ready") setPhase({ kind: "ready", me: { ...phase.me, email_verified: true } });
+    if (phase.kind === "ready") update({ ...phase.data, email_verified: true });
   }
 
   const current = businesses.find((b) => b.id === selected) ?? null;
@@ -75,11 +45,11 @@ export default function Settings() {
       <SettingsBar businessId={current?.id ?? null} />
       {phase.kind === "starting" && <Loading what="your settings" />}
       {phase.kind === "error" && (
-        <LoadError title="Your settings could not load" message={phase.message} retry={start} />
+        <LoadError title="Your settings could not load" message={phase.message} retry={restart} />
       )}
       {phase.kind === "ready" && (
         <>
-          <SettingsAccount me={phase.me} onVerified={verified} />
+          <SettingsAccount me={phase.data} onVerified={verified} />
           <section class="settings-group" aria-labelledby="business-group-title">
             <div class="settings-group-top">
               <div class="settings-group-head">
@@ -112,7 +82,7 @@ export default function Settings() {
               <SettingsBusiness
                 key={current.id}
                 business={current}
-                me={phase.me}
+                me={phase.data}
                 onChanged={changed}
                 onLeft={leftBusiness}
                 onVerified={verified}
@@ -135,54 +105,20 @@ export default function Settings() {
 
 /** The title, the way back to the dashboard (to the same business) and signing out. */
 function SettingsBar({ businessId }: { businessId: string | null }) {
-  const [signingOut, setSigningOut] = useState(false);
-  const [error, setError] = useState("");
-
-  async function signOut() {
-    setSigningOut(true);
-    setError("");
-    try {
-      await auth.logout();
-      window.location.assign("/");
-    } catch (err) {
-      setError(messageOf(err));
-      setSigningOut(false);
-    }
-  }
-
   return (
-    <>
-      <div class="app-bar">
-        <div class="app-title">
-          <h1>Settings</h1>
-        </div>
-        <div class="app-actions">
-          <a class="button quiet small" href={businessId ? `/app?business=${encodeURIComponent(businessId)}` : "/app"}>
-            Back to dashboard
-          </a>
-          <button
-            type="button"
-            class="button secondary small"
-            onClick={signOut}
-            disabled={signingOut}
-            aria-busy={signingOut}
-          >
-            {signingOut ? "Signing out…" : "Sign out"}
-          </button>
-        </div>
+    <div class="app-bar">
+      <div class="app-title">
+        <h1>Settings</h1>
       </div>
-      <div role="alert">{error && <p class="alert">{error}</p>}</div>
-    </>
+      <div class="app-actions">
+        <a
+          class="button quiet small"
+          href={businessId ? `/app?business=${encodeURIComponent(businessId)}` : "/app"}
+        >
+          Back to dashboard
+        </a>
+        <SignOut />
+      </div>
+    </div>
   );
-}
-
-async function allBusinesses(): Promise<Business[]> {
-  const items: Business[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await api.businesses(cursor);
-    items.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor && items.length < 1000);
-  return items;
 }

@@ -231,7 +231,14 @@ export function ConfirmDialog({
 // --- the verification email ---------------------------------------------------------------------
 
 /** Mails a new verification link; 409 means the address was verified meanwhile (elsewhere). */
-export function ResendVerification({ me, onVerified }: { me: User; onVerified: () => void }) {
+export function ResendVerification({
+  me,
+  onVerified = () => undefined,
+}: {
+  /** Who is signed in, to name the address; without it, "your address". */
+  me?: User;
+  onVerified?: () => void;
+}) {
   const [busy, setBusy] = useState(false);
   const feedback = useFeedback();
 
@@ -240,7 +247,7 @@ export function ResendVerification({ me, onVerified }: { me: User; onVerified: (
     feedback.clear();
     try {
       await api.resendVerification();
-      feedback.ok(`A new link is on its way to ${me.email}. It works for 24 hours.`);
+      feedback.ok(`A new link is on its way to ${me?.email ?? "your address"}. It works for 24 hours.`);
     } catch (err) {
       if (isKind(err, "already-verified")) {
         feedback.ok("Your email address is already verified.");
