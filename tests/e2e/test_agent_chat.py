@@ -51,9 +51,10 @@ def test_an_answer_streams_in_and_its_cited_article_opens(
         stored = api.get(f"/businesses/{business['id']}/conversations/{conversation['id']}")
         [question, reply] = stored.json()["items"]
         assert question["content"] == QUESTION
-        # The page shows the stored answer, each paragraph of it (and its sources after it).
-        for paragraph in reply["content"].split("\n\n"):
-            assert paragraph.strip() in shown
+        # The page shows the stored answer, line by line (its Markdown list markers rendered
+        # as a list), and its sources after it.
+        for line in reply["content"].splitlines():
+            assert line.lstrip("-* ").replace("**", "").strip() in shown
         articles = [c["ref"] for c in reply["citations"] if c["kind"] == "article"]
         assert articles, "the plan's answer cites the articles behind its recommendations"
         cited = articles[0]
@@ -71,7 +72,9 @@ def test_an_answer_streams_in_and_its_cited_article_opens(
     tab.get_by_role("button", name="New conversation").click()
     expect(tab.get_by_test_id("chat-answer")).to_have_count(0)
     tab.get_by_text("Earlier conversations").click()
-    tab.locator(".chat-history").get_by_role("button", name=conversation["title"]).click()
+    tab.locator(".chat-history").get_by_role(
+        "button", name=conversation["title"], exact=True
+    ).click()
     expect(tab.get_by_test_id("chat-answer")).to_have_count(1)
     tab.get_by_role("button", name=f"Delete the conversation “{conversation['title']}”").click()
     expect(tab.get_by_test_id("chat-answer")).to_have_count(0)

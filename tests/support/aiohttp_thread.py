@@ -14,13 +14,31 @@ from aiohttp import web
 @contextmanager
 def served_in_a_thread(app: web.Application, port: int) -> Iterator[None]:
     """`app` answering on 127.0.0.1:`port` until the block ends; then stopped and its loop
-    closed (no socket left for the garbage collector)."""
+    closed (no socket left for the garbage collector). Its loop is set up and run in its own
+    thread only: the calling thread may have a loop of its own running (Playwright's sync API)."""
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    ready = threading.Event()
+    failed: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            loop.run_until_complete(runner.setup())
+            loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        except BaseException as exc:  # reported to the caller, which raises it
+            failed.append(exc)
+            ready.set()
+            return
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    ready.wait(timeout=30)
+    if failed:
+        thread.join(timeout=10)
+        loop.close()
+        raise failed[0]
     try:
         yield
     finally:

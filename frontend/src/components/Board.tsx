@@ -56,7 +56,7 @@ export default function Board({ business }: { business: Business }) {
           business={business}
           first={false}
           onBusiness={() => undefined}
-          onDemo={() => setView({ kind: "importing" })}
+          onImport={() => setView({ kind: "importing" })}
         />
       );
     case "importing":

@@ -9,6 +9,7 @@ import {
   type KnowledgeArticle,
 } from "../lib/api";
 import { ago } from "../lib/format";
+import { Markdown } from "../lib/markdown";
 
 /**
  * Ask Vaultra: the agent's answers stream in as they are written; each cites the tools whose
@@ -332,35 +333,31 @@ function jump(event: Event, anchor: string) {
 
 const REFERENCE = /\[(kb-[a-z0-9-]+)(?:#\d+)?\]/g;
 
-/** The answer's paragraphs, with each `[kb-…]` reference a button that opens the article. */
+/** The answer as Markdown (a model writes lists and bold), with each `[kb-…]` reference a button
+ * that opens the article. */
 function AnswerText({ text, onArticle }: { text: string; onArticle: (id: string) => void }) {
-  const paragraphs = text.split(/\n{2,}/).filter((p) => p.trim());
   return (
-    <>
-      {paragraphs.map((paragraph, i) => (
-        <p key={i} class="chat-paragraph">
-          {withReferences(paragraph, onArticle)}
-        </p>
-      ))}
-    </>
+    <div class="chat-text">
+      <Markdown text={text} hook={(span, key) => withReferences(span, key, onArticle)} />
+    </div>
   );
 }
 
-function withReferences(paragraph: string, onArticle: (id: string) => void) {
+function withReferences(text: string, key: string, onArticle: (id: string) => void) {
   const parts: (string | preact.JSX.Element)[] = [];
   let last = 0;
-  for (const match of paragraph.matchAll(REFERENCE)) {
+  for (const match of text.matchAll(REFERENCE)) {
     const at = match.index ?? 0;
-    parts.push(paragraph.slice(last, at));
+    parts.push(text.slice(last, at));
     const id = match[1]!;
     parts.push(
-      <button key={at} type="button" class="link-button citation" onClick={() => onArticle(id)}>
+      <button key={`${key}-${at}`} type="button" class="link-button citation" onClick={() => onArticle(id)}>
         {match[0]}
       </button>,
     );
     last = at + match[0].length;
   }
-  parts.push(paragraph.slice(last));
+  parts.push(text.slice(last));
   return parts;
 }
 
@@ -405,12 +402,7 @@ function ArticleDialog({ id, onClose }: { id: string | null; onClose: () => void
           {article.sections.map((section, i) => (
             <section key={i}>
               {section.heading && <h3>{section.heading}</h3>}
-              {section.body
-                .split(/\n{2,}/)
-                .filter((p) => p.trim())
-                .map((p, j) => (
-                  <p key={j}>{p}</p>
-                ))}
+              <Markdown text={section.body} />
             </section>
           ))}
           {article.sources.length > 0 && (

@@ -102,7 +102,7 @@ export default function Dashboard() {
         <LoadError title="The dashboard could not load" message={phase.message} retry={restart} />
       )}
       {showOnboarding && (
-        <Onboarding business={null} first={businesses.length === 0} onBusiness={added} onDemo={added} />
+        <Onboarding business={null} first={businesses.length === 0} onBusiness={added} onImport={added} />
       )}
       {phase.kind === "ready" && current && !adding && <Board key={current.id} business={current} />}
     </div>

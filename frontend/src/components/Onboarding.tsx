@@ -1,5 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, messageOf, type Business, type Scenario } from "../lib/api";
+import { FeedbackRegions, isKind, ResendVerification, useFeedback } from "./SettingsParts";
+import { Connect } from "./SettingsStripe";
 
 const SCENARIOS: { value: Scenario; label: string; text: string }[] = [
   { value: "steady_saas", label: "Steady SaaS", text: "two years of a growing B2B SaaS" },
@@ -14,15 +16,18 @@ interface Props {
   /** No business at all yet: the welcome wording. */
   first: boolean;
   onBusiness: (business: Business) => void;
-  /** The demo data is on its way (for this business, created here when there was none). */
-  onDemo: (business: Business) => void;
+  /** Data is on its way: demo data (for this business, created here when there was none) or
+   * Stripe's history through a restricted key. */
+  onImport: (business: Business) => void;
 }
 
 /** Start: demo data in one click, or a business of one's own to connect to Stripe. */
-export default function Onboarding({ business, first, onBusiness, onDemo }: Props) {
+export default function Onboarding({ business, first, onBusiness, onImport }: Props) {
   const [scenario, setScenario] = useState<Scenario>("steady_saas");
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState<"demo" | "create" | "connect" | null>(null);
+  const [busy, setBusy] = useState<"demo" | "create" | null>(null);
+  const connecting = useFeedback();
+  const [unverified, setUnverified] = useState(false);
   const [error, setError] = useState("");
   // A business created here for demo data whose loading failed: a retry reuses it.
   const [created, setCreated] = useState<Business | null>(null);
@@ -36,7 +41,7 @@ export default function Onboarding({ business, first, onBusiness, onDemo }: Prop
       const target = business ?? created ?? (await api.createBusiness(`Demo: ${chosen.label}`));
       setCreated(target);
       await api.loadDemoData(target.id, scenario);
-      onDemo(target);
+      onImport(target);
     } catch (err) {
       setError(messageOf(err));
       setBusy(null);
@@ -49,19 +54,6 @@ export default function Onboarding({ business, first, onBusiness, onDemo }: Prop
     setError("");
     try {
       onBusiness(await api.createBusiness(name.trim()));
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(null);
-    }
-  }
-
-  async function connect() {
-    if (!business) return;
-    setBusy("connect");
-    setError("");
-    try {
-      const { authorize_url } = await api.connectStripe(business.id);
-      window.location.assign(authorize_url);
     } catch (err) {
       setError(messageOf(err));
       setBusy(null);
@@ -124,9 +116,18 @@ export default function Onboarding({ business, first, onBusiness, onDemo }: Prop
               Vaultra asks Stripe for read-only access: it can read your history, never move money
               or change anything. You need a verified email address to connect.
             </p>
-            <button type="button" class="button secondary" onClick={connect} disabled={busy !== null} aria-busy={busy === "connect"}>
-              {busy === "connect" ? "Opening Stripe…" : "Connect Stripe (read-only)"}
-            </button>
+            <FeedbackRegions feedback={connecting} />
+            {unverified && <ResendVerification />}
+            <Connect
+              business={business}
+              feedback={connecting}
+              level={3}
+              onFailed={(err) => {
+                setUnverified(isKind(err, "email-not-verified"));
+                connecting.fail(err);
+              }}
+              onConnected={() => onImport(business)}
+            />
           </section>
         ) : (
           <section class="card" aria-labelledby="create-title">

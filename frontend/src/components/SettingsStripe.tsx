@@ -161,10 +161,13 @@ interface ConnectProps {
   feedback: Feedback;
   onFailed: (err: unknown) => void;
   onConnected: () => void;
+  level?: 3 | 4;
 }
 
-/** Two read-only ways in: Stripe's own sign-in (OAuth), or a restricted key pasted here. */
-function Connect({ business, feedback, onFailed, onConnected }: ConnectProps) {
+/** Two read-only ways in: Stripe's own sign-in (OAuth), or a restricted key pasted here. Used by
+ * the settings and by onboarding (whose card heading is one level up: `level`). */
+export function Connect({ business, feedback, onFailed, onConnected, level = 4 }: ConnectProps) {
+  const Heading = level === 3 ? "h3" : "h4";
   const [busy, setBusy] = useState<"oauth" | "key" | null>(null);
   // Uncontrolled on purpose: the key is read once on submit and never kept in the page's state.
   const keyInput = useRef<HTMLInputElement>(null);
@@ -205,7 +208,7 @@ function Connect({ business, feedback, onFailed, onConnected }: ConnectProps) {
   return (
     <div class="connect-options">
       <div>
-        <h4>Connect with Stripe</h4>
+        <Heading>Connect with Stripe</Heading>
         <p class="muted small">
           Sign in to Stripe and grant Vaultra read-only access. You need a verified email address.
         </p>
@@ -214,7 +217,7 @@ function Connect({ business, feedback, onFailed, onConnected }: ConnectProps) {
         </button>
       </div>
       <form class="settings-form" onSubmit={withKey}>
-        <h4>Or paste a restricted key</h4>
+        <Heading>Or paste a restricted key</Heading>
         <div class="field">
           <label for="restricted-key">Restricted key</label>
           <input

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, messageOf } from "../lib/api";
 import { day, minorDigits, money, month, number, percent, toMajor } from "../lib/format";
@@ -190,7 +190,12 @@ function Plot(props: { points: Point[]; choice: Choice; currency: string | null;
         : formatted(v, choice.kind, currency, compact);
 
     let plot: uPlot | null = null;
+    // uPlot is loaded when a chart is first drawn, not with the page: the score never waits for
+    // the chart library (about half the dashboard's JavaScript).
+    let Plotter: typeof uPlot | null = null;
+    let gone = false;
     const build = () => {
+      if (!Plotter) return;
       plot?.destroy();
       const css = getComputedStyle(el);
       const color = (name: string) => css.getPropertyValue(name).trim();
@@ -239,10 +244,17 @@ function Plot(props: { points: Point[]; choice: Choice; currency: string | null;
           },
         ],
       };
-      plot = new uPlot(opts, [xs, ys] as uPlot.AlignedData, el);
+      plot = new Plotter(opts, [xs, ys] as uPlot.AlignedData, el);
     };
 
-    build();
+    import("uplot").then(
+      (module) => {
+        if (gone) return;
+        Plotter = module.default;
+        build();
+      },
+      () => undefined, // no chart, then: the sentence and the table below say the same
+    );
     let width = el.clientWidth;
     const resize = new ResizeObserver(() => {
       if (el.clientWidth !== width) {
@@ -254,6 +266,7 @@ function Plot(props: { points: Point[]; choice: Choice; currency: string | null;
     const scheme = window.matchMedia("(prefers-color-scheme: dark)");
     scheme.addEventListener("change", build);
     return () => {
+      gone = true;
       resize.disconnect();
       scheme.removeEventListener("change", build);
       plot?.destroy();

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 import webbrowser
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
 
 from vaultra.cli.app import app, console
 from vaultra.config import get_settings
+
+if TYPE_CHECKING:
+    from vaultra.bootstrap import Runtime
+
+log = logging.getLogger(__name__)
 
 
 @app.command()
@@ -45,6 +51,12 @@ def serve(
     else:
         runtime = get_runtime()
     runtime.migrate()
+    # The agent cites the knowledge base and the dashboard opens what it cites: a local stack
+    # indexes it as it starts (as the deploy pipeline does in the cloud), off the startup path
+    # because the first embedding of it takes seconds; re-indexing unchanged articles embeds nothing.
+    threading.Thread(
+        target=_index_knowledge, args=(runtime,), name="vaultra-knowledge", daemon=True
+    ).start()
     console.print(
         f"Vaultra on http://{host}:{port} — the dashboard at http://{host}:{port}/app, "
         "the Stripe webhook at POST /stripe/webhook, health at /healthz and /readyz. "
@@ -57,6 +69,24 @@ def serve(
     finally:
         if stack is not None:
             stack.stop()
+
+
+def _index_knowledge(runtime: Runtime) -> None:
+    from vaultra.services.knowledge import load_articles
+
+    try:
+        articles = load_articles(runtime.settings.knowledge_dir)
+        change = runtime.knowledge.index(articles)
+    except Exception:  # the API works without it; the agent then answers from data alone
+        log.warning("the knowledge base could not be indexed", exc_info=True)
+        return
+    log.info(
+        "knowledge base: %d articles, %d passages added, %d changed, %d removed",
+        len(articles),
+        change.added,
+        change.changed,
+        change.removed,
+    )
 
 
 def _open_when_ready(host: str, port: int, timeout_s: float = 60) -> None:
