@@ -104,11 +104,11 @@ def _pages(browser: Browser, url: str, business: str, shared: str, size: str) ->
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    # The founder's only business opens by itself. (Not a second navigation at once: one that
-    # interrupts the first page's token refresh loses the rotated cookie, and reusing the old
-    # refresh token ends the session, as reuse detection must.)
+    # The founder's only business opens by itself.
     page.wait_for_url(re.compile(r"/app"))
-    expect(page.get_by_test_id("readiness-score")).to_have_text(re.compile(r"^\d+$"))
+    expect(page.get_by_test_id("readiness-score")).to_have_text(
+        re.compile(r"^\d+$"), timeout=30_000
+    )
     _shoot(page, "dashboard", size)
 
     page.get_by_role("button", name="What's hurting my funding readiness?").click()
