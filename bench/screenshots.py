@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from rich.console import Console
 from sqlalchemy import text
 from vaultra.db.engine import engine_for_url
+from vaultra_dev.browser import CHROMIUM_ARGS, NO_CHROMIUM, system_chromium
 
 from bench._pg import DATADIR, REPO_ROOT, bench_database, postgres_stopped_after
 from bench._stack import vaultra_serve
@@ -143,9 +143,9 @@ def _pages(browser: Browser, url: str, business: str, shared: str, size: str) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.parse_args()
-    chromium = shutil.which("chromium")
+    chromium = system_chromium()
     if chromium is None:
-        raise SystemExit("no chromium here: `make browser` installs it where it can")
+        raise SystemExit(NO_CHROMIUM)
     OUT.mkdir(parents=True, exist_ok=True)
     with (
         postgres_stopped_after(DATADIR, Console()),
@@ -162,7 +162,7 @@ def main() -> None:
             business, shared = _signed_up_with_demo_data(stack.url, db.url)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+                    executable_path=chromium, headless=True, args=CHROMIUM_ARGS
                 )
                 for size in SIZES:
                     print(size)

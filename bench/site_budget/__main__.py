@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 from rich.console import Console
 from rich.table import Table
+from vaultra_dev.browser import CHROMIUM_ARGS, NO_CHROMIUM, system_chromium
 
 from bench import _cpu
 from bench._pg import DATADIR, REPO_ROOT, BenchDatabase, bench_database, postgres_stopped_after
@@ -50,7 +50,7 @@ from bench._report import code_version, environment, loadavg, mark, other_progra
 from bench._stack import vaultra_serve
 from bench.api import PASSWORD, founder_with_demo_data, server_env, wait_quiet
 from bench.site_budget.graph import PageWeight, page_weight
-from bench.site_budget.timing import CHROMIUM_ARGS, Navigation, Timings, measure
+from bench.site_budget.timing import Navigation, Timings, measure
 from bench.site_budget.timing import sign_in_through_the_ui as sign_in
 
 TARGET_JS_GZIP = 80_000  # bytes: 80 KB
@@ -132,9 +132,9 @@ def _descendants(root: int, leave_out: set[int]) -> set[int]:
 
 
 def time_to_score(site: Path, warm: int, cold: int, console: Console) -> Run:
-    chromium = shutil.which("chromium")
+    chromium = system_chromium()
     if chromium is None:
-        raise SystemExit("no chromium on this machine (`make browser` installs it where it can)")
+        raise SystemExit(NO_CHROMIUM)
     with tempfile.TemporaryDirectory(prefix="vaultra-bench-site-") as scratch_dir:
         scratch = Path(scratch_dir)
         with postgres_stopped_after(DATADIR, console), bench_database() as db:

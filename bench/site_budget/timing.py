@@ -29,16 +29,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, StorageState
 from bench._report import percentile
 
 SCORE = '[data-testid="readiness-score"]'
-CHROMIUM_ARGS = [  # as tests/e2e/conftest.py launches it
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCORE_TIMEOUT_MS = 30_000
 
 OBSERVE = """

@@ -8,13 +8,13 @@ since `make test` always builds it first."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from vaultra_dev.browser import CHROMIUM_ARGS, NO_CHROMIUM, system_chromium
 
 from tests.support.served import REPO, Served, vaultra_serve
 
@@ -22,23 +22,13 @@ from tests.support.served import REPO, Served, vaultra_serve
 AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 SITE = Path(os.environ.get("VAULTRA_SITE_DIR", REPO / "frontend" / "dist"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    found = shutil.which("chromium")
+    found = system_chromium()
     if found is None:
-        pytest.skip("no chromium on this machine (`make browser` installs it where it can)")
+        pytest.skip(NO_CHROMIUM)
     return found
 
 
