@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-site serve clean site browser screenshots
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-site serve clean site browser screenshots checkov
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -56,6 +56,17 @@ $(SITE_STAMP): $(SITE_MODULES) $(SITE_SOURCES)
 
 site: $(SITE_STAMP)
 
+# checkov (the Terraform checks) in a virtual environment of its own: it pins old packaging and
+# boto3, which the project's environment must not be held to. Installed exactly as locked.
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+$(CHECKOV): terraform/checkov-requirements.txt
+	rm -rf $(TOOLS)/checkov && $(UV) venv --quiet --python "$$(command -v $(PYTHON))" $(TOOLS)/checkov
+	$(UV) pip install --quiet --python $(TOOLS)/checkov/bin/python --require-hashes \
+	  -r terraform/checkov-requirements.txt
+	@touch $@
+
+checkov: $(UV) $(CHECKOV)
+
 # Browser tests drive Debian's chromium; installed here when missing and this user may (root).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -79,7 +90,7 @@ screenshots: install site browser
 	$(VENV)/bin/python -m bench.screenshots
 
 # The linters, the import contracts and mypy run first: what CI does not run rots.
-test: install lint site browser
+test: install lint site browser checkov
 	$(VENV)/bin/pytest
 
 lint: install
