@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-site serve clean site browser screenshots checkov
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-site serve clean site browser screenshots checkov stage
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -55,6 +55,12 @@ $(SITE_STAMP): $(SITE_MODULES) $(SITE_SOURCES)
 	@touch $@
 
 site: $(SITE_STAMP)
+
+# Each Cloud Function's deployable source under build/functions: main.py, the vaultra package and
+# its hashed requirements, zipped reproducibly and named by content (vaultra_dev.staging; the
+# `stage` step of cloudbuild.yaml).
+stage: install
+	$(VENV)/bin/python -m vaultra_dev.staging --out build/functions
 
 # checkov (the Terraform checks) in a virtual environment of its own: it pins old packaging and
 # boto3, which the project's environment must not be held to. Installed exactly as locked.

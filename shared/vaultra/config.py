@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     instance_connection_name: str | None = Field(None, alias="INSTANCE_CONNECTION_NAME")
     db_iam_user: str | None = Field(None, alias="DB_IAM_USER")
     db_name: str = Field("vaultra", alias="DB_NAME")
+    # Which of the instance's addresses the connector dials: Terraform gives Cloud SQL a private
+    # IP only, reached through the VPC connector (the connector's own default is the public one).
+    db_ip_type: Literal["private", "public", "psc"] = Field("private", alias="DB_IP_TYPE")
     vaultra_home: Path = Field(_REPO_ROOT / ".vaultra", alias="VAULTRA_HOME")
     # The dashboard as `make site` builds it (Astro's static output), served by `vaultra serve`.
     site_dir: Path = Field(_REPO_ROOT / "frontend" / "dist", alias="VAULTRA_SITE_DIR")

@@ -49,7 +49,12 @@ class Setting:
 # requirement are listed too: a runtime gets every variable its requirements can read, and
 # Terraform sets the ones a deployment leaves at the default to that default.
 SETTINGS: dict[Requirement, tuple[Setting, ...]] = {
-    "database": (Setting("INSTANCE_CONNECTION_NAME"), Setting("DB_IAM_USER"), Setting("DB_NAME")),
+    "database": (
+        Setting("INSTANCE_CONNECTION_NAME"),
+        Setting("DB_IAM_USER"),
+        Setting("DB_NAME"),
+        Setting("DB_IP_TYPE"),
+    ),
     "event_bus": (Setting("VAULTRA_EVENT_BUS"), Setting("GCP_PROJECT")),
     "credentials_key": (Setting("VAULTRA_CREDENTIALS_KEY", "credentials-key"),),
     "webhook_secret": (Setting("STRIPE_WEBHOOK_SECRET", "stripe-webhook-secret"),),

@@ -102,6 +102,7 @@ def _cloud_sql_engine(settings: Settings, **kwargs: Any) -> Engine:
             user=settings.db_iam_user,
             db=settings.db_name,
             enable_iam_auth=True,
+            ip_type=settings.db_ip_type,
         )
 
     return _with_pool_checks(

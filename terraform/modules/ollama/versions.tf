@@ -1,0 +1,17 @@
+terraform {
+  required_version = ">= 1.6.0, < 2.0.0"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.10.0, < 7.0.0"
+    }
+    # The Kubernetes objects (namespace, volume, pull job, deployment, internal Service). The
+    # module never configures it: the environment does, from this module's endpoint and
+    # ca_certificate outputs (see README.md).
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 2.30.0, < 3.0.0"
+    }
+  }
+}
