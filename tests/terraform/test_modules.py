@@ -12,7 +12,9 @@ import pytest
 from tests.terraform.hcl import blocks, load, module_dirs
 
 FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
-SECRET_LIKE = re.compile(r"password|secret_value|private_key|certificate|token|api_key", re.I)
+SECRET_LIKE = re.compile(
+    r"(^|_)(password|secret_value|private_key|certificate|token|api_key)($|_)", re.I
+)
 RANGE = re.compile(r">=\s*\d+\.\d+(\.\d+)?\s*,\s*<\s*\d+")
 MODULES = module_dirs()
 
