@@ -21,7 +21,7 @@ from mcp.server.mcpserver import MCPServer
 from vaultra.config import Settings, get_settings
 from vaultra.db.businesses import LinkedAccount
 from vaultra.db.engine import build_engine
-from vaultra.db.migrate import upgrade
+from vaultra.db.migrate import grant_runtime, upgrade
 from vaultra.db.unit_of_work import Database
 from vaultra.events.cloudevent import DeadLetter
 from vaultra.events.publisher import Publisher
@@ -207,6 +207,11 @@ class Runtime:
 
     def migrate(self) -> None:
         upgrade(self.database.engine)
+
+    def grant_runtime_role(self, users: list[str]) -> None:
+        """Make each database user (a deployed runtime's own) a member of the runtimes' role;
+        `UnknownDatabaseUser` names any that does not exist, and then none is granted."""
+        grant_runtime(self.database.engine, users)
 
     # --- services --------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -439,3 +440,24 @@ def test_score_that_may_not_wait_says_a_computation_is_running(
 
     assert result.exit_code == 1
     assert "a computation was still running" in result.output
+
+
+def test_migrate_grants_the_runtime_role_to_the_users_it_is_given(engine: Engine) -> None:
+    user = f"fn-{uuid.uuid4().hex[:8]}@vaultra-dev.iam"
+    quoted = engine.dialect.identifier_preparer.quote_identifier(user)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {quoted} LOGIN"))
+    try:
+        result = runner.invoke(app, ["migrate", "--grant", user])
+        assert result.exit_code == 0, result.output
+        with engine.connect() as conn:
+            assert conn.execute(
+                text("SELECT pg_has_role(:u, 'vaultra_runtime', 'MEMBER')"), {"u": user}
+            ).scalar_one()
+        refused = runner.invoke(app, ["migrate", "--grant", "nobody@vaultra-dev.iam"])
+        assert refused.exit_code == 2
+        assert "no such database user: nobody@vaultra-dev.iam" in refused.output
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"REVOKE vaultra_runtime FROM {quoted}"))
+            conn.execute(text(f"DROP ROLE {quoted}"))

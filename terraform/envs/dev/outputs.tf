@@ -27,3 +27,8 @@ output "secret_ids" {
   description = "The secrets to give values to, once (docs/DEPLOY.md)."
   value       = module.vaultra.secret_ids
 }
+
+output "runtime_database_users" {
+  description = "The runtimes' database users, granted vaultra_runtime by the build's migration step."
+  value       = module.vaultra.runtime_database_users
+}

@@ -59,3 +59,8 @@ output "ollama_ca_certificate" {
   value       = var.enable_ollama ? module.ollama[0].ca_certificate : ""
   sensitive   = true
 }
+
+output "runtime_database_users" {
+  description = "Each runtime's database user (its service account's IAM user); the build's migration grants them the vaultra_runtime role."
+  value       = [for name, user in local.db_iam_user : user if name != "migrations"]
+}

@@ -14,10 +14,24 @@ from vaultra.services.businesses import AccountAlreadyLinked, InvalidAccountId
 
 
 @app.command("migrate")
-def migrate_command() -> None:
+def migrate_command(
+    grant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A database user to grant the runtimes' role (vaultra_runtime) to; repeatable. "
+            "The build passes each runtime's IAM user."
+        ),
+    ] = None,
+) -> None:
     """Apply database migrations (every other command does this on start, too)."""
-    ready_runtime()
+    runtime = ready_runtime()
     console.print("database is at the latest migration")
+    if grant:
+        try:
+            runtime.grant_runtime_role(grant)
+        except LookupError as exc:  # vaultra.db.migrate.UnknownDatabaseUser: names the user
+            raise fail(str(exc)) from None
+        console.print(f"vaultra_runtime granted to {len(grant)} database user(s)")
 
 
 @business_app.command("add")
