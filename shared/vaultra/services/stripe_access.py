@@ -39,7 +39,8 @@ class ConnectNotConfigured(RuntimeError):
 
 def connect_client(settings: Settings) -> stripe.StripeClient:
     """The platform's client for Connect OAuth: its key, its `client_id`, Stripe's Connect base."""
-    if settings.stripe_connect_client_id is None or settings.stripe_api_key is None:
+    # Empty counts as unset: Terraform passes "" when a deployment leaves Connect off.
+    if not settings.stripe_connect_client_id or settings.stripe_api_key is None:
         raise ConnectNotConfigured(
             "Stripe Connect is not configured here (STRIPE_CONNECT_CLIENT_ID and STRIPE_API_KEY)"
         )

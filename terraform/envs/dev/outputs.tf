@@ -32,3 +32,8 @@ output "runtime_database_users" {
   description = "The runtimes' database users, granted vaultra_runtime by the build's migration step."
   value       = module.vaultra.runtime_database_users
 }
+
+output "database_instance" {
+  description = "Cloud SQL's instance name, for backups and point-in-time restores (docs/DEPLOY.md)."
+  value       = module.vaultra.database_instance
+}

@@ -49,7 +49,7 @@ variable "services" {
     "compute.googleapis.com", "container.googleapis.com", "iam.googleapis.com", "monitoring.googleapis.com",
     "pubsub.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com",
     "servicenetworking.googleapis.com", "sqladmin.googleapis.com", "storage.googleapis.com",
-    "vpcaccess.googleapis.com",
+    "vpcaccess.googleapis.com", "iamcredentials.googleapis.com", "binaryauthorization.googleapis.com",
   ]
 }
 
