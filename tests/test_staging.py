@@ -21,7 +21,8 @@ from vaultra_dev import staging
 
 REPO = Path(__file__).resolve().parents[1]
 UV = REPO / ".tools" / "bin" / "uv"
-STAGED = ("api", "score_business")
+# Every function Terraform deploys (names.json, from the code).
+STAGED = tuple(json.loads((REPO / "terraform" / "names.json").read_text("utf-8"))["functions"])
 
 needs_uv = pytest.mark.skipif(not UV.exists(), reason="uv is installed by `make install`")
 
@@ -174,6 +175,7 @@ def deployed_env(name: str, home: Path) -> dict[str, str]:
         "VAULTRA_PUBLIC_URL": "https://vaultra.example",
         "VAULTRA_MAIL_TRANSPORT": "smtp://relay.example:587",
         "VAULTRA_REPORTS_BUCKET": "vaultra-test-reports",
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "LLM_PROVIDER": "offline",
         "VAULTRA_EMBEDDINGS": "minilm",
     }
