@@ -36,7 +36,7 @@ from vaultra.services.agent_tools import AgentTools
 from vaultra.services.auth_tokens import AccessTokens
 from vaultra.services.backfill import Backfill, ProgressFn
 from vaultra.services.businesses import LinkResult, add_business, current_link, current_links
-from vaultra.services.daily_refresh import fan_out_daily_refresh
+from vaultra.services.daily_refresh import fan_out_daily_refresh, prune_raw_events
 from vaultra.services.dashboard import Dashboard
 from vaultra.services.dead_letters import record_dead_letter
 from vaultra.services.demo_data import DemoData
@@ -426,6 +426,11 @@ class Runtime:
 
     def fan_out_daily_refresh(self, as_of: date) -> int:
         return fan_out_daily_refresh(self.database, self.publisher, as_of, clock=self.clock)
+
+    def prune_raw_events(self) -> int:
+        return prune_raw_events(
+            self.database, self.settings.raw_event_retention_days, clock=self.clock
+        )
 
     def reconcile(self) -> ReconcileReport:
         return reconcile(

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     reconcile_grace_s: float = Field(60.0, ge=0, le=3600, alias="RECONCILE_GRACE_S")
     # How often `vaultra serve` ticks (Cloud Scheduler's job does it in the cloud).
     reconcile_interval_s: float = Field(120.0, ge=1, le=3600, alias="RECONCILE_INTERVAL_S")
+    # Raw Stripe events (stripe_events) are deleted this long after they were received, by the
+    # daily refresh; events still waiting for their account to be linked are kept.
+    raw_event_retention_days: int = Field(90, ge=7, le=3650, alias="RAW_EVENT_RETENTION_DAYS")
 
     # --- The API ---------------------------------------------------------------------------
     # Signs access tokens (HS256). Locally a key is generated under VAULTRA_HOME; deployed, it

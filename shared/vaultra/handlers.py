@@ -159,8 +159,10 @@ def schedule_refresh(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
             log.info("daily refresh %s already fanned out; nothing to do", received.message_id)
             return
         count = runtime.fan_out_daily_refresh(as_of)  # raising: Pub/Sub redelivers the tick
-        job.detail = {"as_of": as_of.isoformat(), "businesses": count}
-    log.info("daily refresh as of %s: %d businesses", as_of, count)
+        # Retention rides on the daily tick: once a day, and idempotent if it ever runs twice.
+        pruned = runtime.prune_raw_events()
+        job.detail = {"as_of": as_of.isoformat(), "businesses": count, "raw_events_pruned": pruned}
+    log.info("daily refresh as of %s: %d businesses, %d raw events pruned", as_of, count, pruned)
 
 
 def reconcile(runtime: Runtime, received: ReceivedMessage[Any]) -> None:

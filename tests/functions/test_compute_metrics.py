@@ -1,5 +1,6 @@
 """The Pub/Sub-triggered metrics functions: `compute_metrics` recomputes once per burst and never
-on a redelivery; `schedule_refresh` fans the daily tick out to every active, linked business once."""
+on a redelivery; `schedule_refresh` fans the daily tick out to every active, linked business once,
+and deletes the raw events past their retention."""
 
 from __future__ import annotations
 
@@ -186,6 +187,12 @@ def test_the_daily_refresh_fans_out_to_active_linked_businesses_once(
             {"b": paused.business_id},
         )
         conn.execute(text("INSERT INTO businesses (name) VALUES ('Never linked')"))
+        conn.execute(  # past the raw events' retention: the tick deletes it
+            text(
+                "INSERT INTO stripe_events (id, source, body, status, received_at) "
+                "VALUES ('evt_expired', 'webhook', '{}', 'applied', now() - interval '100 days')"
+            )
+        )
     ticks = capture(topics.DAILY_REFRESH)
     requests = capture(topics.METRICS_REFRESH_REQUESTED)
     computed = capture(topics.METRICS_COMPUTED)
@@ -197,6 +204,9 @@ def test_the_daily_refresh_fans_out_to_active_linked_businesses_once(
 
     asked = [MetricsRefreshRequested.model_validate_json(_data(e)) for e in requests]
     assert sorted(str(m.business_id) for m in asked) == sorted([str(business), str(other)])
+    with engine.connect() as conn:
+        expired = conn.execute(text("SELECT count(*) FROM stripe_events WHERE id = 'evt_expired'"))
+        assert expired.scalar_one() == 0
     assert {m.as_of for m in asked} == {date(2026, 10, 31)}
     compute = function("compute_metrics")
     assert [push(compute, e) for e in requests + requests] == [200] * 4

@@ -282,6 +282,7 @@ class StripeEvent(Base):
     __table_args__ = (
         Index(None, "account_id", "livemode", "status"),
         Index(None, "business_id", "created"),
+        Index(None, "received_at"),  # the retention job deletes by age
     )
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     account_id: Mapped[str | None] = mapped_column(String(255))

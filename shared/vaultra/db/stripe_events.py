@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -35,6 +36,13 @@ _REDELIVERED = text(
 )
 _SET_OUTCOME = text(
     "UPDATE stripe_events SET status = :s, error = :e, published_at = NULL WHERE id = :id"
+)
+# One batch of the oldest expired events, by the received_at index: a daily run after a long
+# pause deletes its backlog in bounded transactions instead of one that holds every row.
+_PRUNE = text(
+    "DELETE FROM stripe_events WHERE id IN ("
+    "SELECT id FROM stripe_events WHERE received_at < :cutoff AND status <> 'pending_link' "
+    "ORDER BY received_at LIMIT :batch)"
 )
 _SET_PUBLISHED = text(
     "UPDATE stripe_events SET published_at = CASE WHEN :done THEN now() END WHERE id = :id"
@@ -143,6 +151,11 @@ class StripeEvents:
     def count_redelivery(self, event_id: str) -> StoredEvent:
         row = self._conn.execute(_REDELIVERED, {"id": event_id}).one()
         return StoredEvent(row.status, row.business_id, row.published_at, row.type, row.created)
+
+    def prune_received_before(self, cutoff: datetime, batch: int) -> int:
+        """Delete up to `batch` events received before `cutoff`, oldest first; events still
+        waiting for their account to be linked (pending_link) are kept. How many went."""
+        return int(self._conn.execute(_PRUNE, {"cutoff": cutoff, "batch": batch}).rowcount)
 
     def set_outcome(self, event_id: str, status: str, error: str | None) -> None:
         self._conn.execute(_SET_OUTCOME, {"s": status, "e": error, "id": event_id})
