@@ -4,12 +4,15 @@ business on it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.e2e.conftest import Console, violations
+from tests.e2e.conftest import (
+    Console,
+    load_demo_data_and_wait_for_the_score,
+    sign_up_in_the_browser,
+    violations,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -26,16 +29,9 @@ def test_the_dashboard_with_a_scored_business_has_no_serious_violation(
     audited: tuple[Page, Console],
 ) -> None:
     tab, console = audited
-    tab.goto("/signup/")
-    tab.get_by_label("Email").fill("axe@example.com")
-    tab.get_by_label("Password").fill("accessible to everyone")
-    tab.get_by_role("button", name="Sign up").click()
-    tab.wait_for_url(re.compile(r"/app/?$"))
+    sign_up_in_the_browser(tab, "axe@example.com", "accessible to everyone")
     assert violations(tab) == []  # onboarding
 
-    tab.get_by_role("button", name="Use demo data").click()
-    expect(tab.get_by_test_id("readiness-score")).to_have_text(
-        re.compile(r"^\d+$"), timeout=120_000
-    )
+    load_demo_data_and_wait_for_the_score(tab)
     assert violations(tab) == []
     assert console.errors == []

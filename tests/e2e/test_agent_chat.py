@@ -11,7 +11,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Console, violations
+from tests.e2e.conftest import (
+    Console,
+    load_demo_data_and_wait_for_the_score,
+    sign_up_in_the_browser,
+    violations,
+)
 from tests.support.served import Served
 
 pytestmark = pytest.mark.integration
@@ -20,23 +25,12 @@ PASSWORD = "questions deserve answers"
 QUESTION = "What should I do this week?"
 
 
-def _signed_up_with_demo_data(tab: Page) -> None:
-    tab.goto("/signup/")
-    tab.get_by_label("Email").fill(EMAIL)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign up").click()
-    tab.wait_for_url(re.compile(r"/app/?$"))
-    tab.get_by_role("button", name="Use demo data").click()
-    expect(tab.get_by_test_id("readiness-score")).to_have_text(
-        re.compile(r"^\d+$"), timeout=120_000
-    )
-
-
 def test_an_answer_streams_in_and_its_cited_article_opens(
     audited: tuple[Page, Console], served: Served
 ) -> None:
     tab, console = audited
-    _signed_up_with_demo_data(tab)
+    sign_up_in_the_browser(tab, EMAIL, PASSWORD)
+    load_demo_data_and_wait_for_the_score(tab)
 
     tab.get_by_role("button", name=QUESTION).click()
     answer = tab.get_by_test_id("chat-answer").last

@@ -12,13 +12,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Console
+from tests.e2e.conftest import SCORE_WITHIN_MS, Console
 from tests.support.served import Served
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a first visit to remember"
 EMAIL = "founder@example.com"
-SCORE_WITHIN_MS = 120_000
 
 
 def test_a_founder_signs_up_loads_demo_data_and_sees_the_score_the_api_reads(

@@ -4,14 +4,17 @@ text — its Markdown (bold, a list) rendered as elements, nothing of it run or 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Console
+from tests.e2e.conftest import (
+    Console,
+    load_demo_data_and_wait_for_the_score,
+    sign_up_in_the_browser,
+)
 from tests.support.llm_servers import Scripted, Text, llm_server
 from tests.support.served import Served, vaultra_serve
 
@@ -57,15 +60,8 @@ def test_markup_in_a_model_answer_is_shown_as_text_never_run(
     loaded: list[str] = []
     tab.on("request", lambda request: loaded.append(request.url))
     try:
-        tab.goto("/signup/")
-        tab.get_by_label("Email").fill("model@example.com")
-        tab.get_by_label("Password").fill("a model says things")
-        tab.get_by_role("button", name="Sign up").click()
-        tab.wait_for_url(re.compile(r"/app/?$"))
-        tab.get_by_role("button", name="Use demo data").click()
-        expect(tab.get_by_test_id("readiness-score")).to_have_text(
-            re.compile(r"^\d+$"), timeout=120_000
-        )
+        sign_up_in_the_browser(tab, "model@example.com", "a model says things")
+        load_demo_data_and_wait_for_the_score(tab)
 
         tab.get_by_label("Your question").fill("What's hurting my readiness?")
         tab.get_by_role("button", name="Ask", exact=True).click()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Console, violations
+from tests.e2e.conftest import Console, sign_up_in_the_browser, violations
 from tests.support.served import Served
 
 pytestmark = pytest.mark.integration
@@ -25,11 +25,7 @@ FORBIDDEN = "error: Failed to load resource: the server responded with a status 
 
 
 def sign_up(tab: Page) -> None:
-    tab.goto("/signup/")
-    tab.get_by_label("Email").fill(EMAIL)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign up").click()
-    tab.wait_for_url(re.compile(r"/app/?$"))
+    sign_up_in_the_browser(tab, EMAIL, PASSWORD)
 
 
 def api_session(served: Served) -> httpx.Client:
