@@ -1,21 +1,11 @@
 import { useState } from "preact/hooks";
 import { type Business } from "../lib/api";
+import { STRIPE_REFUSALS } from "../lib/stripeRefusals";
 import { allBusinesses, chosenBusiness, useBusinessInAddress, useSignedIn } from "../lib/session";
 import Board from "./Board";
 import Onboarding from "./Onboarding";
 import SignOut from "./SignOut";
 import { LoadError, Loading } from "./States";
-
-/** Where the OAuth callback sends the browser back: /app?connected=<id> or ?connect_error=<kind>. */
-const CONNECT_ERRORS: Record<string, string> = {
-  "access-denied": "Stripe access was not granted, so nothing was connected.",
-  "scope-not-read-only": "Stripe granted more than read-only access, so Vaultra refused it.",
-  "already-connected": "This business is already connected to Stripe.",
-  "business-holds-other-data": "This business holds other data. Create a new business to connect this account.",
-  "account-linked-elsewhere": "That Stripe account is already linked to another business.",
-  "state-expired": "The connection took too long. Please try again.",
-  "stripe-unavailable": "Stripe could not be reached. Please try again in a moment.",
-};
 
 /** The dashboard at /app: session, businesses, the switcher, and what the chosen business shows. */
 export default function Dashboard() {
@@ -29,7 +19,7 @@ export default function Dashboard() {
     const connectError = params.get("connect_error");
     if (params.get("connected")) setNotice("Stripe is connected. Your history is being imported.");
     if (connectError) {
-      setNotice(CONNECT_ERRORS[connectError] ?? `Stripe could not be connected (${connectError}).`);
+      setNotice(STRIPE_REFUSALS[connectError] ?? `Stripe could not be connected (${connectError}).`);
     }
     setBusinesses(list);
     setSelected(chosenBusiness(list, params.get("connected") ?? params.get("business")));

@@ -5,6 +5,7 @@
 import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError, api, messageOf, type User } from "../lib/api";
+import { STRIPE_REFUSALS } from "../lib/stripeRefusals";
 
 // --- messages -----------------------------------------------------------------------------------
 
@@ -17,22 +18,13 @@ export function sentence(text: string): string {
 
 /** What a founder can do about the refusals these pages meet; anything else is the API's detail. */
 const EXPLAINED: Record<string, string> = {
+  ...STRIPE_REFUSALS,
   "email-not-verified":
     "Verify your email address first: open the link we mailed you when you signed up, or send a new one.",
   "last-owner":
     "A business needs at least one owner. Make another member an owner first, or delete the business instead.",
   "owner-only": "Only owners of this business can do that.",
   "read-only-token": "This session can only read. Sign in again to make changes.",
-  "connect-not-configured":
-    "Connecting through Stripe's sign-in is not available here. Paste a restricted key instead.",
-  "already-connected": "This business is already connected to Stripe.",
-  "business-holds-other-data":
-    "This business already holds other data (another account, or demo data). Create a new business to connect this account.",
-  "account-linked-elsewhere": "That Stripe account is already linked to another business.",
-  "not-a-restricted-key":
-    "That is not a restricted key. Paste a key that starts with rk_live_ or rk_test_ — never a secret key.",
-  "stripe-key-refused": "Stripe refused this key. Check that it is active and was copied whole.",
-  "stripe-unavailable": "Stripe could not be reached. Please try again in a moment.",
 };
 
 /** A sentence a person can act on, for any error a settings call may throw. */
