@@ -95,3 +95,24 @@ def test_an_environment_keeps_its_state_in_gcs_and_composes_the_stack(env: Path)
 
 def test_there_is_a_dev_and_a_prod_environment() -> None:
     assert {e.name for e in env_dirs()} >= {"dev", "prod"}
+
+
+def test_a_plan_whose_functions_could_exhaust_the_databases_connections_is_refused() -> None:
+    functions = MODULES / "functions"
+    locals_ = _locals(functions)
+    # every function's max instances × the pool's peak, plus the reserve and the agent's share
+    assert "var.db_peak_connections_per_instance" in locals_["function_connections"]
+    assert "var.db_max_connections" in locals_["connections_fit"]
+    assert blocks(functions, "check")["database_connections"]["assert"][0]["condition"] == (
+        "${local.connections_fit}"
+    )
+    [function] = [
+        r
+        for key, r in blocks(functions, "resource").items()
+        if key.startswith("google_cloudfunctions2_function.")
+    ]
+    conditions = [p["condition"] for p in function["lifecycle"][0]["precondition"]]
+    assert "${local.connections_fit}" in conditions
+    stack = _stack_modules()["functions"]
+    assert stack["db_peak_connections_per_instance"] == "${local.peak_per_instance}"
+    assert "module.database.max_connections" in stack["db_max_connections"]
