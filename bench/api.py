@@ -134,10 +134,12 @@ def sign_in(http: httpx.Client, email: str) -> str:
     return str(_expect(login, 200, "login")["access_token"])
 
 
-def founder_with_demo_data(url: str, console: Console) -> tuple[str, str, float]:
+def founder_with_demo_data(
+    url: str, console: Console, email: str | None = None, business_name: str = "Bench SaaS"
+) -> tuple[str, str, float]:
     """Sign up, sign in, create a business, load the demo data; wait until the summary has a
     score. Returns the email, the business id and the seconds until the score."""
-    email = f"founder-{os.getpid()}@bench.example"
+    email = email or f"founder-{os.getpid()}@bench.example"
     with httpx.Client(base_url=url, timeout=60) as http:
         _expect(
             http.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD}),
@@ -146,7 +148,7 @@ def founder_with_demo_data(url: str, console: Console) -> tuple[str, str, float]
         )
         headers = {"Authorization": f"Bearer {sign_in(http, email)}"}
         business = _expect(
-            http.post("/api/v1/businesses", json={"name": "Bench SaaS"}, headers=headers),
+            http.post("/api/v1/businesses", json={"name": business_name}, headers=headers),
             201,
             "create a business",
         )["id"]

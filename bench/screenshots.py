@@ -23,12 +23,11 @@ from vaultra_dev.browser import CHROMIUM_ARGS, NO_CHROMIUM, system_chromium
 
 from bench._pg import DATADIR, REPO_ROOT, bench_database, postgres_stopped_after
 from bench._stack import vaultra_serve
+from bench.api import PASSWORD, founder_with_demo_data, server_env, sign_in
 
 OUT = REPO_ROOT / "docs" / "screenshots"
 EMAIL = "founder@example.com"
-PASSWORD = "screenshots of a real product"
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
-SCORE_WITHIN_S = 180
 
 
 def _verification_token(database_url: str) -> str:
@@ -48,28 +47,20 @@ def _verification_token(database_url: str) -> str:
 
 
 def _signed_up_with_demo_data(url: str, database_url: str) -> tuple[str, str]:
-    """A verified founder with a scored demo business, a report and a link shared with a lender,
-    through the API: the pages then show what a founder sees after `make demo`. Returns the
-    business and the share link's page."""
-    with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as api:
-        api.post("/auth/signup", json={"email": EMAIL, "password": PASSWORD}).raise_for_status()
+    """A verified founder with a scored demo business (as the API benchmark makes one), a report
+    and a link shared with a lender: the pages then show what a founder sees after `make demo`.
+    Returns the business and the share link's page."""
+    _, business, _ = founder_with_demo_data(
+        url, Console(), email=EMAIL, business_name="Acme Analytics"
+    )
+    with httpx.Client(base_url=url, timeout=30) as api:
         api.post(
-            "/auth/verify-email", json={"token": _verification_token(database_url)}
+            "/api/v1/auth/verify-email", json={"token": _verification_token(database_url)}
         ).raise_for_status()
-        token = api.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
-        api.headers["Authorization"] = f"Bearer {token['access_token']}"
-        business = api.post("/businesses", json={"name": "Acme Analytics"}).json()["id"]
-        api.post(
-            f"/businesses/{business}/demo-data", json={"scenario": "steady_saas"}
-        ).raise_for_status()
-        deadline = time.monotonic() + SCORE_WITHIN_S
-        while api.get(f"/businesses/{business}/summary").json()["score"] is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the demo business was not scored in time")
-            time.sleep(1)
-        report = api.post(f"/businesses/{business}/reports").json()["id"]
+        api.headers["Authorization"] = f"Bearer {sign_in(api, EMAIL)}"
+        report = api.post(f"/api/v1/businesses/{business}/reports").json()["id"]
         shared = api.post(
-            f"/businesses/{business}/reports/{report}/share",
+            f"/api/v1/businesses/{business}/reports/{report}/share",
             json={"label": "Lighter Capital", "expires_in_days": 30},
         ).json()
         return business, shared["url"].removeprefix(url)
@@ -152,12 +143,7 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="vaultra-shots-") as home,
         bench_database() as db,
     ):
-        env = {
-            "DATABASE_URL": db.url,
-            "VAULTRA_HOME": home,
-            "VAULTRA_EVENT_BUS": "local",
-            "VAULTRA_LOG_LEVEL": "WARNING",
-        }
+        env = {**server_env(db, Path(home)), "VAULTRA_LOG_LEVEL": "WARNING"}
         with vaultra_serve(env, Path(home) / "serve.log", verbose=False) as stack:
             business, shared = _signed_up_with_demo_data(stack.url, db.url)
             with sync_playwright() as playwright:
