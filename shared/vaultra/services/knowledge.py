@@ -105,15 +105,16 @@ class KnowledgeBase:
             if close is not None:
                 close()
 
-    def index(self, articles: Sequence[Article]) -> IndexChange:
+    def index(self, articles: Sequence[Article], *, embed: bool = True) -> IndexChange:
         """Make the index hold exactly these articles' passages, in one transaction: a search
-        never sees half an index. Then embed the passages not embedded yet (each batch committed
-        as it is done, so an interrupted run resumes where it stopped) and, with an external
-        store, make it hold exactly the index's vectors."""
+        never sees half an index. Then (unless `embed` is false) embed the passages not embedded
+        yet (each batch committed as it is done, so an interrupted run resumes where it stopped)
+        and, with an external store, make it hold exactly the index's vectors. Passages not
+        embedded yet are still found by full-text search."""
         chunks = [chunk for article in articles for chunk in chunk_article(article)]
         with self._db.transaction() as uow:
             change = uow.knowledge.replace_all(chunks)
-        if self._embedder is not None:
+        if embed and self._embedder is not None:
             self._embed_missing(self._embedder)
         return change
 

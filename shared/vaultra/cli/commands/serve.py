@@ -52,8 +52,8 @@ def serve(
         runtime = get_runtime()
     runtime.migrate()
     # The agent cites the knowledge base and the dashboard opens what it cites: a local stack
-    # indexes it as it starts (as the deploy pipeline does in the cloud), off the startup path
-    # because the first embedding of it takes seconds; re-indexing unchanged articles embeds nothing.
+    # stores its passages as it starts (the deploy pipeline indexes it in the cloud), off the
+    # startup path.
     threading.Thread(
         target=_index_knowledge, args=(runtime,), name="vaultra-knowledge", daemon=True
     ).start()
@@ -76,7 +76,10 @@ def _index_knowledge(runtime: Runtime) -> None:
 
     try:
         articles = load_articles(runtime.settings.knowledge_dir)
-        change = runtime.knowledge.index(articles)
+        # The passages only: embedding them takes a few CPU-seconds that would compete with the
+        # server's first requests (and numpy's threads thrash when they do); that is the job of
+        # `vaultra knowledge index`, which `make demo` and the build run.
+        change = runtime.knowledge.index(articles, embed=False)
     except Exception:  # the API works without it; the agent then answers from data alone
         log.warning("the knowledge base could not be indexed", exc_info=True)
         return
