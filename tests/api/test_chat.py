@@ -131,3 +131,16 @@ def test_a_read_only_token_may_not_chat(client: TestClient, alice: User, scored:
     )
     assert answer.status_code == 403
     assert answer.json()["type"].endswith("read-only-token")
+
+
+def test_a_question_with_a_nul_character_is_refused_naming_the_field(
+    client: TestClient, alice: User
+) -> None:
+    business = alice.business(client)["id"]
+    answer = client.post(
+        f"/api/v1/businesses/{business}/chat",
+        json={"message": "what is\x00 hurting me?"},
+        headers=alice.headers,
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["location"] == "body.message"

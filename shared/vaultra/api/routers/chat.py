@@ -55,7 +55,8 @@ class ChatIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"message": "What's hurting my funding readiness?"}]},
     )
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE)
+    # No NUL: PostgreSQL's text cannot hold it, and the question is stored with its answer.
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE, pattern=r"^[^\x00]*$")
     conversation_id: uuid.UUID | None = Field(
         None, description="Continue this conversation; omit to start one."
     )
