@@ -143,7 +143,11 @@ def load_demo_data(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
         loaded = runtime.demo_data.load(links[0], request.scenario, request.history_until)
         job.detail = loaded.as_detail()
     log.info(
-        "demo data %s: %d events into %s", request.scenario, loaded.events, request.business_id
+        "demo data %s (generator %s): %d events into %s",
+        request.scenario,
+        loaded.generator_version,
+        loaded.events,
+        request.business_id,
     )
 
 

@@ -7,7 +7,9 @@
   imported through the stripe SDK, exactly as a newly linked account is.
 
 Everything is deterministic for a seed and a day, and running the demo again is harmless: linked
-businesses are reused, redelivered events are no-ops, finished backfill windows are skipped.
+businesses are reused, redelivered events are no-ops, finished backfill windows are skipped. The
+demo accounts name the generator version: a newer generator, whose ids differ, loads new businesses
+instead of adding a second history to the old ones.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from vaultra.config import Settings
 from vaultra.domain.metrics.catalog import BY_KEY, MetricDefinition
 from vaultra.domain.metrics.display import format_value
 from vaultra.domain.money import minor_units_per_unit
-from vaultra.sample_data.generator import StripeHistory, generate
+from vaultra.sample_data.generator import GENERATOR_VERSION, StripeHistory, generate
 from vaultra.services.backfill import RESOURCES, Backfill
 from vaultra.services.businesses import AccountAlreadyLinked, LinkedAccount
 from vaultra.services.knowledge import load_articles
@@ -62,11 +64,19 @@ class DemoBusiness:
     account: str
 
 
+def demo_account(tag: str) -> str:
+    """A demo business's account, named after the generator version ("acct_1DemoSteadySaaS_gen2"):
+    a rerun of the same code finds the same business, and another generator version — whose ids
+    for the seed are other ones — gets a business of its own, never a ledger holding two
+    histories."""
+    return f"acct_1Demo{tag}_{''.join(c for c in GENERATOR_VERSION if c.isalnum())}"
+
+
 DEMO_BUSINESSES = (
-    DemoBusiness("Northwind Analytics", "steady_saas", "webhook", "acct_1DemoSteadySaaS0"),
-    DemoBusiness("Harbor & Pine Goods", "seasonal_ecommerce", "backfill", "acct_1DemoSeasonal00"),
-    DemoBusiness("Quickfix Gadgets", "risky_merchant", "backfill", "acct_1DemoRiskyMerch0"),
-    DemoBusiness("Seedling Labs", "early_stage", "webhook", "acct_1DemoEarlyStage0"),
+    DemoBusiness("Northwind Analytics", "steady_saas", "webhook", demo_account("SteadySaaS")),
+    DemoBusiness("Harbor & Pine Goods", "seasonal_ecommerce", "backfill", demo_account("Seasonal")),
+    DemoBusiness("Quickfix Gadgets", "risky_merchant", "backfill", demo_account("RiskyMerch")),
+    DemoBusiness("Seedling Labs", "early_stage", "webhook", demo_account("EarlyStage")),
 )
 
 
@@ -91,6 +101,7 @@ def run_demo(settings: Settings, *, seed: int, console: Console, scale: float = 
         for b in DEMO_BUSINESSES
     }
     accounts = {b.account: _link(runtime, b) for b in DEMO_BUSINESSES}
+    console.print(f"Histories made by the demo generator {GENERATOR_VERSION} (seed {seed}).")
 
     with _local_server(runtime) as base_url:
         for b in (b for b in DEMO_BUSINESSES if b.path == "webhook"):

@@ -19,7 +19,7 @@ from vaultra.config import get_settings
 from vaultra.entrypoints import cloud_event_handler
 from vaultra.events import topics
 from vaultra.events.local_bus import LocalBus
-from vaultra.sample_data.generator import generate
+from vaultra.sample_data.generator import GENERATOR_VERSION, generate
 from vaultra.services.demo_data import demo_account_id, demo_seed
 
 from tests.api.conftest import User
@@ -116,6 +116,25 @@ def test_demo_data_goes_through_the_ingest_path_webhooks_take(
         b=business,
     )
     assert [(str(a.user_id), a.detail["scenario"]) for a in audit] == [(alice.id, "early_stage")]
+
+
+def test_the_demo_load_records_the_generator_version_that_made_the_data(
+    client: TestClient, alice: User, engine: Engine
+) -> None:
+    """The load's job record names the generator version (its ids depend on it), so whoever reads
+    a business's demo data can tell which generator made it."""
+    business = alice.business(client)["id"]
+
+    demo(client, alice, business, "early_stage")
+
+    loads = rows(
+        engine,
+        "SELECT status, detail FROM job_runs WHERE kind = 'demo_data' AND business_id = :b",
+        b=business,
+    )
+    assert [(r.status, r.detail["generator_version"]) for r in loads] == [
+        ("succeeded", GENERATOR_VERSION)
+    ]
 
 
 def test_a_second_demo_or_a_connected_business_answers_409_and_changes_nothing(

@@ -20,8 +20,11 @@ from vaultra.bootstrap import Runtime
 from vaultra.cli import app
 from vaultra.config import get_settings
 from vaultra.db import locks
+from vaultra.sample_data.generator import GENERATOR_VERSION
+from vaultra.services.businesses import validate_account_id
 from vaultra.web.app import create_app
-from vaultra_dev.demo import DEMO_BUSINESSES
+from vaultra_dev import demo as demo_module
+from vaultra_dev.demo import DEMO_BUSINESSES, demo_account
 from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support import histories
@@ -335,6 +338,7 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine, tmp_path: Path
     assert result.stdout.count("webhook deliveries") == 2
     assert result.stdout.count("backfilled") == 2
     assert "Readiness as of" in result.stdout and "This week's plan" in result.stdout
+    assert f"demo generator {GENERATOR_VERSION} (seed 7)" in result.stdout
     # the founder's first question to the agent, answered offline through the tools
     assert "You: What's hurting my funding readiness" in result.stdout
     assert "→ get_readiness_breakdown(" in result.stdout
@@ -366,6 +370,19 @@ def test_demo_loads_four_businesses_by_both_paths(engine: Engine, tmp_path: Path
     assert int(agents_score[1]) == focus_summary.json()["score"]  # the number came from the tools
     # the picture, which is shared, shows the login but not this machine's password
     assert "demo@vaultra.local" in picture.read_text() and login[2] not in picture.read_text()
+
+
+def test_demo_accounts_name_the_generator_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun of the same generator finds its demo businesses again; another generator version,
+    whose ids are other ones, gets businesses of its own rather than a second history in theirs."""
+    accounts = [b.account for b in DEMO_BUSINESSES]
+    assert demo_account("SteadySaaS") == DEMO_BUSINESSES[0].account
+    assert all(validate_account_id(a) == a for a in accounts) and len(set(accounts)) == 4
+
+    monkeypatch.setattr(demo_module, "GENERATOR_VERSION", "gen-next")
+
+    assert demo_account("SteadySaaS") == "acct_1DemoSteadySaaS_gennext"
+    assert demo_account("SteadySaaS") not in accounts
 
 
 def test_demo_is_refused_outside_a_local_machine(

@@ -1,8 +1,8 @@
 """The machinery under the demo generator: ids, time arithmetic, randomness helpers and the recorder
 that keeps every object's current state and snapshots it into Stripe events.
 
-Everything here is deterministic: ids come from a keyed hash of (seed, counter), randomness only
-from the `random.Random` the caller hands in.
+Everything here is deterministic: ids come from a hash of (seed, counter) keyed by the generator
+version and the seed, randomness only from the `random.Random` the caller hands in.
 """
 
 from __future__ import annotations
@@ -33,10 +33,14 @@ Obj = dict[str, Any]
 
 
 class IdFactory:
-    """Stripe-looking ids derived from the seed and a counter, so a rerun reproduces every id."""
+    """Stripe-looking ids derived from the generator version, the seed and a counter: a rerun of the
+    same generator reproduces every id, and another version of it issues other ids for the seed."""
 
-    def __init__(self, seed: int | str) -> None:
-        self._key = f"vaultra-demo:{seed}".encode()[:64]  # blake2b keys are at most 64 bytes
+    def __init__(self, seed: int | str, version: str) -> None:
+        # blake2b keys are at most 64 bytes: the key is a digest of the whole key material, so no
+        # part of a long seed or version is cut off (two seeds must never share a key).
+        material = f"vaultra-demo:{version}:{seed}".encode()
+        self._key = hashlib.blake2b(material, digest_size=64).digest()
         self._counter = 0
         self._issued: set[str] = set()
 

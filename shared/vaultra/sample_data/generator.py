@@ -5,7 +5,9 @@ Stripe load, and the demos, tests and benchmarks.
 Stripe would hold for it: the final state of every object, as list endpoints return them, and every
 event it would have sent, in API version 2024-06-20 shapes. The same arguments always give the same
 history, ids included; nothing is read or written and no randomness is used beyond a
-`random.Random` seeded from the arguments.
+`random.Random` seeded from the arguments. The ids also depend on `GENERATOR_VERSION`, which the
+history records: two versions of the generator never issue the same id for a seed, so a database
+holding one version's history never mistakes another version's objects for it.
 
 Archetypes:
 - ``steady_saas``: two years of a B2B SaaS growing a few percent a month: seats, monthly, annual
@@ -50,6 +52,12 @@ RESOURCES: tuple[str, ...] = (
 
 MONTH_DAYS = 30.44
 
+# Part of every id's key (and of the default account's). Bump it with any change to what the
+# generator produces for a seed — objects, fields, amounts, dates, the number or order of draws or
+# ids — so that the new code's ids cannot name an older version's different objects in a ledger
+# that already holds them. The recorded hashes of tests/dev/test_generator.py change with it.
+GENERATOR_VERSION = "gen-2"
+
 
 @dataclass(frozen=True)
 class StripeHistory:
@@ -63,6 +71,7 @@ class StripeHistory:
     # event of an object equals its entry in `objects`. Payment intents appear only in events.
     events: list[dict[str, Any]]
     currency: str  # the account's default currency
+    generator_version: str  # the GENERATOR_VERSION that made the history (and keyed its ids)
 
 
 def generate(
@@ -84,9 +93,11 @@ def generate(
     if scale <= 0:
         raise ValueError("scale must be positive")
     stream = f"{archetype}:{seed}"
+    # The version keys the ids only: the draws (amounts, dates, choices) are the same for a seed.
     rng = random.Random(f"vaultra-demo:{stream}")
-    ids = IdFactory(stream)
-    account = account or IdFactory(f"account:{stream}").new("acct")
+    version = GENERATOR_VERSION
+    ids = IdFactory(stream, version)
+    account = account or IdFactory(f"account:{stream}", version).new("acct")
     recorder = Recorder(ids, account, livemode, now)
     build = _BUILDERS[archetype]
     # A history is up to millions of small acyclic dicts: the cycle collector would repeatedly
@@ -108,6 +119,7 @@ def generate(
         objects=objects,
         events=events,
         currency=world.currency,
+        generator_version=version,
     )
 
 

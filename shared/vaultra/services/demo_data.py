@@ -10,7 +10,8 @@ metrics, their month-end history and the score follow as for a real import.
 
 A business receives demo data once, and only if it never had a Stripe connection: its ledger is one
 account's. A redelivered request regenerates the same history (the seed comes from the business,
-the end from the message) and its upserts change nothing.
+the end from the message) and its upserts change nothing. The load records the generator version
+that made the history (`generator_version` in the job's detail); the ids depend on it too.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class DemoLoaded:
     applied: int
     months: int
     resources: dict[str, dict[str, int]]  # name → {"months_done", "objects"}
+    generator_version: str  # the generator that made the history (`GENERATOR_VERSION`)
 
     def as_detail(self) -> dict[str, Any]:
         """What the job run records (and the sync status reads back)."""
@@ -75,11 +77,13 @@ class DemoLoaded:
             "applied": self.applied,
             "months": self.months,
             "resources": self.resources,
+            "generator_version": self.generator_version,
         }
 
 
 def demo_account_id(business_id: uuid.UUID) -> str:
-    """The business's synthetic account: stable, and never a real Stripe id."""
+    """The business's synthetic account: stable, and never a real Stripe id. It need not name the
+    generator version, unlike the ids in it: a business is loaded once, from a seed of its own."""
     return DEMO_ACCOUNT_PREFIX + business_id.hex
 
 
@@ -178,6 +182,7 @@ class DemoData:
                 for name, objects in history.objects.items()
                 if objects
             },
+            generator_version=history.generator_version,
         )
 
     def _apply(self, link: LinkedAccount, events: Sequence[dict[str, Any]]) -> int:
