@@ -52,6 +52,8 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     rolling_month, year_start = periods.rolling_month_start, periods.year_start
     months = [[0, 0, 0] for _ in range(MONTHS_SCANNED)]
     gross_12m = unconverted_12m = gross_90d = charges_90d = charges_30d = 0
+    yoy_start, yoy_end = periods.quarter_year_earlier
+    quarter_year_earlier = 0
     per_party: dict[str, int] = defaultdict(int)
     by_currency: dict[str, int] = defaultdict(int)
     first_charge: datetime | None = None
@@ -59,6 +61,11 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         if not counts_as_sale(c) or c.created >= end:
             continue
         first_charge = c.created if first_charge is None else min(first_charge, c.created)
+        if yoy_start <= c.created < yoy_end:
+            settled_amount = settled(
+                c.amount_captured, c.currency, c.settled_amount, c.settled_currency, cur
+            )
+            quarter_year_earlier += settled_amount or 0
         idx = month_index(c.created, periods)
         if not 0 <= idx < MONTHS_SCANNED:
             continue
@@ -138,6 +145,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         currency=currency,
         months=tuple(MonthTotals(g, n, u) for g, n, u in months),
         gross_12m=gross_12m,
+        gross_quarter_year_earlier=quarter_year_earlier,
         unconverted_12m=unconverted_12m,
         gross_90d=gross_90d,
         charges_90d=charges_90d,
@@ -163,6 +171,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         volume_by_currency_12m=dict(by_currency),
         first_charge=first_charge,
         data_through=max((t for t in times if t < end), default=None),
+        last_synced=max((t for t in ledger.syncs if t < end), default=None),
         mrr=reference_mrr(ledger.states, periods, cur),
     )
 

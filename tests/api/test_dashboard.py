@@ -35,7 +35,7 @@ def test_a_new_business_has_no_score_and_nothing_synced_yet(
         None,
     )
     assert (body["components"], body["top_factors"], body["missing"]) == ([], [], [])
-    assert body["model_version"] == "score-2"
+    assert body["model_version"] == "score-3"
     assert body["sync"] == {
         "stripe_account": None,
         "livemode": None,
@@ -249,7 +249,7 @@ def test_the_score_history_has_one_point_per_scored_day_under_the_current_model(
         f"{API}/{business}/score-history?from=2026-06-01&to=2026-05-01", headers=alice.headers
     )
 
-    assert everything["model_version"] == "score-2"
+    assert everything["model_version"] == "score-3"
     assert {p["as_of"]: p["score"] for p in everything["points"]} == scores
     assert [p["as_of"] for p in everything["points"]] == sorted(scores)
     assert [p["as_of"] for p in spring["points"]] == ["2026-04-30", "2026-05-31"]

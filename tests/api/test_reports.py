@@ -60,7 +60,7 @@ def test_the_report_pdf_opens_and_holds_the_score_and_what_it_rests_on(
     for fit in summary["lender_fit"]:
         assert fit["lender"] in words
     assert "MRR at the end of D" in words  # the metrics' definitions, from the catalogue
-    assert "score model score-2" in words and "metrics policy metrics-2" in words
+    assert "score model score-3" in words and "metrics policy metrics-3" in words
     assert words.count("Estimates are not offers") >= len(reader.pages)  # on every page
 
 

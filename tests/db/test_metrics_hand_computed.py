@@ -117,18 +117,20 @@ def test_an_empty_account_has_zero_amounts_and_null_ratios_with_reasons(engine: 
         "disputed_amount_month", "net_volume_month", "disputes_count_month",
         "inquiries_count_month", "charges_count_month", "payouts_failed_90d",
         "payout_paid_streak", "customers_12m", "months_of_history", "mrr_30_days_before",
-        "mrr_180_days_before", "charges_count_30d", "disputes_count_30d",
+        "mrr_180_days_before", "charges_count_30d", "disputes_count_30d", "charges_count_90d",
+        "disputes_count_90d",
     ):  # fmt: skip
         assert v[key] == 0, key
     for key in (
         "arpa", "mrr_growth_mom", "mrr_growth_30d", "mrr_cmgr_6m", "customer_churn_rate",
         "gross_mrr_churn_rate",
         "net_mrr_churn_rate", "quick_ratio", "nrr_12m", "grr_12m", "customer_churn_rate_3m",
-        "ltv", "revenue_growth_mom", "cmgr_6m", "revenue_volatility_cv_12m", "refund_rate_90d",
+        "ltv", "revenue_growth_mom", "cmgr_6m", "revenue_growth_yoy", "cmgr_yoy",
+        "revenue_volatility_cv_12m", "refund_rate_90d",
         "dispute_activity_ratio_month", "dispute_activity_ratio_mastercard_month",
         "dispute_activity_ratio_30d", "dispute_activity_ratio_90d", "payout_failure_rate_90d",
         "top_customer_share_12m",
-        "top5_customer_share_12m", "hhi_12m", "data_through",
+        "top5_customer_share_12m", "hhi_12m", "data_through", "last_synced_at",
     ):  # fmt: skip
         assert v[key] is None, key
         assert m.notes[key], key  # a reason, never a silent 0 or NaN
@@ -184,6 +186,7 @@ def test_a_single_month_of_history(engine: Engine) -> None:
     assert v["charges_count_month"] == 2
     assert v["dispute_activity_ratio_month"] == Decimal("0.000000")  # 0 / 2
     assert (v["charges_count_30d"], v["disputes_count_30d"]) == (2, 0)
+    assert (v["charges_count_90d"], v["disputes_count_90d"]) == (2, 0)
     assert v["dispute_activity_ratio_30d"] == Decimal("0.000000")  # 0 / 2
     assert v["customers_12m"] == 2
     assert v["top_customer_share_12m"] == Decimal("0.924499")  # 60,000 / 64,900 = 0.9244992…
@@ -276,3 +279,98 @@ def test_data_through_is_the_latest_record_up_to_the_end_of_d(engine: Engine) ->
     assert compute(engine, ledger, date(2026, 2, 14)).values["data_through"] == (
         "2026-02-14T00:00:00Z"
     )
+
+
+def test_last_synced_at_is_the_latest_webhook_or_completed_import_before_the_end_of_d(
+    engine: Engine,
+) -> None:
+    # A quiet business: its last sale is on 1 February, but Stripe was heard from since —
+    # syncs alternate a webhook received (even positions) and an import completed (odd).
+    ledger = Ledger(
+        charges=(charge("ch_1", at(2026, 2, 1), 1_000, "cus_a"),),
+        syncs=(
+            at(2026, 2, 14, 6),  # a webhook received
+            at(2026, 2, 15, 21),  # a backfill completed (a failed run the next day ignored)
+            at(2026, 2, 16, 1),  # a webhook after D
+        ),
+    )
+    v = compute(engine, ledger).values
+    assert v["data_through"] == "2026-02-01T00:00:00Z"  # the latest object: the sale
+    assert v["last_synced_at"] == "2026-02-15T21:00:00Z"  # heard from 14 days later
+    # as of the 14th: the webhook at 06:00 that day
+    assert compute(engine, ledger, date(2026, 2, 14)).values["last_synced_at"] == (
+        "2026-02-14T06:00:00Z"
+    )
+
+
+def test_last_synced_at_is_never_before_the_latest_object_seen(engine: Engine) -> None:
+    # The webhook receipts of long ago are gone (raw events are kept 90 days), yet a charge
+    # created on 10 February proves Stripe was heard from after it: the later of the two counts.
+    ledger = Ledger(
+        charges=(charge("ch_1", at(2026, 2, 10, 9), 1_000, "cus_a"),),
+        syncs=(at(2026, 1, 2),),
+    )
+    m = compute(engine, ledger)
+    assert m.values["last_synced_at"] == "2026-02-10T09:00:00Z"
+    assert "last_synced_at" not in m.notes
+
+
+def test_the_90_day_counts_behind_the_90_day_dispute_ratio(engine: Engine) -> None:
+    # Three sales in the 90 days ending 15 February (from 18 November), one before them; one
+    # dispute in the 90 days, on a sale of December, and one inquiry, which is not a dispute.
+    ledger = Ledger(
+        charges=(
+            charge("ch_old", at(2025, 11, 1), 1_000, "cus_a"),  # 106 days before D
+            charge("ch_1", at(2025, 12, 1), 1_000, "cus_a"),
+            charge("ch_2", at(2026, 1, 5), 1_000, "cus_b"),
+            charge("ch_3", at(2026, 2, 3), 1_000, "cus_c"),
+        ),
+        disputes=(
+            DisputeRecord("dp_1", at(2026, 1, 20), 1_000, "usd"),
+            DisputeRecord("dp_2", at(2026, 2, 1), 1_000, "usd", status="warning_needs_response"),
+        ),
+    )
+    v = compute(engine, ledger).values
+    assert (v["charges_count_90d"], v["disputes_count_90d"]) == (3, 1)
+    assert v["dispute_activity_ratio_90d"] == Decimal("0.333333")  # 1 / 3
+
+
+def test_year_on_year_growth_compares_the_last_three_complete_months_with_the_same_a_year_earlier(
+    engine: Engine,
+) -> None:
+    # As of 15 February 2026 the last three complete months are November 2025 … January 2026;
+    # a year earlier, November 2024 … January 2025 (the same season).
+    ledger = Ledger(
+        charges=(
+            charge("ch_first", at(2024, 10, 20), 1_000, "cus_a"),  # before the base: a whole year
+            charge("ch_b1", at(2024, 11, 10), 10_000, "cus_a"),
+            charge("ch_b2", at(2024, 12, 10), 10_000, "cus_a"),
+            charge("ch_b3", at(2025, 1, 10), 10_000, "cus_a"),
+            charge("ch_out", at(2025, 2, 3), 50_000, "cus_b"),  # in neither quarter
+            charge("ch_q1", at(2025, 11, 10), 12_000, "cus_a"),
+            charge("ch_q2", at(2025, 12, 10), 15_000, "cus_a"),
+            charge("ch_q3", at(2026, 1, 10), 9_000, "cus_a"),
+            charge("ch_now", at(2026, 2, 3), 5_000, "cus_a"),  # D's month: not complete
+        )
+    )
+    v = compute(engine, ledger).values
+    assert v["gross_volume_3m"] == 36_000  # 12,000 + 15,000 + 9,000
+    assert v["gross_volume_3m_year_earlier"] == 30_000  # 3 × 10,000
+    assert v["revenue_growth_yoy"] == Decimal("0.200000")  # 36,000 / 30,000 − 1
+    # (36,000 / 30,000)^(1/12) − 1 = exp(ln 1.2 / 12) − 1 = exp(0.0151934…) − 1 = 0.0153094…
+    assert v["cmgr_yoy"] == Decimal("0.015309")
+
+
+def test_year_on_year_growth_needs_sales_before_the_year_earlier_quarter(engine: Engine) -> None:
+    # The first sale is inside the base quarter (10 November 2024): that quarter is not a whole
+    # one of the business's, so there is no year to compare.
+    ledger = Ledger(
+        charges=(
+            charge("ch_b1", at(2024, 11, 10), 10_000, "cus_a"),
+            charge("ch_q1", at(2025, 11, 10), 12_000, "cus_a"),
+        )
+    )
+    m = compute(engine, ledger)
+    assert m.values["gross_volume_3m_year_earlier"] == 10_000
+    assert m.values["revenue_growth_yoy"] is None and m.values["cmgr_yoy"] is None
+    assert "no sales before the same three months a year earlier" in m.notes["cmgr_yoy"]

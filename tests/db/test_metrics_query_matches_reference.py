@@ -47,13 +47,15 @@ DAY_S = 86_400
 
 def relative(as_of: date, grid_s: int = 1) -> st.SearchStrategy[datetime]:
     """Instants around `as_of`: mostly its month and the one before, some within the year before
-    (NRR's base, the 12-month series), a few after D (which must be ignored). A coarse grid makes
-    states coincide (same-instant tie-breaks, grouping)."""
+    (NRR's base, the 12-month series), some around the same quarter a year earlier (the
+    year-on-year base, and sales just before it), a few after D (which must be ignored). A coarse
+    grid makes states coincide (same-instant tie-breaks, grouping)."""
     end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
     offsets = st.one_of(
         st.integers(-62 * DAY_S, 0),
         st.integers(-62 * DAY_S, 0),
         st.integers(-420 * DAY_S, 0),
+        st.integers(-500 * DAY_S, -330 * DAY_S),
         st.integers(0, 3 * DAY_S),
     )
     return offsets.map(lambda s: end + timedelta(seconds=s // grid_s * grid_s))
@@ -221,6 +223,7 @@ def cases(draw: st.DrawFn) -> tuple[Ledger, date]:
         payouts=tuple(draw(payouts(moments))),
         states=tuple(draw(states(coarse))),
         other_times=tuple(draw(st.lists(moments, max_size=3))),
+        syncs=tuple(draw(st.lists(moments, max_size=4))),
     )
     return ledger, as_of
 

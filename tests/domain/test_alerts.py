@@ -30,9 +30,9 @@ def test_dispute_lines_are_crossed_at_0_65_and_1_2_percent_not_while_staying_abo
     assert kinds(Reading(DAY, 60, at), Reading(YESTERDAY, 60, at)) == []
 
 
-def test_a_failed_payout_is_keyed_by_its_date_and_stale_data_by_the_data_it_last_saw() -> None:
+def test_a_failed_payout_is_keyed_by_its_date_and_stale_data_by_the_sync_it_last_saw() -> None:
     failed = {"payouts_failed_90d": 1, "last_payout_failure_at": "2026-11-20T00:00:00+00:00"}
-    stale = {"data_age_hours": 49, "data_through": "2026-11-24T07:00:00+00:00"}
+    stale = {"data_age_hours": 49, "last_synced_at": "2026-11-24T07:00:00+00:00"}
 
     [payout] = alerts(Reading(DAY, 60, failed), None)
     [old] = alerts(Reading(DAY, 60, stale), None)

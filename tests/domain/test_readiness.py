@@ -39,6 +39,7 @@ RISKY: dict[str, Any] = {
     "top5_customer_share_12m": D("0.03"),
     "months_of_history": 14,
     "data_through": "2026-11-26T08:00:00+00:00",
+    "last_synced_at": "2026-11-26T08:00:00+00:00",
 }
 
 

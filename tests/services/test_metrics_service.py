@@ -152,7 +152,7 @@ def test_a_recompute_touches_only_its_day_and_a_new_policy_version_keeps_the_old
         versions = conn.execute(
             text("SELECT DISTINCT as_of, policy_version FROM metric_snapshots ORDER BY 1")
         ).all()
-    assert versions == [(date(2026, 2, 28), "metrics-2"), (D, "metrics-next")]
+    assert versions == [(date(2026, 2, 28), "metrics-3"), (D, "metrics-next")]
 
 
 def test_a_change_already_seen_is_not_computed_again_and_a_new_one_is(engine: Engine) -> None:

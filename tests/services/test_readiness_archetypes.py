@@ -84,3 +84,17 @@ def test_early_stage_is_held_back_by_history_and_the_risky_merchant_by_disputes(
     assert "history" in early
     assert risky.top_factors[0].key in ("payment_risk", "dispute_ceiling")
     assert any(c.key == "dispute_ceiling" for c in risky.components)
+
+
+def test_the_seasonal_shop_is_scored_on_year_on_year_growth_not_its_upswing(
+    scores: dict[str, Score],
+) -> None:
+    [growth] = scores["seasonal_ecommerce"].component("growth").criteria
+    inputs = dict(scores["seasonal_ecommerce"].component("growth").inputs)
+
+    # two years of history: the same quarter a year apart decides, not six months to a peak
+    assert growth.metric == "cmgr_yoy"
+    assert inputs["cmgr_yoy"] < inputs["cmgr_6m"]
+    # the steady business has a year to compare too; the early stage has none
+    assert scores["steady_saas"].component("growth").inputs[0][0] == "cmgr_yoy"
+    assert dict(scores["early_stage"].component("growth").inputs)["cmgr_yoy"] is None

@@ -49,6 +49,7 @@ PROFILE: dict[str, Any] = {
     "top5_customer_share_12m": D("0.21"),
     "months_of_history": 30,
     "data_through": "2026-11-20T05:00:00+00:00",
+    "last_synced_at": "2026-11-20T05:00:00+00:00",
 }
 
 
@@ -84,8 +85,8 @@ def test_the_saved_score_is_the_domain_score_of_the_saved_metrics(
     [row] = rows(engine, "readiness_scores", business)
     assert (row.score, row.model_version, row.metrics_policy_version) == (
         expected.score.score,
-        "score-2",
-        "metrics-2",
+        "score-3",
+        "metrics-3",
     )
     assert sum(c["points"] for c in row.components) == row.score
     assert {f["key"] for f in row.lender_fit} >= {"stripe_capital_us", "lighter_capital"}
@@ -222,7 +223,7 @@ def test_dispute_activity_near_the_vamp_line_and_stale_data_are_raised(
         engine,
         business,
         dispute_activity_ratio_90d=D("0.013"),
-        data_through="2026-11-17T00:00:00+00:00",  # 78 hours before the metrics were computed
+        last_synced_at="2026-11-17T00:00:00+00:00",  # 78 hours before computing
     )
 
     scored = readiness(engine).score(business, DAY)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -190,6 +190,46 @@ def load_ledger(conn: Connection, business_id: uuid.UUID, ledger: Ledger) -> Non
     _insert(conn, "disputes", disputes)
     _insert(conn, "payouts", payouts)
     _insert(conn, "customers", customers)
+    # Half the syncs as webhooks received (an event without `created`, so `data_through` does not
+    # move), half as imports completed; a failed import and another job's run must not count.
+    _insert(
+        conn,
+        "stripe_events",
+        [
+            {
+                "id": f"evt_sync_{b.hex[:8]}_{i}",
+                "business_id": b,
+                "source": "webhook",
+                "body": "{}",
+                "status": "processed",
+                "received_at": t,
+            }
+            for i, t in enumerate(ledger.syncs)
+            if i % 2 == 0
+        ],
+    )
+    _insert(
+        conn,
+        "job_runs",
+        [
+            {"kind": kind, "business_id": b, "status": status, "started_at": t, "finished_at": at}
+            for i, t in enumerate(ledger.syncs)
+            if i % 2 == 1
+            for kind, status, at in (
+                ("backfill" if i % 4 == 1 else "demo_data", "succeeded", t),
+                ("backfill", "failed", t + timedelta(days=1)),
+            )
+        ]
+        + [
+            {
+                "kind": "metrics_refresh",
+                "business_id": b,
+                "status": "succeeded",
+                "started_at": LONG_AGO,
+                "finished_at": datetime(2100, 1, 1, tzinfo=UTC),
+            }
+        ],
+    )
     if states:
         conn.execute(
             text(
@@ -341,7 +381,19 @@ def read_ledger(conn: Connection, business_id: uuid.UUID, currency: str) -> Ledg
             p,
         )
     )
-    return Ledger(charges, refunds, disputes, payouts, states, other_times)
+    syncs = tuple(
+        t
+        for (t,) in conn.execute(
+            text(
+                "SELECT received_at FROM stripe_events WHERE business_id = :b "
+                "UNION ALL SELECT finished_at FROM job_runs WHERE business_id = :b "
+                "AND kind IN ('backfill', 'demo_data') AND status = 'succeeded' "
+                "AND finished_at IS NOT NULL"
+            ),
+            p,
+        )
+    )
+    return Ledger(charges, refunds, disputes, payouts, states, other_times, syncs)
 
 
 def save_metrics(

@@ -38,6 +38,15 @@ export default function ScoreCard({ summary }: { summary: Summary }) {
               ({ago(summary.data_through)}).{" "}
             </>
           )}
+          {summary.last_synced_at && (
+            <>
+              Stripe last heard from{" "}
+              <time dateTime={summary.last_synced_at} title={dateTime(summary.last_synced_at)}>
+                {ago(summary.last_synced_at)}
+              </time>
+              .{" "}
+            </>
+          )}
           {summary.as_of && <>Scored for {day(summary.as_of)}.</>}
         </p>
       </div>

@@ -109,6 +109,8 @@ export interface Threshold {
   status: "scored" | "no_data";
   metric: string | null;
   value: number | null;
+  /** Set when too few events stand behind a ratio for the lines it crossed: the value scored. */
+  counted_as?: number | null;
   points: number;
   max_points: number;
   applied: string | null;
@@ -157,6 +159,8 @@ export interface Summary {
   currency: string | null;
   scored_at: string | null;
   data_through: string | null;
+  /** When Stripe was last heard from (a webhook, a completed import): the score's freshness. */
+  last_synced_at?: string | null;
   sync: SummarySync;
 }
 

@@ -26,6 +26,7 @@ from vaultra.db.prepared import run_prepared
 _SUMMARY = """
     SELECT s.as_of, s.score, s.confidence, s.components, s.top_factors, s.missing, s.currency,
            s.computed_at AS scored_at, s.inputs ->> 'data_through' AS data_through,
+           s.inputs ->> 'last_synced_at' AS last_synced_at,
            c.account_id, c.livemode,
            (SELECT max(e.created) FROM stripe_events e WHERE e.business_id = b.id)
              AS last_event_at,
@@ -151,6 +152,7 @@ class SummaryRow:
     currency: str | None
     scored_at: datetime | None
     data_through: str | None
+    last_synced_at: str | None
     account_id: str | None
     livemode: bool | None
     last_event_at: datetime | None

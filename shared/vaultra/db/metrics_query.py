@@ -91,6 +91,20 @@ _SALES = text(
     """
 )
 
+# The three complete months before D's month, a year earlier (settled amounts, as above).
+_YEAR_EARLIER_QUARTER = text(
+    """
+    SELECT coalesce(sum(CASE WHEN c.currency = :cur THEN c.amount_captured
+                        ELSE (SELECT bt.amount FROM balance_transactions bt
+                              WHERE bt.business_id = c.business_id
+                                AND bt.id = c.balance_transaction_id
+                                AND bt.currency = :cur) END), 0)
+    FROM charges c
+    WHERE c.business_id = :b AND c.created >= :yoy_start AND c.created < :yoy_end
+      AND c.status = 'succeeded' AND c.captured
+    """
+)
+
 _REFUNDS = text(
     f"""
     WITH r AS (
@@ -168,6 +182,19 @@ _DATA_THROUGH = text(
       (SELECT max(created) FROM customers WHERE business_id = :b AND created < :end),
       (SELECT max(created) FROM invoices WHERE business_id = :b AND created < :end),
       (SELECT max(created) FROM subscriptions WHERE business_id = :b AND created < :end))
+    """
+)
+
+# The last successful sync before the end of D: a webhook received, an import completed. The
+# latest object seen is a lower bound of it that outlives the raw events' retention.
+_LAST_SYNC = text(
+    """
+    SELECT greatest(
+      (SELECT max(received_at) FROM stripe_events
+        WHERE business_id = :b AND received_at < :end),
+      (SELECT max(finished_at) FROM job_runs
+        WHERE business_id = :b AND kind IN ('backfill', 'demo_data') AND status = 'succeeded'
+          AND finished_at < :end))
     """
 )
 
@@ -321,6 +348,8 @@ def ledger_aggregates(
         "s2": periods.month_start_back(2),
         "s3": periods.month_start_back(3),
         "year_end": periods.year_earlier_end,
+        "yoy_start": periods.quarter_year_earlier[0],
+        "yoy_end": periods.quarter_year_earlier[1],
     }
     sales = conn.execute(_SALES, p).one()
     months = [MonthTotals() for _ in range(MONTHS_SCANNED)]
@@ -331,6 +360,8 @@ def ledger_aggregates(
     disputes = conn.execute(_DISPUTES, p).one()
     payouts = conn.execute(_PAYOUTS, p).one()
     data_through: datetime | None = conn.execute(_DATA_THROUGH, p).scalar()
+    synced: datetime | None = conn.execute(_LAST_SYNC, p).scalar()
+    year_earlier_quarter = int(conn.execute(_YEAR_EARLIER_QUARTER, p).scalar_one())
     return Aggregates(
         currency=currency,
         months=tuple(months),
@@ -360,6 +391,8 @@ def ledger_aggregates(
         volume_by_currency_12m={k: int(v) for k, v in sales.by_currency.items()},
         first_charge=sales.first_charge,
         data_through=data_through,
+        last_synced=synced,
+        gross_quarter_year_earlier=year_earlier_quarter,
         mrr=_mrr(conn, p),
     )
 

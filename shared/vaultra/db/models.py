@@ -283,6 +283,7 @@ class StripeEvent(Base):
         Index(None, "account_id", "livemode", "status"),
         Index(None, "business_id", "created"),
         Index(None, "received_at"),  # the retention job deletes by age
+        Index(None, "business_id", "received_at"),  # a business's last sync (metrics)
     )
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     account_id: Mapped[str | None] = mapped_column(String(255))

@@ -92,16 +92,17 @@ def alerts(current: Reading, previous: Reading | None) -> list[Alert]:
             )
         )
     age = current.inputs.get("data_age_hours")
-    through = current.inputs.get("data_through")
+    synced = current.inputs.get("last_synced_at")
     if isinstance(age, int) and age > STALE_HOURS:
         found.append(
             Alert(
                 "stale_data",
-                f"stale_data:{through}",
+                f"stale_data:{synced}",
                 "warning",
-                "No new Stripe data for over 48 hours",
-                f"The latest Stripe data is {age} hours old; the score may not reflect today.",
-                {"data_through": through, "age_hours": age},
+                "Nothing heard from Stripe for over 48 hours",
+                f"Vaultra last heard from Stripe {age} hours ago (no webhook, no completed "
+                "import): the score may not reflect today. Check the connection in Settings.",
+                {"last_synced_at": synced, "age_hours": age},
             )
         )
     return found

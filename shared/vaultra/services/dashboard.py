@@ -97,6 +97,7 @@ class Summary:
     currency: str | None
     scored_at: datetime | None
     data_through: str | None
+    last_synced_at: str | None  # when Stripe was last heard from: the score's freshness
     sync: Sync
 
 
@@ -177,6 +178,7 @@ class Dashboard:
             currency=row.currency,
             scored_at=row.scored_at,
             data_through=row.data_through,
+            last_synced_at=row.last_synced_at,
             sync=sync,
         )
 

@@ -56,6 +56,7 @@ def strong() -> Metrics:
         "customer_churn_rate_3m": Decimal("0.02"),
         "dispute_activity_ratio_90d": Decimal("0.0012"),
         "data_through": "2026-11-25T23:10:00Z",
+        "last_synced_at": "2026-11-25T23:10:00Z",
     }
 
 

@@ -97,6 +97,10 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "net_volume_month": 0,
         "revenue_growth_mom": None,
         "cmgr_6m": None,
+        "gross_volume_3m": 0,
+        "gross_volume_3m_year_earlier": 0,
+        "revenue_growth_yoy": None,
+        "cmgr_yoy": None,
         "revenue_volatility_cv_12m": None,
         "refund_rate_90d": None,
         "disputes_count_month": 0,
@@ -107,6 +111,8 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "charges_count_30d": 0,
         "disputes_count_30d": 0,
         "dispute_activity_ratio_30d": None,
+        "charges_count_90d": 0,
+        "disputes_count_90d": 0,
         "dispute_activity_ratio_90d": None,
         "payouts_failed_90d": 0,
         "payout_failure_rate_90d": None,
@@ -118,6 +124,7 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "hhi_12m": None,
         "months_of_history": 0,
         "data_through": None,
+        "last_synced_at": None,
     }
     # every null has a reason
     nulls = {k for k, value in m.values.items() if value is None}

@@ -28,7 +28,8 @@ PROFILE: dict[str, Any] = {
     "top_customer_share_12m": D("0.06"),
     "top5_customer_share_12m": D("0.21"),
     "months_of_history": 30,
-    "data_through": "2026-11-20T05:00:00+00:00",  # an hour before AT
+    "data_through": "2026-11-20T05:00:00+00:00",
+    "last_synced_at": "2026-11-20T05:00:00+00:00",  # an hour before AT
     "gross_volume_by_currency_12m": {"usd": 22_000_000},
 }
 
@@ -87,3 +88,37 @@ def test_disputes_above_the_vamp_line_hold_the_score_at_40_on_a_line_of_its_own(
     factors = {f.key: (f.points_lost, f.could_gain) for f in score.top_factors}
     assert factors["dispute_ceiling"] == (35, 35)
     assert factors["payment_risk"] == (15, 0)
+
+
+def test_a_quiet_week_is_fresh_data_while_stripe_is_still_heard_from() -> None:
+    # The last sale 8 days before AT (192 hours), the last webhook an hour before it: freshness
+    # reads the sync, 1 hour ≤ 24: 3 of 3 (score-2 read the sale: 192 > 168, 0 of 3)
+    quiet = {**PROFILE, "data_through": "2026-11-12T06:00:00+00:00"}
+    assert points(score_metrics(quiet, "usd", AT))["data_quality"] == 4
+
+    # nothing heard for 50 hours (AT − 50 h = 18 November 04:00): 48 < 50 ≤ 168, 1 of 3
+    silent = {**quiet, "last_synced_at": "2026-11-18T04:00:00+00:00"}
+    score = score_metrics(silent, "usd", AT)
+    assert points(score)["data_quality"] == 1 + 1
+    assert (
+        "Time since Stripe was last heard from 50 hours"
+        in score.component("data_quality").explanation
+    )
+
+
+def test_a_seasonal_upswing_is_not_growth_once_a_year_can_be_compared() -> None:
+    # Six months compounded to a December peak: 12 % a month, 10 of 10 on its own. A year of
+    # history compares the last three months with the same three a year earlier: 20 % up over the
+    # year, 1.2^(1/12) − 1 = 1.53 % a month, "flat to slightly growing" (0 ≤ 1.53 % < 2 %): 4.
+    shop = {**PROFILE, "cmgr_6m": D("0.12"), "mrr_cmgr_6m": None, "cmgr_yoy": D("0.015309")}
+
+    score = score_metrics(shop, "usd", AT)
+
+    assert points(score)["growth"] == 4
+    explained = score.component("growth").explanation
+    assert "(revenue, the last 3 complete months on the same 3 a year earlier" in explained
+    # without a year to compare (a young shop), the six months decide as before
+    young = score_metrics({**shop, "cmgr_yoy": None}, "usd", AT)
+    assert points(young)["growth"] == 10
+    # MRR growth still counts for the better of the two: 3 % a month → 6
+    assert points(score_metrics({**shop, "mrr_cmgr_6m": D("0.03")}, "usd", AT))["growth"] == 6

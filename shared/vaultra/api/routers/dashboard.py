@@ -52,6 +52,11 @@ class Threshold(BaseModel):
     status: Literal["scored", "no_data"] = Field(description="no_data: counted at half marks.")
     metric: str | None = Field(description="The input that decided, none without data.")
     value: int | float | None
+    counted_as: int | float | None = Field(
+        None,
+        description="Set when the events behind a ratio are too few for the lines it crossed "
+        "(the card networks' count minimums): the value it was scored as.",
+    )
     points: int
     max_points: int
     applied: str | None = Field(description="The band reached, as a person reads it.")
@@ -98,7 +103,7 @@ class SummaryOut(BaseModel):
             "examples": [
                 {
                     "as_of": "2026-11-28",
-                    "model_version": "score-2",
+                    "model_version": "score-3",
                     "score": 88,
                     "confidence": "high",
                     "components": [
@@ -140,6 +145,7 @@ class SummaryOut(BaseModel):
                     "currency": "usd",
                     "scored_at": "2026-11-29T06:00:03Z",
                     "data_through": "2026-11-28T23:41:10Z",
+                    "last_synced_at": "2026-11-29T05:58:41Z",
                     "sync": {
                         "stripe_account": "acct_1Nv0FGQ9RKHgCVdK",
                         "livemode": True,
@@ -166,6 +172,11 @@ class SummaryOut(BaseModel):
     currency: str | None = Field(description="The currency of every amount (minor units).")
     scored_at: datetime | None
     data_through: datetime | None = Field(description="The latest Stripe data the score read.")
+    last_synced_at: datetime | None = Field(
+        None,
+        description="When Vaultra last heard from Stripe (a webhook, a completed import) as the "
+        "score read it: its freshness.",
+    )
     sync: SyncOut
 
 
@@ -320,7 +331,7 @@ class LenderFitOut(BaseModel):
             "examples": [
                 {
                     "as_of": "2026-11-28",
-                    "model_version": "score-2",
+                    "model_version": "score-3",
                     "criteria_version": "lenders-2026-11",
                     "currency": "usd",
                     "products": [
@@ -390,7 +401,7 @@ class ScoreHistoryOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "model_version": "score-2",
+                    "model_version": "score-3",
                     "points": [
                         {"as_of": "2026-10-31", "score": 84, "confidence": "high"},
                         {"as_of": "2026-11-28", "score": 88, "confidence": "high"},

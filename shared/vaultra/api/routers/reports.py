@@ -53,8 +53,8 @@ _SUMMARY_EXAMPLE: dict[str, Any] = {
         }
     ],
     "versions": {
-        "model": "score-2",
-        "metrics_policy": "metrics-2",
+        "model": "score-3",
+        "metrics_policy": "metrics-3",
         "lender_criteria": "lenders-2026-11",
     },
     "disclaimer": "Estimates are not offers: …",
@@ -126,7 +126,7 @@ class ReportPublic(BaseModel):
                     "score": 72,
                     "period": {"start": "2025-11-01", "end": "2026-11-28"},
                     "data_through": "2026-11-28T23:10:04+00:00",
-                    "model_version": "score-2",
+                    "model_version": "score-3",
                     "created_at": "2026-11-29T10:00:00Z",
                 }
             ]

@@ -78,7 +78,7 @@ class WhatIfOut(BaseModel):
             "examples": [
                 {
                     "as_of": "2026-11-28",
-                    "model_version": "score-2",
+                    "model_version": "score-3",
                     "currency": "usd",
                     "score_before": 61,
                     "score_after": 70,

@@ -62,6 +62,8 @@ class Aggregates:
     # D's month, then D's month up to D (periods.MONTHS_SCANNED).
     months: tuple[MonthTotals, ...]
     gross_12m: int = 0  # the 12 months ending at D (settled amounts)
+    # The three complete months before D's month, a year earlier (settled amounts).
+    gross_quarter_year_earlier: int = 0
     unconverted_12m: int = 0  # charges of those 12 months without a settled amount
     gross_90d: int = 0
     charges_90d: int = 0
@@ -88,4 +90,7 @@ class Aggregates:
     volume_by_currency_12m: dict[str, int] = field(default_factory=dict)
     first_charge: datetime | None = None
     data_through: datetime | None = None
+    # The latest webhook received or import completed before the end of D (not the objects'
+    # times: `last_synced_at` is the later of the two).
+    last_synced: datetime | None = None
     mrr: MrrAggregates = field(default_factory=MrrAggregates)

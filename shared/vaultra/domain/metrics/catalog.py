@@ -73,6 +73,15 @@ CATALOG: tuple[MetricDefinition, ...] = (
     _m("net_volume_month", "money", REVENUE, "gross − refunds − disputes + disputes won"),
     _m("revenue_growth_mom", "ratio", REVENUE, "last complete month's growth on the one before"),
     _m("cmgr_6m", "ratio", REVENUE, "compound monthly growth over six complete months"),
+    _m("gross_volume_3m", "money", REVENUE, "volume of the three complete months before D's"),
+    _m(
+        "gross_volume_3m_year_earlier",
+        "money",
+        REVENUE,
+        "volume of the same three months a year earlier",
+    ),
+    _m("revenue_growth_yoy", "ratio", REVENUE, "the three complete months on a year earlier"),
+    _m("cmgr_yoy", "ratio", REVENUE, "compound monthly growth over that year (same season)"),
     _m("revenue_volatility_cv_12m", "ratio", REVENUE, "σ ÷ mean of 12 complete months' volumes"),
     _m("refund_rate_90d", "ratio", RISK, "refunds ÷ gross volume, 90 days"),
     _m("charges_count_month", "count", RISK, "succeeded charges created in the month"),
@@ -88,6 +97,8 @@ CATALOG: tuple[MetricDefinition, ...] = (
     _m("charges_count_30d", "count", RISK, "succeeded charges of the 30 days ending at D"),
     _m("disputes_count_30d", "count", RISK, "disputes of the 30 days ending at D (not inquiries)"),
     _m("dispute_activity_ratio_30d", "ratio", RISK, "disputes ÷ charges over 30 days, by count"),
+    _m("charges_count_90d", "count", RISK, "succeeded charges of the 90 days ending at D"),
+    _m("disputes_count_90d", "count", RISK, "disputes of the 90 days ending at D (not inquiries)"),
     _m("dispute_activity_ratio_90d", "ratio", RISK, "disputes ÷ charges over 90 days"),
     _m("payouts_failed_90d", "count", RISK, "failed payouts arriving in the 90 days"),
     _m("payout_failure_rate_90d", "ratio", RISK, "failed ÷ (paid + failed) payouts, 90 days"),
@@ -99,6 +110,7 @@ CATALOG: tuple[MetricDefinition, ...] = (
     _m("hhi_12m", "index", CONCENTRATION, "Herfindahl–Hirschman index, 0–10,000"),
     _m("months_of_history", "count", DATA, "whole months since the first charge"),
     _m("data_through", "timestamp", DATA, "latest Stripe event or object seen"),
+    _m("last_synced_at", "timestamp", DATA, "last webhook received or import completed"),
 )
 
 BY_KEY: dict[str, MetricDefinition] = {m.key: m for m in CATALOG}

@@ -17,10 +17,15 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 from vaultra.domain.metrics.aggregates import Aggregates
-from vaultra.domain.metrics.periods import Periods, whole_months_between
+from vaultra.domain.metrics.periods import (
+    MONTHS_IN_QUARTER,
+    MONTHS_IN_YEAR,
+    Periods,
+    whole_months_between,
+)
 from vaultra.domain.mrr import round_half_up
 
-POLICY_VERSION = "metrics-2"
+POLICY_VERSION = "metrics-3"
 
 RATIO_PLACES = Decimal("0.000001")
 HHI_PLACES = Decimal("0.01")
@@ -59,11 +64,16 @@ def _ratio(out: MetricSet, key: str, num: int | Fraction, den: int | Fraction, w
 def _sixth_root_growth(end: int, start: int) -> Decimal:
     """(end ÷ start)^(1/6) − 1, to 6 places (start > 0): the compound monthly rate over six
     months."""
+    return _compound_monthly_growth(end, start, 6)
+
+
+def _compound_monthly_growth(end: int, start: int, months: int) -> Decimal:
+    """(end ÷ start)^(1/months) − 1, to 6 places (start > 0)."""
     with localcontext() as ctx:
         ctx.prec = 50
         if end == 0:
             return Decimal(-1).quantize(RATIO_PLACES)
-        growth = (Decimal(end) / Decimal(start)).ln() / 6
+        growth = (Decimal(end) / Decimal(start)).ln() / months
         return (growth.exp() - 1).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -102,6 +112,15 @@ def compute_metrics(agg: Aggregates, periods: Periods) -> MetricSet:
     )
     if through is None:
         out.notes["data_through"] = "no Stripe event or object up to the end of D"
+    # Data is as fresh as the last time Vaultra heard from Stripe, not as the last sale: a quiet
+    # week is not a broken connection. An object's time bounds its sync from below, and outlives
+    # the raw events' retention.
+    synced = max((t for t in (agg.last_synced, through) if t is not None), default=None)
+    v["last_synced_at"] = (
+        synced.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if synced is not None else None
+    )
+    if synced is None:
+        out.notes["last_synced_at"] = "nothing received from Stripe up to the end of D"
     if agg.currency is None:
         out.notes["currency"] = (
             "the account's currency is unknown: no balance transaction, charge or subscription yet"
@@ -224,6 +243,7 @@ def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
         out.null("cmgr_6m", "no gross volume six months before the last complete month")
     else:
         v["cmgr_6m"] = _sixth_root_growth(last, six_before)
+    _year_on_year(out, agg, periods, sum(complete[-MONTHS_IN_QUARTER:]))
     cv = _coefficient_of_variation(complete)
     if cv is None:
         out.null("revenue_volatility_cv_12m", "no gross volume in the 12 complete months")
@@ -236,11 +256,34 @@ def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
         )
 
 
+def _year_on_year(out: MetricSet, agg: Aggregates, periods: Periods, quarter: int) -> None:
+    """The last three complete months against the same three a year earlier: growth with the
+    season taken out, since both quarters sit at the same point of the year."""
+    v = out.values
+    base = agg.gross_quarter_year_earlier
+    v["gross_volume_3m"] = quarter
+    v["gross_volume_3m_year_earlier"] = base
+    first = agg.first_charge
+    if first is None or first >= periods.quarter_year_earlier[0]:
+        why = "no sales before the same three months a year earlier: no whole year to compare"
+        out.null("revenue_growth_yoy", why)
+        out.null("cmgr_yoy", why)
+    elif base == 0:
+        why = "no gross volume in the same three months a year earlier"
+        out.null("revenue_growth_yoy", why)
+        out.null("cmgr_yoy", why)
+    else:
+        v["revenue_growth_yoy"] = to_decimal(Fraction(quarter - base, base))
+        v["cmgr_yoy"] = _compound_monthly_growth(quarter, base, MONTHS_IN_YEAR)
+
+
 def _risk_metrics(out: MetricSet, agg: Aggregates) -> None:
     v = out.values
     this_month, last_month = agg.months[-1], agg.months[-2]
     v["disputes_count_30d"] = agg.disputes_30d
     v["charges_count_30d"] = agg.charges_30d
+    v["disputes_count_90d"] = agg.disputes_90d
+    v["charges_count_90d"] = agg.charges_90d
     _ratio(
         out,
         "dispute_activity_ratio_30d",

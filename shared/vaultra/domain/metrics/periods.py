@@ -26,6 +26,8 @@ MONTHS_IN_SERIES = 12
 MONTHS_SCANNED = MONTHS_IN_SERIES + 1
 DAYS_IN_TRAILING_WINDOW = 90
 DAYS_IN_ROLLING_MONTH = 30
+MONTHS_IN_YEAR = 12
+MONTHS_IN_QUARTER = 3  # the year-on-year comparison: the last three complete months
 ROLLING_MONTHS_IN_HALF_YEAR = 6  # MRR's compound growth is over six 30-day months: 180 days
 
 
@@ -146,6 +148,15 @@ class Periods:
         window is always a whole year (365 days, 366 across a 29 February) and, as of a month's
         last day, exactly the 12 calendar months ending with it."""
         return self.year_earlier_end
+
+    @property
+    def quarter_year_earlier(self) -> tuple[datetime, datetime]:
+        """The three complete months before D's month, a year earlier: the base the last three
+        complete months are compared with year on year (the same season)."""
+        return (
+            self.month_start_back(MONTHS_IN_QUARTER + MONTHS_IN_YEAR),
+            self.month_start_back(MONTHS_IN_YEAR),
+        )
 
     @property
     def scan_start(self) -> datetime:

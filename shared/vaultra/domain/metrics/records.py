@@ -85,3 +85,5 @@ class Ledger:
     states: tuple[StateRecord, ...] = ()
     # `created` of every other event and object of the account (for `data_through`).
     other_times: tuple[datetime, ...] = field(default_factory=tuple)
+    # When Vaultra heard from Stripe: each webhook received and each import completed.
+    syncs: tuple[datetime, ...] = field(default_factory=tuple)

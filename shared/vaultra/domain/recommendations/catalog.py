@@ -17,7 +17,12 @@ from typing import Literal
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.numbers import as_number
 from vaultra.domain.scoring.criteria import next_band_limit
-from vaultra.domain.scoring.model import CRITERIA, EARLY_WARNING, dispute_activity
+from vaultra.domain.scoring.model import (
+    CRITERIA,
+    EARLY_WARNING,
+    dispute_activity,
+    scored_dispute_activity,
+)
 
 Effort = Literal["low", "medium", "high"]
 EFFORT_WEIGHT: dict[Effort, int] = {"low": 1, "medium": 2, "high": 3}
@@ -56,8 +61,9 @@ def _next_band(criterion: str, metric: str) -> Callable[[Inputs], dict[str, Metr
 
 
 def _disputes_target(inputs: Inputs) -> dict[str, MetricValue]:
-    worst = dispute_activity(inputs) or Decimal(0)
-    # Under the early-warning line first; from there, the comfortable 0.3 %.
+    worst = scored_dispute_activity(inputs) or Decimal(0)
+    # Under the early-warning line first; from there, the comfortable 0.3 %. From where the score
+    # places the ratio: one dispute on a few charges already counts as 0.65 % (small numbers).
     target = EARLY_WARNING if worst > EARLY_WARNING else Decimal("0.003")
     return {"dispute_activity_ratio_30d": target}
 
@@ -98,8 +104,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "reconnect_stripe_data",
-        "Check the Stripe connection: Vaultra has seen no new data for over a day",
-        "the latest Stripe data is more than 24 hours old",
+        "Check the Stripe connection: Vaultra has heard nothing from Stripe for over a day",
+        "nothing heard from Stripe (no webhook, no completed import) for more than 24 hours",
         "low",
         "today",
         "kb-stripe-connection",

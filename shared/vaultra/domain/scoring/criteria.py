@@ -8,7 +8,7 @@ band. So improving one input never earns fewer points — the property the score
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -33,6 +33,42 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Line:
+    """A ratio line that counts only from a number of events, as the card networks draw theirs:
+    Visa's early warning is 0.65 % of charges *and* 75 disputes in the month."""
+
+    limit: Decimal
+    minimum: int
+
+
+@dataclass(frozen=True)
+class CountMinimums:
+    """The events a ratio rests on, and how many of them make each of its lines count."""
+
+    count: str  # the metric counting the events behind the ratio: "disputes_count_30d"
+    lines: tuple[Line, ...]
+    rule: str  # the minimums in plain words, for the explanation
+    events: tuple[str, str] = ("event", "events")  # what is counted, singular and plural
+
+    def counted(self, count: int) -> str:
+        return f"{count} {self.events[0] if count == 1 else self.events[1]}"
+
+    def counted_as(self, ratio: Decimal, count: object) -> Decimal:
+        """The ratio as the lines it has established read it. A line the ratio is over but whose
+        minimum the count does not reach is not crossed: above the highest line it did
+        establish, the ratio counts as the lowest line it has not, which is the worst band it
+        can be placed in. With the count unknown every line counts, as before minimums."""
+        if not isinstance(count, int) or isinstance(count, bool):
+            return ratio
+        crossed = [line for line in self.lines if ratio > line.limit]
+        established = max((line.limit for line in crossed if count >= line.minimum), default=None)
+        unproven = [
+            line.limit for line in crossed if established is None or line.limit > established
+        ]
+        return min(unproven) if unproven else ratio
+
+
+@dataclass(frozen=True)
 class Criterion:
     key: str
     label: str  # "dispute activity"
@@ -42,6 +78,15 @@ class Criterion:
     bands: tuple[Band, ...]  # best first; a value that reaches none earns 0 (`floor_meaning`)
     combine: Combine = "best"
     floor_meaning: str = "below every band"
+    # Ratio metrics whose lines count only from a number of events (the dispute programmes').
+    minimums: tuple[tuple[str, CountMinimums], ...] = ()
+    # (metric, better): `metric` is read only while `better` is unknown.
+    instead: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every input the points depend on: the metrics, and the counts behind their lines."""
+        return self.metrics + tuple(m.count for _, m in self.minimums)
 
     @property
     def max_points(self) -> int:
@@ -62,6 +107,11 @@ class CriterionResult:
     metric: str | None  # the deciding input
     band: Band | None  # None when below every band or without data
     reason: str = ""  # why there is no data
+    # Set when count minimums placed the value in a better band than its own: what it counted as,
+    # the count behind it and the minimums that applied.
+    counted_as: Decimal | None = None
+    count: int | None = None
+    minimums: CountMinimums | None = None
 
     @property
     def max_points(self) -> int:
@@ -75,9 +125,12 @@ def evaluate(
     notes: Mapping[str, str] | None = None,
 ) -> CriterionResult:
     """`notes` are the metric set's reasons for its nulls ("no subscription customers")."""
-    candidates: list[tuple[int, str, Number, Band | None]] = []
+    candidates: list[CriterionResult] = []
     reasons: list[str] = []
+    minimums, instead = dict(criterion.minimums), dict(criterion.instead)
     for metric in criterion.metrics:
+        if metric in instead and _number(inputs.get(instead[metric])):
+            continue
         raw = inputs.get(metric)
         if raw is None or isinstance(raw, bool) or not isinstance(raw, int | Decimal):
             reasons.append((notes or {}).get(metric) or f"{metric} is not known yet")
@@ -86,15 +139,59 @@ def evaluate(
         if comparable is None:
             reasons.append(f"thresholds are in USD and {str(currency).upper()} has no rate source")
             continue
-        band = _band_of(criterion, comparable)
-        candidates.append((band.points if band else 0, metric, raw, band))
+        rule = minimums.get(metric)
+        counted = rule.counted_as(comparable, inputs.get(rule.count)) if rule else comparable
+        band = _band_of(criterion, counted)
+        points = band.points if band else 0
+        result = CriterionResult(criterion, "scored", points, raw, metric, band)
+        if rule is not None and counted != comparable:
+            count = inputs.get(rule.count)  # an int: minimums apply only to a known count
+            result = replace(
+                result,
+                counted_as=counted,
+                count=count if isinstance(count, int) else None,
+                minimums=rule,
+            )
+        candidates.append(result)
     if not candidates:
         return CriterionResult(
             criterion, "no_data", criterion.neutral_points, None, None, None, "; ".join(reasons)
         )
     pick = max if criterion.combine == "best" else min
-    points, metric, value, band = pick(candidates, key=lambda c: c[0])
-    return CriterionResult(criterion, "scored", points, value, metric, band)
+    return pick(candidates, key=lambda c: c.points)
+
+
+def counted_values(criterion: Criterion, inputs: Mapping[str, object]) -> list[Decimal]:
+    """The criterion's known ratio inputs, each as its count minimums read it."""
+    minimums = dict(criterion.minimums)
+    out = []
+    for metric in criterion.metrics:
+        raw = inputs.get(metric)
+        if not _number(raw):
+            continue
+        value, rule = Decimal(str(raw)), minimums.get(metric)
+        out.append(rule.counted_as(value, inputs.get(rule.count)) if rule else value)
+    return out
+
+
+def established_values(criterion: Criterion, inputs: Mapping[str, object]) -> list[Decimal]:
+    """The criterion's known ratio inputs that every line they cross has established: a ratio
+    read below its own value (`CountMinimums.counted_as`) has crossed no line it is placed at,
+    so it reaches no ceiling drawn on one."""
+    minimums = dict(criterion.minimums)
+    out = []
+    for metric in criterion.metrics:
+        raw = inputs.get(metric)
+        if raw is None or isinstance(raw, bool) or not isinstance(raw, int | Decimal):
+            continue
+        value, rule = Decimal(raw), minimums.get(metric)
+        if rule is None or rule.counted_as(value, inputs.get(rule.count)) == value:
+            out.append(value)
+    return out
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
 def _comparable(criterion: Criterion, value: Number, currency: str | None) -> Decimal | None:

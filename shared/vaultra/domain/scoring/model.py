@@ -1,9 +1,9 @@
-"""The readiness model `score-2`: components, their criteria, bands and weights, as data.
+"""The readiness model `score-3`: components, their criteria, bands and weights, as data.
 
 docs/SCORING.md gives every number here its rationale and source, and says which are Vaultra's own
 judgement. Changing any weight, band, ceiling or the metric a criterion reads is a new
 MODEL_VERSION: stored scores keep theirs. Every metric read here comes from a trailing window
-ending at the scored day or from complete calendar months (metric policy `metrics-2`), so a score
+ending at the scored day or from complete calendar months (metric policy `metrics-3`), so a score
 never moves because a month began.
 """
 
@@ -14,9 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from vaultra.domain.numbers import highest
-from vaultra.domain.scoring.criteria import Band, Criterion
+from vaultra.domain.scoring.criteria import (
+    Band,
+    CountMinimums,
+    Criterion,
+    Line,
+    counted_values,
+    established_values,
+)
 
-MODEL_VERSION = "score-2"
+MODEL_VERSION = "score-3"
 
 
 @dataclass(frozen=True)
@@ -33,13 +40,14 @@ class Component:
 @dataclass(frozen=True)
 class Ceiling:
     """A knock-out a lender applies whatever else is good: the score is held at `cap` while the
-    worst of `metrics` is at or above `at_least`."""
+    worst of `metrics`, as criterion `reads_as` counts them, is at or above `at_least`."""
 
     key: str
     metrics: tuple[str, ...]
     at_least: Decimal
     cap: int
     reason: str
+    reads_as: str  # the criterion whose count minimums apply to `metrics`
 
 
 def _b(limit: str | int, points: int, meaning: str) -> Band:
@@ -56,12 +64,52 @@ DISPUTE_METRICS = ("dispute_activity_ratio_30d", "dispute_activity_ratio_90d")
 
 
 def dispute_activity(inputs: Mapping[str, object]) -> Decimal | None:
-    """Dispute activity as the score reads it: the worse of the 30 and the 90 days'."""
+    """Dispute activity as measured: the worse of the 30 and the 90 days' ratios, whatever the
+    count (alerts warn on it; the score reads it through `DISPUTE_MINIMUMS`)."""
     return highest(inputs, DISPUTE_METRICS)
 
 
 EARLY_WARNING = _pct("0.65")  # Visa VDMP early warning (Nuvei risk guide)
+VDMP_STANDARD = _pct("0.9")
 VAMP_EXCESSIVE = _pct("1.5")  # Visa VAMP merchant "excessive" from 1 April 2026
+VDMP_EXCESSIVE = _pct("1.8")
+# Fewer disputes than this in 90 days are no pattern: one dispute on 20 payments is 5 %.
+# Vaultra's judgement (docs/SCORING.md, "Small numbers").
+FEW_DISPUTES_90D = 3
+
+# The month's lines count as the networks' programmes draw them, each with its count minimum:
+# Visa's legacy VDMP tiers (early warning 0.65 % and 75 disputes, standard 0.9 % and 100,
+# excessive 1.8 % and 1,000; Nuvei risk guide) and VAMP (1.5 % and 1,500 a month; Antom). The 90
+# days stand for the sustained activity Stripe and a lender read whatever the programmes: their
+# lines count from FEW_DISPUTES_90D disputes.
+DISPUTE_MINIMUMS = (
+    (
+        "dispute_activity_ratio_30d",
+        CountMinimums(
+            "disputes_count_30d",
+            (
+                Line(EARLY_WARNING, 75),
+                Line(VDMP_STANDARD, 100),
+                Line(VAMP_EXCESSIVE, 1500),
+                Line(VDMP_EXCESSIVE, 1000),
+            ),
+            "Visa's programmes count a month's ratio only from 75 disputes (VDMP) and 1,500 (VAMP)",
+            ("dispute", "disputes"),
+        ),
+    ),
+    (
+        "dispute_activity_ratio_90d",
+        CountMinimums(
+            "disputes_count_90d",
+            tuple(
+                Line(limit, FEW_DISPUTES_90D)
+                for limit in (EARLY_WARNING, VDMP_STANDARD, VAMP_EXCESSIVE, VDMP_EXCESSIVE)
+            ),
+            f"fewer than {FEW_DISPUTES_90D} disputes in 90 days make no pattern",
+            ("dispute", "disputes"),
+        ),
+    ),
+)
 
 COMPONENTS: tuple[Component, ...] = (
     Component(
@@ -94,7 +142,7 @@ COMPONENTS: tuple[Component, ...] = (
             Criterion(
                 "growth_rate",
                 "monthly growth",
-                ("cmgr_6m", "mrr_cmgr_6m"),
+                ("cmgr_yoy", "cmgr_6m", "mrr_cmgr_6m"),
                 "higher",
                 "ratio",
                 (
@@ -105,6 +153,9 @@ COMPONENTS: tuple[Component, ...] = (
                     _b("-0.03", 2, "shrinking slowly"),
                 ),
                 floor_meaning="shrinking more than 3 % a month",
+                # A business with a year of history is judged on the same season a year apart:
+                # six months up to December is a shop's upswing, not its growth.
+                instead=(("cmgr_6m", "cmgr_yoy"),),
             ),
         ),
     ),
@@ -177,12 +228,13 @@ COMPONENTS: tuple[Component, ...] = (
                 (
                     _b("0.003", 14, "low (0.3 % or less)"),
                     _b(str(EARLY_WARNING), 11, "below Visa's 0.65 % early-warning line"),
-                    _b("0.009", 7, "in Visa's early-warning band (0.65–0.9 %)"),
+                    _b(str(VDMP_STANDARD), 7, "in Visa's early-warning band (0.65–0.9 %)"),
                     _b(str(VAMP_EXCESSIVE), 3, "in Visa's standard band, under VAMP's 1.5 %"),
-                    _b("0.018", 1, "above VAMP's 1.5 % excessive line"),
+                    _b(str(VDMP_EXCESSIVE), 1, "above VAMP's 1.5 % excessive line"),
                 ),
                 combine="worst",
                 floor_meaning="above Visa's 1.8 % excessive tier",
+                minimums=DISPUTE_MINIMUMS,
             ),
             Criterion(
                 "refund_rate",
@@ -285,7 +337,7 @@ COMPONENTS: tuple[Component, ...] = (
         (
             Criterion(
                 "freshness",
-                "age of the latest Stripe data",
+                "time since Stripe was last heard from",
                 ("data_age_hours",),
                 "lower",
                 "hours",
@@ -316,18 +368,33 @@ CEILINGS: tuple[Ceiling, ...] = (
         VAMP_EXCESSIVE,
         40,
         "dispute activity at or above Visa's 1.5 % VAMP excessive line",
+        "dispute_activity",
     ),
 )
 
 BY_KEY = {c.key: c for c in COMPONENTS}
+
 
 # How an explanation names the input that decided a criterion with several.
 INPUT_NAMES = {
     "gross_volume_12m": "12-month volume",
     "arr": "ARR",
     "cmgr_6m": "revenue, 6 complete months compounded",
+    "cmgr_yoy": "revenue, the last 3 complete months on the same 3 a year earlier, compounded",
     "mrr_cmgr_6m": "MRR, 6 months compounded",
     "dispute_activity_ratio_30d": "30 days",
     "dispute_activity_ratio_90d": "90 days",
 }
 CRITERIA = {c.key: c for component in COMPONENTS for c in component.criteria}
+
+
+def scored_dispute_activity(inputs: Mapping[str, object]) -> Decimal | None:
+    """Dispute activity as the score places it: the worse of the 30 and the 90 days', each as
+    its count minimums read it."""
+    return max(counted_values(CRITERIA["dispute_activity"], inputs), default=None)
+
+
+def ceiling_reading(ceiling: Ceiling, inputs: Mapping[str, object]) -> Decimal | None:
+    """The worst of the ceiling's metrics whose lines their counts establish (the criterion's
+    count minimums): 1.6 % on 1,200 disputes a month has not crossed VAMP's 1.5 %."""
+    return max(established_values(CRITERIA[ceiling.reads_as], inputs), default=None)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from vaultra.domain.metrics.formulas import MetricValue
-from vaultra.domain.numbers import highest, json_value
+from vaultra.domain.numbers import json_value
 from vaultra.domain.scoring.criteria import CriterionResult, evaluate
 from vaultra.domain.scoring.model import (
     CEILINGS,
@@ -24,6 +24,7 @@ from vaultra.domain.scoring.model import (
     MODEL_VERSION,
     Ceiling,
     Component,
+    ceiling_reading,
 )
 from vaultra.domain.scoring.values import show, show_limit
 
@@ -96,10 +97,11 @@ class Score:
 def scoring_inputs(
     metrics: Mapping[str, MetricValue], currency: str | None, assessed_at: datetime
 ) -> dict[str, MetricValue]:
-    """The metrics plus the two inputs derived from them: the data's age at `assessed_at` and
-    the share of 12-month volume in the reporting currency."""
+    """The metrics plus the two inputs derived from them: the data's age at `assessed_at` (the
+    time since Stripe was last heard from) and the share of 12-month volume in the reporting
+    currency."""
     inputs = dict(metrics)
-    inputs["data_age_hours"] = _age_hours(metrics.get("data_through"), assessed_at)
+    inputs["data_age_hours"] = _age_hours(metrics.get("last_synced_at"), assessed_at)
     inputs["currency_coverage_12m"] = _coverage(
         metrics.get("gross_volume_by_currency_12m"), currency
     )
@@ -171,7 +173,7 @@ class QuickScore:
         }
         points = dict(self.points)
         for criterion in _CRITERIA:
-            if not changed.isdisjoint(criterion.metrics):
+            if not changed.isdisjoint(criterion.reads):
                 points[criterion.key] = evaluate(criterion, after, self.currency).points
         return QuickScore(after, self.currency, points)
 
@@ -183,7 +185,7 @@ def _component(
     notes: Mapping[str, str],
 ) -> ComponentScore:
     results = tuple(evaluate(c, inputs, currency, notes) for c in component.criteria)
-    used = tuple((m, inputs.get(m)) for c in component.criteria for m in c.metrics)
+    used = tuple((m, inputs.get(m)) for c in component.criteria for m in c.reads)
     phrases = [_phrase(r, currency) for r in results]
     explanation = "; ".join(phrases)
     return ComponentScore(
@@ -209,6 +211,11 @@ def _phrase(result: CriterionResult, currency: str | None) -> str:
         else ""
     )
     shown = show(result.value, criterion.unit, currency)
+    if result.counted_as is not None and result.minimums and result.count is not None:
+        shown += (
+            f" on {result.minimums.counted(result.count)}, counted as "
+            f"{show(result.counted_as, criterion.unit, currency)} ({result.minimums.rule})"
+        )
     return f"{criterion.label}{which} {shown}, {meaning} ({marks})"
 
 
@@ -220,6 +227,7 @@ def _criterion_json(result: CriterionResult, currency: str | None) -> dict[str, 
         "status": result.status,
         "metric": result.metric,
         "value": json_value(result.value),
+        "counted_as": json_value(result.counted_as),
         "points": result.points,
         "max_points": result.max_points,
         "applied": (
@@ -236,7 +244,7 @@ def _criterion_json(result: CriterionResult, currency: str | None) -> dict[str, 
 
 def _active_ceiling(inputs: Mapping[str, MetricValue]) -> tuple[Ceiling, Decimal] | None:
     for ceiling in CEILINGS:
-        worst = highest(inputs, ceiling.metrics)
+        worst = ceiling_reading(ceiling, inputs)
         if worst is not None and worst >= ceiling.at_least:
             return ceiling, worst
     return None
@@ -257,7 +265,7 @@ def _ceiling_line(
             f" (now {show(worst, 'ratio', None)}): lenders decline at this level"
             + (f", so {cut} points are held back." if cut else ".")
         ),
-        inputs=tuple((m, inputs.get(m)) for m in ceiling.metrics),
+        inputs=tuple((m, inputs.get(m)) for m in CRITERIA[ceiling.reads_as].reads),
     )
 
 
