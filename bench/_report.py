@@ -1,16 +1,25 @@
-"""What every benchmark report shares: percentiles, pass marks and the environment measured."""
+"""What every benchmark report shares: percentiles, pass marks, the environment measured, and the
+`--json` line that ends a run (one JSON object, so results can be compared run to run)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
+from typing import TYPE_CHECKING, Any
 
 from bench._pg import REPO_ROOT
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+CODE_PATHS = ("shared", "functions", "migrations")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -25,7 +34,7 @@ def mark(ok: bool) -> str:
     return "pass" if ok else "FAIL"
 
 
-def code_version(paths: Sequence[str] = ("shared", "functions", "migrations")) -> str:
+def code_version(paths: Sequence[str] = CODE_PATHS) -> str:
     """The commit measured, and whether the measured code had uncommitted changes."""
     try:
         head = subprocess.run(
@@ -68,7 +77,7 @@ def loadavg() -> str:
 def environment(
     postgres: str,
     load_at_start: str,
-    code_paths: Sequence[str] = ("shared", "functions", "migrations"),
+    code_paths: Sequence[str] = CODE_PATHS,
 ) -> list[tuple[str, str]]:
     """Date, code, CPUs, load, Python, PostgreSQL (`postgres` says which and how set), driver, OS."""
     cpus = os.cpu_count() or 1
@@ -97,3 +106,57 @@ def other_programs_line(shares: Sequence[float]) -> str:
         f"\nOther programs on the machine used at most {busiest:.0f}% of a core during any "
         f"measurement{note}."
     )
+
+
+# --- `--json`: one line of results -----------------------------------------------------------
+
+
+def _number(value: float | None, digits: int | None = None) -> float | None:
+    """A finite number as JSON can carry it (integers kept whole, others rounded to `digits` if
+    given); None for a missing one, NaN or an infinity."""
+    if value is None:
+        return None
+    if isinstance(value, int):  # a count stays whole (a bool becomes 0 or 1)
+        return int(value)
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return value if digits is None else round(value, digits)
+
+
+def result(
+    value: float | None,
+    unit: str,
+    target: float | None = None,
+    passed: bool | None = None,
+    *,
+    digits: int = 4,
+) -> dict[str, Any]:
+    """One named result of the `--json` line: `{"value", "unit", "target", "pass"}`. The value is
+    null when nothing was measured (None, NaN); `pass` is null when there is no target, else the
+    verdict the report marks (pass/FAIL) — also for a value not measured, as the report marks it.
+    Values are rounded to `digits` decimals; the target is kept as given."""
+    goal = _number(target)
+    verdict = None if goal is None or passed is None else bool(passed)
+    return {"value": _number(value, digits), "unit": unit, "target": goal, "pass": verdict}
+
+
+def json_line(
+    benchmark: str,
+    results: Mapping[str, Mapping[str, Any]],
+    code_paths: Sequence[str] = CODE_PATHS,
+) -> str:
+    """`{"benchmark", "commit", "results"}` on one line: the commit as `code_version` names it,
+    and the results built by `result` (strict JSON: no NaN or infinity gets through)."""
+    return json.dumps(
+        {"benchmark": benchmark, "commit": code_version(code_paths), "results": dict(results)},
+        allow_nan=False,
+    )
+
+
+def print_last(line: str, console: Console | None = None) -> None:
+    """Print `line` after everything the console wrote, flushed: the run's last line of output."""
+    if console is not None:
+        console.file.flush()
+    sys.stdout.flush()
+    print(line, flush=True)

@@ -3,6 +3,7 @@ server in the same run.
 
     .venv/bin/python -m bench.api            # full run (`make bench-api`), about 2 minutes
     .venv/bin/python -m bench.api --quick    # 5 s per route: a smoke run (~1 min)
+    .venv/bin/python -m bench.api --json     # … ending with one JSON line of results
 
 `vaultra serve` (as a founder runs it: warnings only) in a subprocess on 127.0.0.1 over a fresh
 database on the embedded PostgreSQL (`.vaultra/bench-pg`, dropped at the end). Through the API: a
@@ -11,7 +12,9 @@ until the summary has a score and the server is idle again. Then, route after ro
 clients over keep-alive connections (`bench._load`, in its own process) for a warm-up and a
 measured window each: `/healthz`, the summary, and `/api/v1/me` (informative). Every summary answer
 is checked: 200, and byte-identical to the one read and parsed before (a score in it), or else a
-JSON body with a score. See docs/BENCHMARKS.md ("API: the dashboard summary under load").
+JSON body with a score. With `--json`, the run ends with one JSON line of its results (the load
+generators' own JSON lines go to this process through a pipe, never to its output). See
+docs/BENCHMARKS.md ("API: the dashboard summary under load").
 """
 
 from __future__ import annotations
@@ -37,7 +40,15 @@ from rich.console import Console
 
 from bench import _cpu, _report
 from bench._pg import REPO_ROOT, BenchDatabase, bench_database
-from bench._report import loadavg, mark, other_programs_line, percentile
+from bench._report import (
+    json_line,
+    loadavg,
+    mark,
+    other_programs_line,
+    percentile,
+    print_last,
+    result,
+)
 from bench._stack import RunningStack, vaultra_serve
 
 # Targets (from the API requirements, issue 10).
@@ -365,6 +376,40 @@ def cpu_table(phases: Sequence[Phase]) -> str:
     return "\n".join(lines)
 
 
+def route_name(route: Route) -> str:
+    """A route's name in the `--json` results: its path's last part (`/api/v1/me` → `me`)."""
+    last = route.path.rstrip("/").rsplit("/", 1)[-1]
+    return "".join(c if c.isalnum() else "_" for c in last) or "root"
+
+
+def results(health: Phase, summary: Phase, others: Sequence[Phase]) -> dict[str, dict[str, Any]]:
+    """The `--json` results: the figures and verdicts of the results table."""
+    ratio = summary.rps / health.rps if health.rps else float("nan")
+    clean = summary.errors == 0 and health.errors == 0
+    out: dict[str, dict[str, Any]] = {}
+
+    def route(name: str, p: Phase, p95_target: float | None, p95_ok: bool | None) -> None:
+        out.update(
+            {
+                f"{name}_requests_per_s": result(p.rps, "requests/s"),
+                f"{name}_p50_ms": result(p.pct(50), "ms"),
+                f"{name}_p95_ms": result(p.pct(95), "ms", p95_target, p95_ok),
+                f"{name}_p99_ms": result(p.pct(99), "ms"),
+                f"{name}_max_ms": result(p.pct(100), "ms"),
+                f"{name}_errors": result(p.errors, "count"),
+            }
+        )
+
+    route("healthz", health, None, None)
+    route("summary", summary, TARGET_P95_MS, summary.pct(95) <= TARGET_P95_MS and clean)
+    out["summary_healthz_ratio"] = result(
+        ratio, "ratio", TARGET_RATIO, ratio >= TARGET_RATIO and clean
+    )
+    for p in others:
+        route(route_name(p.route), p, None, None)
+    return out
+
+
 def results_table(health: Phase, summary: Phase, others: Sequence[Phase]) -> str:
     ratio = summary.rps / health.rps if health.rps else float("nan")
     clean = summary.errors == 0 and health.errors == 0
@@ -463,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         "into this file (collapsed stacks); the profiled run's numbers are slower",
     )
     parser.add_argument("--log", type=Path, help="keep the server's log here")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     plan = replace(
@@ -529,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     if any(p.errors for p in phases):
         console.print(f"\nserver log tail:\n{log_tail}")
     console.print(f"total run time {time.perf_counter() - started:.0f} s")
+    if args.json:
+        print_last(json_line("api", results(health, summary, others)), console)
     ratio = summary.rps / health.rps if health.rps else 0.0
     met = summary.pct(95) <= TARGET_P95_MS and ratio >= TARGET_RATIO
     return 0 if met and not any(p.errors for p in phases) else 1

@@ -4,6 +4,7 @@ the business is idle and `vaultra score` answers.
 
     .venv/bin/python -m bench.burst            # full run (`make bench-burst`), about 11 minutes
     .venv/bin/python -m bench.burst --quick    # a tenth of the history, one burst of each kind
+    .venv/bin/python -m bench.burst --json     # … ending with one JSON line of results
 
 The real local stack: `vaultra --verbose serve` in a subprocess on 127.0.0.1 (webhook, local bus,
 the functions) over a fresh database on the embedded PostgreSQL, `METRICS_DEBOUNCE_S=2` (the
@@ -55,7 +56,7 @@ from vaultra.services.businesses import add_business
 
 from bench import _cpu, _data, _report
 from bench._pg import BenchDatabase, bench_database
-from bench._report import loadavg, mark, other_programs_line
+from bench._report import json_line, loadavg, mark, other_programs_line, print_last, result
 from bench._stack import CommandRun, RunningStack, vaultra_command, vaultra_serve
 
 SECRET = "whsec_vaultra_bench_only"
@@ -671,6 +672,58 @@ def results_table(bursts: Sequence[Burst]) -> str:
     return "\n".join(lines)
 
 
+def results(bursts: Sequence[Burst]) -> dict[str, dict[str, Any]]:
+    """The `--json` results, by size of burst: the figures and verdict of the results table. The
+    verdict ("Met?") is split in two: every observed burst idle within its target (debounce + 2 ×
+    its computation; the target given is the median computation's, as in the table), on the worst
+    idle time; and no `vaultra score` attempt that found the business busy once it was idle."""
+    out: dict[str, dict[str, Any]] = {}
+    for size, _label in SIZES:
+        picked = [b for b in bursts if b.size == size]
+        if not picked:
+            continue
+        observed = [b for b in picked if b.mode == OBSERVED]
+        probed = [b for b in picked if b.mode == PROBED]
+        computation = _median([b.duration_ms for b in picked])
+        target = DEBOUNCE_S + 2 * computation / 1000
+        idle = [b.idle_s for b in observed]
+        answered = [b.answered_s for b in probed if b.answered_s is not None]
+        own = [b.idle_score_s for b in probed if b.idle_score_s is not None]
+        idle_met = all(met(b) for b in observed) if observed else None
+        busy_after_idle = sum(b.busy_after_idle for b in probed)
+        out |= {
+            f"{size}_deliveries": result(
+                _median([b.delivered.deliveries for b in picked]), "count"
+            ),
+            f"{size}_delivery_s": result(_median([b.delivered.seconds for b in picked]), "s"),
+            f"{size}_deliveries_per_s": result(
+                _median([b.delivered.rate for b in picked]), "deliveries/s"
+            ),
+            f"{size}_computations_median": result(
+                _median([b.computations for b in observed]), "count"
+            ),
+            f"{size}_computations_worst": result(
+                max((b.computations for b in observed), default=None), "count"
+            ),
+            f"{size}_computation_ms": result(computation, "ms"),
+            f"{size}_idle_median_s": result(_median(idle), "s"),
+            f"{size}_idle_worst_s": result(max(idle, default=None), "s", target, idle_met),
+            f"{size}_score_answered_median_s": result(_median(answered), "s"),
+            f"{size}_score_answered_worst_s": result(max(answered, default=None), "s"),
+            f"{size}_score_on_idle_s": result(_median(own), "s"),
+            f"{size}_score_busy_answers": result(
+                sum(b.busy_answers for b in probed) if probed else None, "count"
+            ),
+            f"{size}_score_busy_after_idle": result(
+                busy_after_idle if probed else None,
+                "count",
+                0,
+                busy_after_idle == 0 if probed else None,
+            ),
+        }
+    return out
+
+
 def bursts_table(bursts: Sequence[Burst]) -> str:
     lines = [
         "| Burst | Deliveries · duration · rate | Computations (server log · `metric_runs` "
@@ -733,6 +786,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, help="scale of the generated history (default 1)")
     parser.add_argument("--clients", type=int, help="delivering threads (default 8)")
     parser.add_argument("--logs", type=Path, help="keep the servers' logs in this directory")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     plan = replace(
@@ -770,6 +824,8 @@ def main(argv: list[str] | None = None) -> int:
             bursts += run_whole(events, plan, logs, report)
     print_report(console, bursts, environment(bursts[0].postgres if bursts else "?", load_at_start))
     console.print(f"total run time {time.perf_counter() - started:.0f} s")
+    if args.json:
+        print_last(json_line("burst", results(bursts)), console)
     return 0 if all(b.delivered.complete for b in bursts) else 1
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.ingest            # full run (`make bench`), about 3-4 minutes
     .venv/bin/python -m bench.ingest --quick    # every part ~10x smaller: a smoke run
+    .venv/bin/python -m bench.ingest --json     # … ending with one JSON line of results
 
 Everything runs on this machine against the embedded PostgreSQL (a fresh database under
 `.vaultra/bench-pg`, dropped at the end); servers bind 127.0.0.1 only. See docs/BENCHMARKS.md.
@@ -41,7 +42,15 @@ from vaultra.stripe import mapping
 
 from bench import _cpu, _data, _report
 from bench._pg import BenchDatabase, bench_database
-from bench._report import loadavg, mark, other_programs_line, percentile
+from bench._report import (
+    json_line,
+    loadavg,
+    mark,
+    other_programs_line,
+    percentile,
+    print_last,
+    result,
+)
 from bench._server import RunningServer, webhook_server
 
 SECRET = "whsec_vaultra_bench_only"
@@ -94,6 +103,7 @@ class ServerConfig:
     label: str
     env: dict[str, str]
     workers: int
+    key: str  # its name in the `--json` results
 
 
 def server_configs() -> list[ServerConfig]:
@@ -102,9 +112,12 @@ def server_configs() -> list[ServerConfig]:
     first, then one worker per CPU."""
     threads = CPUS * 4
     return [
-        ServerConfig(f"default: 1 worker × {threads} threads", {}, 1),
+        ServerConfig(f"default: 1 worker × {threads} threads", {}, 1, "default"),
         ServerConfig(
-            f"WORKERS={CPUS}: {CPUS} workers × {threads} threads", {"WORKERS": str(CPUS)}, CPUS
+            f"WORKERS={CPUS}: {CPUS} workers × {threads} threads",
+            {"WORKERS": str(CPUS)},
+            CPUS,
+            "workers_per_cpu",
         ),
     ]
 
@@ -536,6 +549,43 @@ def _cpu_line(run: LoadRun) -> str:
     )
 
 
+def results(
+    tps: list[LoadRun],
+    lats: list[LoadRun],
+    bf: BackfillResult | None,
+    bfp: ParallelBackfillResult | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The `--json` results: the figures and verdicts of the results table, for what was run."""
+    out: dict[str, dict[str, Any]] = {}
+    for tp in tps:
+        ok = tp.throughput >= TARGET_THROUGHPUT and tp.ok == tp.sent
+        out[f"webhook_throughput_{tp.config.key}_events_per_s"] = result(
+            tp.throughput, "events/s", TARGET_THROUGHPUT, ok
+        )
+    for lat in lats:
+        name = f"webhook_latency_{lat.config.key}"
+        ok = lat.pct(99) <= TARGET_P99_MS and lat.ok == lat.sent
+        out |= {
+            f"{name}_p50_ms": result(lat.pct(50), "ms"),
+            f"{name}_p95_ms": result(lat.pct(95), "ms"),
+            f"{name}_p99_ms": result(lat.pct(99), "ms", TARGET_P99_MS, ok),
+            f"{name}_max_ms": result(lat.pct(100), "ms"),
+        }
+    if bf is not None:
+        out |= {
+            "backfill_objects_per_s": result(
+                bf.rate, "objects/s", TARGET_BACKFILL, bf.rate >= TARGET_BACKFILL
+            ),
+            "backfill_normalize_share": result(bf.normalize_s / bf.seconds, "share"),
+            "backfill_normalize_objects_per_s": result(bf.objects / bf.normalize_s, "objects/s"),
+        }
+    if bfp is not None:
+        out[f"backfill_{bfp.writers}_writers_objects_per_s"] = result(
+            bfp.rate, "objects/s", TARGET_BACKFILL, bfp.rate >= TARGET_BACKFILL
+        )
+    return out
+
+
 def results_table(
     tps: list[LoadRun],
     lats: list[LoadRun],
@@ -686,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
         help="profile the backfill part with cProfile and print the top functions (slows it "
         "down: its rate is then not comparable with the target)",
     )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.clients:
@@ -746,6 +797,8 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"backfill, {bfp.writers} writers: {bfp.rate:,.0f} objects/s")
         print_report(console, tps, lats, bf, bfp, db, statuses, load_at_start)
     console.print(f"total run time {time.perf_counter() - started:.0f} s")
+    if args.json:
+        print_last(json_line("ingest", results(tps, lats, bf, bfp)), console)
     incomplete = [r for r in tps + lats if r.ok != r.sent]
     return 1 if incomplete else 0
 

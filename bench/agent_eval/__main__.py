@@ -24,7 +24,6 @@ answer it), on a fresh database of the embedded PostgreSQL:
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import time
@@ -50,7 +49,7 @@ from vaultra.services.agent import SYSTEM_PROMPT
 from vaultra.services.knowledge import METHODS, KnowledgeBase, load_articles
 
 from bench._pg import REPO_ROOT, bench_database
-from bench._report import code_version, environment, loadavg, percentile
+from bench._report import environment, json_line, loadavg, percentile, print_last, result
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
 ROUNDS = 5
@@ -291,27 +290,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         console.print("  planted numbers not caught: " + "; ".join(grounded["missed"][:20]))
 
     if args.json:
-        p95 = found[DEFAULT_METHOD]["p95_ms"]
-        results: dict[str, Any] = {
-            "routing_accuracy_offline": _result(offline["accuracy"], "share", None),
-            "retrieval_p95_default": _result(p95, "ms", P95_TARGET_MS, p95 <= P95_TARGET_MS),
-            "grounding_catch_rate": _result(grounded["catch_rate"], "share", None),
-            "grounding_false_alarms": _result(
-                grounded["false_alarms"], "count", 0, grounded["false_alarms"] == 0
-            ),
-        }
-        for method, r in found.items():
-            results[f"recall_at_5_{method}"] = _result(r["recall_at_5"], "share", None)
-            results[f"mrr_{method}"] = _result(r["mrr"], "share", None)
-        if model is not None:
-            results["routing_accuracy_model"] = _result(model["accuracy"], "share", None)
-        print(json.dumps({"benchmark": "agent_eval", "commit": code_version(), "results": results}))
+        print_last(json_line("agent_eval", results(offline, found, grounded, model)), console)
 
 
-def _result(
-    value: float, unit: str, target: float | None, ok: bool | None = None
-) -> dict[str, Any]:
-    return {"value": round(value, 4), "unit": unit, "target": target, "pass": ok}
+def results(
+    offline: dict[str, Any],
+    found: dict[str, Any],
+    grounded: dict[str, Any],
+    model: dict[str, Any] | None,
+) -> dict[str, dict[str, Any]]:
+    """The `--json` results: routing, retrieval by each method, grounding."""
+    p95 = found[DEFAULT_METHOD]["p95_ms"]
+    out: dict[str, dict[str, Any]] = {
+        "routing_accuracy_offline": result(offline["accuracy"], "share"),
+        "retrieval_p95_default": result(p95, "ms", P95_TARGET_MS, p95 <= P95_TARGET_MS),
+        "grounding_catch_rate": result(grounded["catch_rate"], "share"),
+        "grounding_false_alarms": result(
+            grounded["false_alarms"], "count", 0, grounded["false_alarms"] == 0
+        ),
+    }
+    for method, r in found.items():
+        out[f"recall_at_5_{method}"] = result(r["recall_at_5"], "share")
+        out[f"mrr_{method}"] = result(r["mrr"], "share")
+    if model is not None:
+        out["routing_accuracy_model"] = result(model["accuracy"], "share")
+    return out
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ See docs/BENCHMARKS.md ("The dashboard's budget").
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -46,7 +45,16 @@ from vaultra_dev.browser import CHROMIUM_ARGS, NO_CHROMIUM, system_chromium
 
 from bench import _cpu
 from bench._pg import DATADIR, REPO_ROOT, BenchDatabase, bench_database, postgres_stopped_after
-from bench._report import code_version, environment, loadavg, mark, other_programs_line
+from bench._report import (
+    code_version,
+    environment,
+    json_line,
+    loadavg,
+    mark,
+    other_programs_line,
+    print_last,
+    result,
+)
 from bench._stack import vaultra_serve
 from bench.api import PASSWORD, founder_with_demo_data, server_env, wait_quiet
 from bench.site_budget.graph import PageWeight, page_weight
@@ -228,7 +236,8 @@ def milestones_table(timings: Timings) -> Table:
 
 
 def _result(value: float, unit: str, target: float | None, ok: bool | None) -> dict[str, Any]:
-    return {"value": round(value, 1), "unit": unit, "target": target, "pass": ok}
+    """A `--json` result to one decimal: bytes and milliseconds need no more."""
+    return result(value, unit, target, ok, digits=1)
 
 
 def results(weights: dict[str, PageWeight], run: Run | None) -> dict[str, dict[str, Any]]:
@@ -379,15 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     measured = results(weights, run)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "benchmark": "site_budget",
-                    "commit": code_version(CODE_PATHS),
-                    "results": measured,
-                }
-            )
-        )
+        print_last(json_line("site_budget", measured, CODE_PATHS), console)
     return 0 if all(r["pass"] is not False for r in measured.values()) else 1
 
 
