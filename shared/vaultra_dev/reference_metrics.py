@@ -55,6 +55,8 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     yoy_start, yoy_end = periods.quarter_year_earlier
     quarter_year_earlier = 0
     per_party: dict[str, int] = defaultdict(int)
+    purchases: dict[str, int] = defaultdict(int)  # customers' charges of the 12 months
+    spent: dict[str, int] = defaultdict(int)
     by_currency: dict[str, int] = defaultdict(int)
     first_charge: datetime | None = None
     for c in ledger.charges:
@@ -82,6 +84,9 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
             charges_30d += 1
         if c.created >= year_start:
             by_currency[c.currency] += c.amount_captured
+            if c.customer_id is not None:
+                purchases[c.customer_id] += 1
+                spent[c.customer_id] += amount or 0
             if amount is None:
                 unconverted_12m += 1
             else:
@@ -146,6 +151,9 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         months=tuple(MonthTotals(g, n, u) for g, n, u in months),
         gross_12m=gross_12m,
         gross_quarter_year_earlier=quarter_year_earlier,
+        buyers_12m=len(purchases),
+        repeat_buyers_12m=sum(1 for n in purchases.values() if n >= 2),
+        repeat_volume_12m=sum(spent[c] for c, n in purchases.items() if n >= 2),
         unconverted_12m=unconverted_12m,
         gross_90d=gross_90d,
         charges_90d=charges_90d,

@@ -118,7 +118,8 @@ def test_an_empty_account_has_zero_amounts_and_null_ratios_with_reasons(engine: 
         "inquiries_count_month", "charges_count_month", "payouts_failed_90d",
         "payout_paid_streak", "customers_12m", "months_of_history", "mrr_30_days_before",
         "mrr_180_days_before", "charges_count_30d", "disputes_count_30d", "charges_count_90d",
-        "disputes_count_90d",
+        "disputes_count_90d", "repeat_customers_12m", "gross_volume_3m",
+        "gross_volume_3m_year_earlier",
     ):  # fmt: skip
         assert v[key] == 0, key
     for key in (
@@ -131,6 +132,7 @@ def test_an_empty_account_has_zero_amounts_and_null_ratios_with_reasons(engine: 
         "dispute_activity_ratio_30d", "dispute_activity_ratio_90d", "payout_failure_rate_90d",
         "top_customer_share_12m",
         "top5_customer_share_12m", "hhi_12m", "data_through", "last_synced_at",
+        "repeat_purchase_rate_12m", "repeat_customer_revenue_share_12m",
     ):  # fmt: skip
         assert v[key] is None, key
         assert m.notes[key], key  # a reason, never a silent 0 or NaN
@@ -374,3 +376,32 @@ def test_year_on_year_growth_needs_sales_before_the_year_earlier_quarter(engine:
     assert m.values["gross_volume_3m_year_earlier"] == 10_000
     assert m.values["revenue_growth_yoy"] is None and m.values["cmgr_yoy"] is None
     assert "no sales before the same three months a year earlier" in m.notes["cmgr_yoy"]
+
+
+def test_repeat_buyers_of_the_12_months(engine: Engine) -> None:
+    # The 12 months ending 15 February 2026 start on 16 February 2025. cus_a buys three times,
+    # cus_b twice (once before the window: one purchase in it), cus_c once, cus_d twice — once in
+    # EUR without a settled amount, which still is a purchase but adds no volume; a guest charge
+    # (no customer) is in the volume but nobody's purchase.
+    ledger = Ledger(
+        charges=(
+            charge("ch_a1", at(2025, 3, 1), 1_000, "cus_a"),
+            charge("ch_a2", at(2025, 8, 1), 2_000, "cus_a"),
+            charge("ch_a3", at(2026, 2, 1), 3_000, "cus_a"),
+            charge("ch_b0", at(2025, 1, 5), 9_000, "cus_b"),  # before the 12 months
+            charge("ch_b1", at(2025, 9, 1), 4_000, "cus_b"),
+            charge("ch_c1", at(2025, 10, 1), 5_000, "cus_c"),
+            charge("ch_d1", at(2025, 11, 1), 2_000, "cus_d"),
+            charge("ch_d2", at(2025, 12, 1), 1_500, "cus_d", currency="eur"),
+            charge("ch_guest", at(2025, 12, 2), 3_000),
+        )
+    )
+    m = compute(engine, ledger)
+    v = m.values
+    # buyers a, b, c, d; twice or more: a (3) and d (2)
+    assert v["repeat_customers_12m"] == 2
+    assert v["repeat_purchase_rate_12m"] == Decimal("0.500000")  # 2 / 4
+    # volume: 1,000 + 2,000 + 3,000 + 4,000 + 5,000 + 2,000 + 3,000 = 20,000 (the EUR charge has
+    # no settled amount); repeat buyers' volume: a 6,000 + d 2,000 = 8,000 → 8,000 / 20,000
+    assert v["gross_volume_12m"] == 20_000
+    assert v["repeat_customer_revenue_share_12m"] == Decimal("0.400000")

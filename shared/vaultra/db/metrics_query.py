@@ -69,6 +69,10 @@ _SALES = text(
     parties AS MATERIALIZED (
       SELECT sum(amount) AS v FROM in_year WHERE amount IS NOT NULL
       GROUP BY coalesce(customer_id, 'charge:' || id)
+    ),
+    buyers AS MATERIALIZED (
+      SELECT count(*) AS n, sum(amount) AS v FROM in_year WHERE customer_id IS NOT NULL
+      GROUP BY customer_id
     )
     SELECT
       (SELECT coalesce(json_agg(json_build_array(idx, a, n, u)), '[]') FROM (
@@ -86,6 +90,9 @@ _SALES = text(
       (SELECT json_build_array(count(*), coalesce(max(v), 0),
                                coalesce(sum(v::numeric * v), 0)::text) FROM parties) AS parties,
       (SELECT coalesce(sum(v), 0) FROM (SELECT v FROM parties ORDER BY v DESC LIMIT 5) t) AS top5,
+      (SELECT json_build_array(count(*), count(*) FILTER (WHERE n >= 2),
+                               coalesce(sum(v) FILTER (WHERE n >= 2), 0))
+         FROM buyers) AS repeat,
       (SELECT min(created) FROM charges WHERE business_id = :b AND status = 'succeeded'
          AND captured AND created < :end) AS first_charge
     """
@@ -385,6 +392,9 @@ def ledger_aggregates(
         payout_paid_streak=int(payouts[2]),
         last_payout_failure=payouts[3],
         customers_12m=int(parties_count),
+        buyers_12m=int(sales.repeat[0]),
+        repeat_buyers_12m=int(sales.repeat[1]),
+        repeat_volume_12m=int(sales.repeat[2]),
         top1_12m=int(top1),
         top5_12m=int(sales.top5),
         sum_squares_12m=int(sum_squares),

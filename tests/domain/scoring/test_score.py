@@ -122,3 +122,31 @@ def test_a_seasonal_upswing_is_not_growth_once_a_year_can_be_compared() -> None:
     assert points(young)["growth"] == 10
     # MRR growth still counts for the better of the two: 3 % a month → 6
     assert points(score_metrics({**shop, "mrr_cmgr_6m": D("0.03")}, "usd", AT))["growth"] == 6
+
+
+def test_a_shop_without_subscriptions_is_scored_on_its_repeat_buyers() -> None:
+    # No MRR, so no churn and no NRR: repeat buyers stand in. 30 % bought twice or more ≥ 28 %
+    # (the e-commerce average): 5 of 7; they bring 42 % of the volume, 35–50 %: 4 of 6.
+    shop = {
+        **PROFILE,
+        "mrr": 0,
+        "customer_churn_rate_3m": None,
+        "nrr_12m": None,
+        "repeat_purchase_rate_12m": D("0.30"),
+        "repeat_customer_revenue_share_12m": D("0.42"),
+    }
+
+    score = score_metrics(shop, "usd", AT)
+
+    # 88 − 10 (the profile's retention) + 5 + 4 = 87, every point backed by data: high
+    assert points(score)["retention"] == 5 + 4 and score.score == 87
+    assert score.confidence == "high" and score.missing == ()
+    explained = score.component("retention").explanation
+    assert "Customers who bought twice or more (12 months) 30.00 %" in explained
+
+    # with subscriptions, a missing NRR stays at half marks: repeat buyers are no stand-in there
+    saas = score_metrics({**shop, "mrr": 120_000}, "usd", AT)
+    assert points(saas)["retention"] == 7 // 2 + 6 // 2
+    # and a shop whose customers are all guests has nothing to stand in: half marks
+    guests = {**shop, "repeat_purchase_rate_12m": None, "repeat_customer_revenue_share_12m": None}
+    assert points(score_metrics(guests, "usd", AT))["retention"] == 3 + 3

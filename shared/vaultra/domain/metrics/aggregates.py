@@ -87,6 +87,12 @@ class Aggregates:
     top1_12m: int = 0
     top5_12m: int = 0
     sum_squares_12m: int = 0  # Σ over parties of volume²
+    # Customers (with a Stripe customer) who bought in the 12 months ending at D, those of them
+    # who bought twice or more (every succeeded charge counts, converted or not), and the latter's
+    # volume (settled amounts).
+    buyers_12m: int = 0
+    repeat_buyers_12m: int = 0
+    repeat_volume_12m: int = 0
     volume_by_currency_12m: dict[str, int] = field(default_factory=dict)
     first_charge: datetime | None = None
     data_through: datetime | None = None

@@ -24,11 +24,12 @@ def _m(key: str, kind: Kind, group: str, meaning: str) -> MetricDefinition:
     return MetricDefinition(key, kind, group, meaning)
 
 
-MRR, REVENUE, RISK, CONCENTRATION, DATA = (
+MRR, REVENUE, RISK, CONCENTRATION, RETENTION, DATA = (
     "Recurring revenue",
     "Revenue",
     "Payment risk",
     "Customer concentration",
+    "Repeat buyers",
     "History and data",
 )
 
@@ -108,6 +109,14 @@ CATALOG: tuple[MetricDefinition, ...] = (
     _m("top_customer_share_12m", "ratio", CONCENTRATION, "largest customer's share of volume"),
     _m("top5_customer_share_12m", "ratio", CONCENTRATION, "five largest customers' share"),
     _m("hhi_12m", "index", CONCENTRATION, "Herfindahl–Hirschman index, 0–10,000"),
+    _m("repeat_customers_12m", "count", RETENTION, "customers who bought twice or more, 12 months"),
+    _m("repeat_purchase_rate_12m", "ratio", RETENTION, "repeat customers ÷ customers, 12 months"),
+    _m(
+        "repeat_customer_revenue_share_12m",
+        "ratio",
+        RETENTION,
+        "repeat customers' share of the 12-month volume",
+    ),
     _m("months_of_history", "count", DATA, "whole months since the first charge"),
     _m("data_through", "timestamp", DATA, "latest Stripe event or object seen"),
     _m("last_synced_at", "timestamp", DATA, "last webhook received or import completed"),

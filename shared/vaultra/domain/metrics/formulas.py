@@ -352,11 +352,25 @@ def _concentration_metrics(out: MetricSet, agg: Aggregates) -> None:
     total = agg.gross_12m
     v = out.values
     v["customers_12m"] = agg.customers_12m
+    v["repeat_customers_12m"] = agg.repeat_buyers_12m
+    _ratio(
+        out,
+        "repeat_purchase_rate_12m",
+        agg.repeat_buyers_12m,
+        agg.buyers_12m,
+        "no purchase by a known customer in the 12 months ending at D",
+    )
     if total == 0:
         why = "no gross volume in the 12 months ending at D"
-        for key in ("top_customer_share_12m", "top5_customer_share_12m", "hhi_12m"):
+        for key in (
+            "top_customer_share_12m",
+            "top5_customer_share_12m",
+            "hhi_12m",
+            "repeat_customer_revenue_share_12m",
+        ):
             out.null(key, why)
         return
     v["top_customer_share_12m"] = to_decimal(Fraction(agg.top1_12m, total))
+    v["repeat_customer_revenue_share_12m"] = to_decimal(Fraction(agg.repeat_volume_12m, total))
     v["top5_customer_share_12m"] = to_decimal(Fraction(agg.top5_12m, total))
     v["hhi_12m"] = to_decimal(Fraction(10_000 * agg.sum_squares_12m, total * total), HHI_PLACES)

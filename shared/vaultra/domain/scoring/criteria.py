@@ -82,11 +82,20 @@ class Criterion:
     minimums: tuple[tuple[str, CountMinimums], ...] = ()
     # (metric, better): `metric` is read only while `better` is unknown.
     instead: tuple[tuple[str, str], ...] = ()
+    # What is scored in this criterion's place when it has no data and `stand_in_when` is 0: the
+    # measure of the same thing for another kind of business (repeat buyers where there are no
+    # subscriptions to churn). It has the same maximum points.
+    stand_in: Criterion | None = None
+    stand_in_when: str = ""
 
     @property
     def reads(self) -> tuple[str, ...]:
-        """Every input the points depend on: the metrics, and the counts behind their lines."""
-        return self.metrics + tuple(m.count for _, m in self.minimums)
+        """Every input the points depend on: the metrics, the counts behind their lines, and
+        what decides and scores a stand-in."""
+        own = self.metrics + tuple(m.count for _, m in self.minimums)
+        if self.stand_in is None:
+            return own
+        return own + (self.stand_in_when, *self.stand_in.reads)
 
     @property
     def max_points(self) -> int:
@@ -154,6 +163,11 @@ def evaluate(
             )
         candidates.append(result)
     if not candidates:
+        stand_in = criterion.stand_in
+        if stand_in is not None and inputs.get(criterion.stand_in_when) == 0:
+            found = evaluate(stand_in, inputs, currency, notes)
+            if found.status == "scored":
+                return found
         return CriterionResult(
             criterion, "no_data", criterion.neutral_points, None, None, None, "; ".join(reasons)
         )

@@ -111,6 +111,37 @@ DISPUTE_MINIMUMS = (
     ),
 )
 
+# Retention where there are no subscriptions (no MRR, so no churn or NRR to measure): do customers
+# come back? Each stands in for the subscription criterion of the same weight.
+REPEAT_PURCHASE = Criterion(
+    "repeat_purchase",
+    "customers who bought twice or more (12 months)",
+    ("repeat_purchase_rate_12m",),
+    "higher",
+    "ratio",
+    (
+        _b("0.40", 7, "at the top of e-commerce's usual 20–40 %"),
+        _b("0.28", 5, "at or above the e-commerce average (about 28 %)"),
+        _b("0.20", 3, "within e-commerce's usual 20–40 %"),
+        _b("0.10", 1, "10–20 %"),
+    ),
+    floor_meaning="under 10 %: nearly every customer buys once",
+)
+REPEAT_REVENUE = Criterion(
+    "repeat_revenue",
+    "repeat customers' share of 12-month volume",
+    ("repeat_customer_revenue_share_12m",),
+    "higher",
+    "ratio",
+    (
+        _b("0.50", 6, "half or more"),
+        _b("0.35", 4, "35–50 %"),
+        _b("0.20", 2, "20–35 %"),
+        _b("0.10", 1, "10–20 %"),
+    ),
+    floor_meaning="under 10 %",
+)
+
 COMPONENTS: tuple[Component, ...] = (
     Component(
         "revenue_scale",
@@ -198,6 +229,8 @@ COMPONENTS: tuple[Component, ...] = (
                     _b("0.08", 1, "8 % a month or less"),
                 ),
                 floor_meaning="over 8 % a month",
+                stand_in=REPEAT_PURCHASE,
+                stand_in_when="mrr",
             ),
             Criterion(
                 "revenue_retention",
@@ -212,6 +245,8 @@ COMPONENTS: tuple[Component, ...] = (
                     _b("0.80", 2, "80–90 %"),
                 ),
                 floor_meaning="under 80 %",
+                stand_in=REPEAT_REVENUE,
+                stand_in_when="mrr",
             ),
         ),
     ),
