@@ -269,3 +269,38 @@ def test_the_client_throttle_keeps_within_the_rate_limit(
         rate_limited = limited.rate_limited
 
     assert rate_limited == 0 and report.retries == 0
+
+
+def test_the_accounts_default_currency_becomes_the_businesss_reporting_currency(
+    engine: Engine, account: LinkedAccount, bus: LocalBus
+) -> None:
+    """Stripe says which currency the account settles in (`default_currency`): the backfill
+    records it rather than leaving the metrics to infer it from the charges, which are in USD."""
+    with StripeApiServer() as srv:
+        srv.add_account(
+            ACCOUNT,
+            histories.objects(),
+            histories.events(),
+            now=NOW,
+            created=NOW - 120 * DAY,
+            currency="eur",
+        )
+        run_backfill(engine, srv, account, bus)
+
+    with engine.connect() as conn:
+        recorded = conn.execute(
+            text("SELECT default_currency FROM businesses WHERE id = :b"),
+            {"b": account.business_id},
+        ).scalar_one()
+        inferred = (
+            conn.execute(
+                text("SELECT DISTINCT currency FROM charges WHERE business_id = :b"),
+                {"b": account.business_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert recorded == "eur"
+    assert inferred == ["usd"]
+    with Database(engine).snapshot() as uow:
+        assert uow.ledger.currency(account.business_id) == "eur"

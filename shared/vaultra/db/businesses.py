@@ -56,6 +56,10 @@ _DEAUTHORIZE = text(
 _ACTIVE = text("SELECT active FROM businesses WHERE id = :b")
 _NAME = text("SELECT name FROM businesses WHERE id = :b")
 _RENAME = text("UPDATE businesses SET name = :n WHERE id = :b")
+_DEFAULT_CURRENCY = text(
+    "UPDATE businesses SET default_currency = :c "
+    "WHERE id = :b AND default_currency IS DISTINCT FROM :c"
+)
 # The raw events keep `business_id` on a deletion (SET NULL, so the ledger's history stays
 # auditable while a business lives): a founder's deletion takes them too.
 _DELETE_EVENTS = text("DELETE FROM stripe_events WHERE business_id = :b")
@@ -135,6 +139,11 @@ class Businesses:
         has looked.
         """
         self._locks.hold_for_transaction(locks.ACCOUNT_ROUTING, account_id, shared=not exclusive)
+
+    def record_default_currency(self, business_id: uuid.UUID, currency: str) -> None:
+        """The Stripe account's `default_currency` (ISO 4217, stored lower-case): the metrics'
+        reporting currency from now on, instead of one inferred from the charges."""
+        self._conn.execute(_DEFAULT_CURRENCY, {"b": business_id, "c": currency.lower()})
 
     def rename(self, business_id: uuid.UUID, name: str) -> None:
         self._conn.execute(_RENAME, {"b": business_id, "n": name})

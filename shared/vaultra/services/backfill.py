@@ -147,7 +147,7 @@ class Backfill:
 
     def run(self) -> BackfillReport:
         started = self.clock()
-        account_created = self._account_created()
+        account_created = self._account_details()
         floor = account_created or started.replace(year=started.year - MAX_HISTORY_YEARS)
         checkpoints = self._checkpoints()
         empty_streak = 0
@@ -183,13 +183,20 @@ class Backfill:
         wait(futures)
         return sum(f.result() for f in futures)
 
-    def _account_created(self) -> datetime | None:
+    def _account_details(self) -> datetime | None:
+        """When the account was created (how far back to import), and its default currency
+        recorded as the business's: the currency Stripe settles in, read rather than inferred."""
         try:
             account = self._call(lambda: self.client.v1.accounts.retrieve_current())
         except BackfillFailed:
             log.info("account details unavailable; scanning back until empty months")
             return None
-        created = account.to_dict(for_json=True).get("created")
+        details = account.to_dict(for_json=True)
+        currency = details.get("default_currency")
+        if isinstance(currency, str) and len(currency) == 3 and currency.isalpha():
+            with self.db.transaction() as uow:
+                uow.businesses.record_default_currency(self.account.business_id, currency)
+        created = details.get("created")
         return datetime.fromtimestamp(created, UTC) if created else None
 
     # --- one resource in one window --------------------------------------------------------
