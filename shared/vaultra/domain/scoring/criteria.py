@@ -3,6 +3,13 @@
 A criterion is monotone by construction: its bands are ordered from best to worst, a value earns
 the points of the first band it reaches, and several inputs combine by their best or their worst
 band. So improving one input never earns fewer points — the property the score's tests check.
+
+Three refinements keep that property: a ratio's lines may count only from a number of events
+(`CountMinimums`: the card networks' dispute programmes), which can only place a ratio in a
+better band, never a worse one; a metric may be read only while a better measure of the same
+thing is unknown (`instead`: growth a year apart over six months into a season); and a criterion
+without data may have a stand-in for businesses it does not fit (`stand_in`: repeat buyers where
+there are no subscriptions).
 """
 
 from __future__ import annotations
