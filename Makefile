@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-site serve clean site browser screenshots checkov stage
+.PHONY: install demo test check lint format bench bench-ingest bench-metrics bench-readiness bench-burst bench-api bench-agent bench-connect bench-site serve clean site browser screenshots checkov stage
 
 # uv itself lives in its own small venv, pinned; it installs the project from uv.lock exactly
 # (and creates .venv itself, so Debian's separate python3-venv package is not needed for it).
@@ -119,6 +119,7 @@ bench: install
 	$(VENV)/bin/python -m bench.readiness
 	$(VENV)/bin/python -m bench.burst
 	$(VENV)/bin/python -m bench.api
+	$(VENV)/bin/python -m bench.connect
 	$(VENV)/bin/python -m bench.agent_eval
 
 bench-ingest: install
@@ -138,6 +139,9 @@ bench-api: install
 
 bench-agent: install
 	$(VENV)/bin/python -m bench.agent_eval
+
+bench-connect: install
+	$(VENV)/bin/python -m bench.connect
 
 # The dashboard's budget (JavaScript on /app, time until the score shows) in the system's chromium.
 bench-site: install site browser
