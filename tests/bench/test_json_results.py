@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bench import _cpu, _report, _workers, api, burst, ingest, metrics, readiness
+from bench import _cpu, _report, _workers, api, burst, connect, ingest, metrics, readiness
 from bench.agent_eval import __main__ as agent_eval
 from bench.site_budget import __main__ as site_budget
 from bench.site_budget.graph import PageWeight, Script
@@ -140,6 +140,7 @@ def test_the_json_line_is_printed_last_after_the_console_output(
         api.main,
         site_budget.main,
         agent_eval.main,
+        connect.main,
     ],
 )
 def test_every_benchmark_takes_json(
@@ -546,3 +547,31 @@ def test_agent_eval_results_keep_their_names_and_a_missing_catch_rate_is_null() 
         "grounding_false_alarms",
         *(f"{m}_{method}" for m in ("recall_at_5", "mrr") for method in found),
     }
+
+
+# --- connect -------------------------------------------------------------------------------------
+
+
+def test_connect_holds_the_first_score_to_20_s_and_the_requests_to_90_percent_of_the_budget() -> (
+    None
+):
+    # 1,800 requests in 100 s of import: 18/s of a 20/s budget = 90 %, just at the mark; the
+    # first score after 12.5 s ≤ 20 s
+    run = connect.Run(100_000, 20.0, 12.5, 101.0, 104.2, 1_800, 100.0)
+
+    results = connect.results(run)
+
+    assert_documented_shape(results)
+    assert verdicts(results) == {"first_score_s": True, "budget_share": True}
+    assert values(results)["request_rate_per_s"] == 18.0
+    assert values(results)["budget_share"] == 0.9
+    slow = connect.results(connect.Run(100_000, 20.0, 25.0, 300.0, None, 1_000, 300.0))
+    # 1,000 / 300 = 3.33/s of 20: 17 %; and no score of the whole history yet: null
+    assert verdicts(slow) == {"first_score_s": False, "budget_share": False}
+    assert values(slow)["full_score_s"] is None
+
+
+def test_connect_without_a_finished_import_has_no_rate() -> None:
+    results = connect.results(connect.Run(5_000, 20.0, None, None, None, 40, None))
+    assert values(results)["request_rate_per_s"] is None
+    assert verdicts(results) == {"first_score_s": False, "budget_share": False}
