@@ -57,6 +57,7 @@ from vaultra.services.rate_limits import RateLimiter
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import ReconcileReport, reconcile
 from vaultra.services.reports import Reports
+from vaultra.services.settlements import Settlements
 from vaultra.services.sharing import Sharing
 from vaultra.services.stripe_access import client_for_account
 from vaultra.services.tenancy import Tenancy
@@ -422,6 +423,17 @@ class Runtime:
     def backfill(self, link: LinkedAccount, progress: ProgressFn | None = None) -> Backfill:
         return Backfill(
             self.database, self.stripe_client(link), link, self.publisher, progress=progress
+        )
+
+    def settlements(self, link: LinkedAccount) -> Settlements:
+        """The settled amounts the link's business lacks, fetched with the link's credentials
+        (built when the run has something to fetch)."""
+        return Settlements(
+            self.database,
+            lambda: self.stripe_client(link),
+            link,
+            self.publisher,
+            clock=self.clock,
         )
 
     def fan_out_daily_refresh(self, as_of: date) -> int:

@@ -27,6 +27,7 @@ from vaultra.events.messages import (
     MetricsComputed,
     MetricsRefreshRequested,
     ReconcileTick,
+    SettlementsRequested,
     StripeDataChanged,
 )
 from vaultra.services.backfill import BackfillFailed
@@ -128,6 +129,34 @@ def backfill_account(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
         job.detail = dataclasses.asdict(report)
 
 
+def fetch_settlements(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
+    """On "settlements requested" (the reconciliation tick): fetch the balance transactions the
+    business's foreign-currency charges, refunds and disputes lack. Refused credentials and Stripe
+    outages end the run acknowledged: the tick asks again, and failed objects wait (never a
+    redelivery loop)."""
+    request = received.message
+    assert isinstance(request, SettlementsRequested)
+    links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
+    if not links:
+        log.warning("acknowledging settled amounts for an account no longer linked to the business")
+        return
+    with runtime.jobs.run("settlements", received.message_id, request.business_id) as job:
+        if job is None:
+            log.info("message %s already processed; nothing to do", received.message_id)
+            return
+        report = runtime.settlements(links[0]).run()
+        job.detail = dataclasses.asdict(report)
+        job.error = report.refused or report.interrupted
+    log.info(
+        "settled amounts of %s: %d of %d object(s) settled, %d without one%s",
+        request.business_id,
+        report.settled,
+        report.due,
+        report.missing,
+        " (another run holds the business)" if report.busy else "",
+    )
+
+
 def load_demo_data(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     """On "demo data requested": load the scenario's history through the ingest path, once."""
     request = received.message
@@ -174,10 +203,11 @@ def reconcile(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     assert isinstance(received.message, ReconcileTick)
     report = runtime.reconcile()
     log.info(
-        "reconciliation as of %s: %d metrics and %d scores requested",
+        "reconciliation as of %s: %d metrics, %d scores and %d settled amounts requested",
         report.day,
         report.metrics_requested,
         report.scores_requested,
+        report.settlements_requested,
     )
 
 
@@ -205,6 +235,8 @@ FUNCTIONS: dict[str, Function] = {
         Function("score_business", (MetricsComputed,), score_business, ("database",)),
         Function("reconcile", (ReconcileTick,), reconcile),
         Function("load_demo_data", (DemoDataRequested,), load_demo_data),
+        Function("fetch_settlements", (SettlementsRequested,), fetch_settlements,
+                 ("database", "event_bus", "credentials_key")),
     )
 }  # fmt: skip
 

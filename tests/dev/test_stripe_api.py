@@ -353,6 +353,67 @@ def test_errors_surface_as_sdk_exceptions(server: StripeApiServer) -> None:
     assert ok.last_response.headers["Content-Type"] == "application/json"
 
 
+def test_balance_transactions_and_disputes_are_retrieved_by_id_as_stripe_answers_them(
+    server: StripeApiServer,
+) -> None:
+    withdrawal = {
+        "id": "txn_dp_1",
+        "object": "balance_transaction",
+        "amount": -3241,
+        "currency": "usd",
+        "fee": 1500,
+        "net": -4741,
+        "source": "dp_1",
+        "type": "adjustment",
+        "created": T0,
+    }
+    server.add_account(
+        "acct_a",
+        {
+            "balance_transactions": [
+                {
+                    "id": "txn_ch_1",
+                    "object": "balance_transaction",
+                    "amount": 4321,
+                    "currency": "usd",
+                    "exchange_rate": 1.08025,
+                    "source": "ch_1",
+                    "type": "charge",
+                    "created": T0,
+                }
+            ],
+            "disputes": [
+                {
+                    "id": "dp_1",
+                    "object": "dispute",
+                    "amount": 3000,
+                    "currency": "eur",
+                    "charge": "ch_1",
+                    "status": "needs_response",
+                    "created": T0,
+                    "balance_transactions": [withdrawal],
+                }
+            ],
+        },
+    )
+    v1 = client_for(server).v1
+
+    txn = v1.balance_transactions.retrieve("txn_ch_1")
+    dispute = v1.disputes.retrieve("dp_1", {"expand": ["charge"]})  # expand: accepted, ignored
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        v1.balance_transactions.retrieve("txn_missing")
+
+    assert isinstance(txn, stripe.BalanceTransaction) and txn.exchange_rate == 1.08025
+    assert [t.to_dict() for t in dispute.balance_transactions] == [withdrawal]  # embedded whole
+    assert isinstance(dispute.balance_transactions[0], stripe.BalanceTransaction)
+    assert (missing.value.http_status, missing.value.code) == (404, "resource_missing")
+    assert [path for _, path, _ in server.requests] == [
+        "/v1/balance_transactions/txn_ch_1",
+        "/v1/disputes/dp_1?expand[0]=charge",
+        "/v1/balance_transactions/txn_missing",
+    ]
+
+
 def test_injected_failures_are_retried_by_the_sdk() -> None:
     with StripeApiServer(fail_every=2) as server:
         server.add_account("acct_a", {"customers": customers(5)})

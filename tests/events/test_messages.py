@@ -16,6 +16,7 @@ from vaultra.events.messages import (
     MetricsComputed,
     MetricsRefreshRequested,
     ReconcileTick,
+    SettlementsRequested,
     StripeDataChanged,
     decode,
     encode,
@@ -51,6 +52,15 @@ EXAMPLES: list[Message] = [
         history_until=AT,
         requested_at=AT,
     ),
+    SettlementsRequested(business_id=BUSINESS, account_id="acct_123", requested_at=AT),
+    StripeDataChanged(
+        business_id=BUSINESS,
+        account_id="acct_123",
+        livemode=False,
+        reason="settlement",
+        changed_at=AT,
+        data_version="7422",
+    ),
 ]
 
 
@@ -73,6 +83,7 @@ def test_each_message_names_its_topic_from_the_topics_module() -> None:
     assert MetricsRefreshRequested.TOPIC == topics.METRICS_REFRESH_REQUESTED
     assert ReconcileTick.TOPIC == topics.RECONCILE_TICK
     assert DemoDataRequested.TOPIC == topics.DEMO_DATA_REQUESTED
+    assert SettlementsRequested.TOPIC == topics.SETTLEMENTS_REQUESTED
     assert set(MESSAGE_TYPES) == {
         "ReconcileTick",
         "StripeDataChanged",
@@ -81,6 +92,7 @@ def test_each_message_names_its_topic_from_the_topics_module() -> None:
         "DailyRefresh",
         "MetricsRefreshRequested",
         "DemoDataRequested",
+        "SettlementsRequested",
     }
 
 

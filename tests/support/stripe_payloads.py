@@ -62,6 +62,98 @@ def charge(
     }
 
 
+def refund(refund_id: str, *, charge: str, amount: int, currency: str, created: int) -> dict:
+    return {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": f"txn_{refund_id}",
+        "charge": charge,
+        "created": created,
+        "currency": currency,
+        "payment_intent": f"pi_{charge}",
+        "reason": "requested_by_customer",
+        "status": "succeeded",
+    }
+
+
+def dispute(
+    dispute_id: str,
+    *,
+    charge: str,
+    amount: int,
+    currency: str,
+    created: int,
+    balance_transactions: list[dict[str, Any]] | None = None,
+) -> dict:
+    """A dispute as Stripe sends it: its balance transactions (zero to two: the withdrawal, the
+    reinstatement) embedded whole, never as ids."""
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": amount,
+        "balance_transactions": balance_transactions or [],
+        "charge": charge,
+        "created": created,
+        "currency": currency,
+        "evidence_details": {
+            "due_by": created + 14 * 86_400,
+            "has_evidence": False,
+            "past_due": False,
+            "submission_count": 0,
+        },
+        "is_charge_refundable": False,
+        "livemode": False,
+        "metadata": {},
+        "payment_intent": f"pi_{charge}",
+        "reason": "fraudulent",
+        "status": "needs_response",
+    }
+
+
+def balance_transaction(
+    txn_id: str,
+    *,
+    source: str,
+    amount: int,
+    created: int,
+    currency: str = "usd",
+    fee: int = 0,
+    exchange_rate: float | None = None,
+    kind: str = "charge",
+) -> dict:
+    """A balance transaction as `GET /v1/balance_transactions/{id}` answers it (2024-06-20)."""
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": created + 2 * 86_400,
+        "created": created,
+        "currency": currency,
+        "description": None,
+        "exchange_rate": exchange_rate,
+        "fee": fee,
+        "fee_details": (
+            [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": currency,
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                }
+            ]
+            if fee
+            else []
+        ),
+        "net": amount - fee,
+        "reporting_category": {"adjustment": "dispute"}.get(kind, kind),
+        "source": source,
+        "status": "pending",
+        "type": kind,
+    }
+
+
 def body_of(evt: dict[str, Any]) -> bytes:
     return json.dumps(evt).encode()
 

@@ -1,15 +1,19 @@
 """The normalized ledger of a business: set-based writes, the rebuild of old subscription history,
-the metric aggregates, and the version that says when it last changed."""
+the metric aggregates, the version that says when it last changed, and the settled amounts
+(balance transactions) its foreign-currency objects still lack."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from vaultra.db import settlements
 from vaultra.db.ledger_writer import Batch, write_batch
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
+from vaultra.db.settlements import FetchPolicy, Unsettled
 from vaultra.db.subscription_history import rebuild_subscription_history
 from vaultra.domain.metrics.aggregates import Aggregates
 from vaultra.domain.metrics.periods import Periods
@@ -55,3 +59,22 @@ class Ledger:
     ) -> Aggregates:
         """Every aggregate the metrics need (read in one REPEATABLE READ snapshot)."""
         return ledger_aggregates(self._conn, business_id, periods, currency)
+
+    # --- settled amounts still missing (vaultra.db.settlements) ---------------------------------
+
+    def unsettled(
+        self, business_id: uuid.UUID, currency: str, policy: FetchPolicy, limit: int
+    ) -> list[Unsettled]:
+        """Objects in another currency than `currency` without their balance transaction and due
+        for a fetch, oldest first."""
+        return settlements.unsettled(self._conn, business_id, currency, policy, limit)
+
+    def record_settlement_failures(
+        self, business_id: uuid.UUID, failures: Sequence[tuple[Unsettled, str]]
+    ) -> None:
+        settlements.record_failures(self._conn, business_id, failures)
+
+    def forget_settlement_failures(
+        self, business_id: uuid.UUID, settled: Sequence[str], since: datetime
+    ) -> None:
+        settlements.forget(self._conn, business_id, settled, since)

@@ -16,6 +16,7 @@ from vaultra.db.prepared import run_prepared
 METRICS = "vaultra.metrics"
 SCORE = "vaultra.score"
 ACCOUNT_ROUTING = "vaultra.account-routing"
+SETTLEMENTS = "vaultra.settlements"
 
 
 def lock_key(namespace: str, value: object) -> int:

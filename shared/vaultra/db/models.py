@@ -553,6 +553,22 @@ class BackfillCheckpoint(Base):
     updated_at: Mapped[datetime] = _now()
 
 
+class SettlementFetch(Base):
+    """A charge, refund or dispute in another currency whose balance transaction a fetch did not
+    bring (Stripe answered 404, the dispute had none yet, or the credentials were refused): the
+    next attempt waits, longer each time, and stops after a few. Deleted once it is settled."""
+
+    __tablename__ = "settlement_fetches"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    object_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    object: Mapped[str] = mapped_column(String(16))  # charge | refund | dispute
+    attempts: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(TZ)
+    error: Mapped[str] = mapped_column(Text)
+
+
 class JobRun(Base):
     """A run of a background job. `idempotency_key` (e.g. the Pub/Sub message id) makes a
     redelivered message a no-op once its run has succeeded."""

@@ -4,6 +4,11 @@ One set-based statement over every active, linked business. A business is behind
 its run for the day is missing or did not see the ledger's latest change (older than a grace
 period, so changes whose own messages are still in flight are left to them); behind on its score
 when the day's run is newer than the day's score (or there is none).
+
+A second statement lists the businesses with settled amounts to fetch: a charge, refund or
+dispute in another currency than the one their latest metrics run was computed in, without its
+balance transaction and due for a fetch (`vaultra.db.settlements`). The run's currency is the
+metrics engine's own answer, read rather than recomputed for every business at every tick.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from datetime import date
 from typing import Literal
 
 from sqlalchemy import Connection, text
+
+from vaultra.db.settlements import FetchPolicy, due_objects
 
 _BEHIND = text(
     """
@@ -39,6 +46,29 @@ _BEHIND = text(
 )
 
 
+# A business can only hold an object created within the look-back if its ledger changed since.
+_UNSETTLED = text(
+    f"""
+    SELECT b.id AS business_id, c.account_id
+    FROM businesses b
+    JOIN stripe_connections c ON c.business_id = b.id AND c.deauthorized_at IS NULL
+    JOIN ledger_versions v ON v.business_id = b.id AND v.changed_at >= :since
+    CROSS JOIN LATERAL (
+      SELECT currency FROM metric_runs
+      WHERE business_id = b.id AND policy_version = :pv AND currency IS NOT NULL
+      ORDER BY as_of DESC LIMIT 1) r
+    WHERE b.active AND EXISTS ({due_objects("b.id", "r.currency")})
+    ORDER BY b.id
+    """
+)
+
+
+@dataclass(frozen=True)
+class UnsettledBusiness:
+    business_id: uuid.UUID
+    account_id: str
+
+
 @dataclass(frozen=True)
 class Behind:
     business_id: uuid.UUID
@@ -57,3 +87,9 @@ class Reconciliation:
             _BEHIND, {"d": day, "pv": self._pv, "mv": self._mv, "grace": grace_s}
         )
         return [Behind(r.business_id, r.behind, r.changed_xid) for r in rows if r.behind]
+
+    def unsettled(self, policy: FetchPolicy) -> list[UnsettledBusiness]:
+        """Active, linked businesses holding objects in another currency than their own with a
+        settled amount to fetch."""
+        rows = self._conn.execute(_UNSETTLED, {"pv": self._pv, **policy.params()})
+        return [UnsettledBusiness(r.business_id, r.account_id) for r in rows]

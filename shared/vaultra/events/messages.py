@@ -55,7 +55,8 @@ class StripeDataChanged(Message):
     business_id: UUID
     account_id: str = Field(min_length=1)
     livemode: bool
-    reason: Literal["webhook", "backfill", "link"]
+    # "settlement": balance transactions fetched for foreign-currency charges, refunds, disputes.
+    reason: Literal["webhook", "backfill", "link", "settlement"]
     changed_at: AwareDatetime
     # The PostgreSQL transaction id (xid8, as text) of a transaction that committed after the
     # change: a computation whose read snapshot sees it has seen the change (see
@@ -67,6 +68,17 @@ class BackfillRequested(Message):
     """Import a business's Stripe history (after linking, or to reconcile)."""
 
     TOPIC: ClassVar[str] = topics.BACKFILL_REQUESTED
+
+    business_id: UUID
+    account_id: str = Field(min_length=1)
+    requested_at: AwareDatetime
+
+
+class SettlementsRequested(Message):
+    """Fetch the balance transactions (the settled amounts) that a business's charges, refunds and
+    disputes in another currency than its own still lack; the reconciliation tick asks for them."""
+
+    TOPIC: ClassVar[str] = topics.SETTLEMENTS_REQUESTED
 
     business_id: UUID
     account_id: str = Field(min_length=1)
@@ -132,6 +144,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         MetricsRefreshRequested,
         ReconcileTick,
         DemoDataRequested,
+        SettlementsRequested,
     )
 }
 """Message classes by name; the name travels as the Pub/Sub attribute `type`."""

@@ -19,6 +19,7 @@ DAILY_REFRESH = "vaultra-daily-refresh"
 METRICS_REFRESH_REQUESTED = "vaultra-metrics-refresh-requested"
 RECONCILE_TICK = "vaultra-reconcile-tick"
 DEMO_DATA_REQUESTED = "vaultra-demo-data-requested"
+SETTLEMENTS_REQUESTED = "vaultra-settlements-requested"
 
 TOPICS: dict[str, str] = {
     "stripe_data_changed": STRIPE_DATA_CHANGED,
@@ -28,6 +29,7 @@ TOPICS: dict[str, str] = {
     "metrics_refresh_requested": METRICS_REFRESH_REQUESTED,
     "reconcile_tick": RECONCILE_TICK,
     "demo_data_requested": DEMO_DATA_REQUESTED,
+    "settlements_requested": SETTLEMENTS_REQUESTED,
 }
 
 DEAD_LETTER_SUFFIX = "-dead-letter"

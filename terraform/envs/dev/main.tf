@@ -31,15 +31,15 @@ module "vaultra" {
   agent_image      = var.agent_image
   function_objects = var.function_objects
 
-  # 200 connections: 11 function instances × 15 + the agent's 15 + 10 reserved = 190.
+  # 220 connections: 12 function instances × 15 + the agent's 15 + 10 reserved = 205.
   database = {
     tier                = "db-custom-1-3840"
-    max_connections     = 200
+    max_connections     = 220
     deletion_protection = false
   }
   function_sizing = merge(
     { api = { max_instances = 2 }, stripe_webhook = { max_instances = 2 } },
-    { for name in ["backfill_account", "compute_metrics", "dead_letters", "load_demo_data", "reconcile", "schedule_refresh", "score_business"] : name => { max_instances = 1 } },
+    { for name in ["backfill_account", "compute_metrics", "dead_letters", "fetch_settlements", "load_demo_data", "reconcile", "schedule_refresh", "score_business"] : name => { max_instances = 1 } },
   )
   agent = { max_instances = 1 }
 

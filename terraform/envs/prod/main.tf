@@ -31,8 +31,8 @@ module "vaultra" {
   agent_image      = var.agent_image
   function_objects = var.function_objects
 
-  # 600 connections: the functions at their default maximum (20 instances × 15 = 300), the
-  # agent's 3 × 15 = 45 and 10 reserved leave room to scale the API up without a resize.
+  # 600 connections: the functions at their default maximum (11 × 2 = 22 instances × 15 = 330),
+  # the agent's 3 × 15 = 45 and 10 reserved leave room to scale the API up without a resize.
   database = {
     tier                = "db-custom-4-15360"
     max_connections     = 600
