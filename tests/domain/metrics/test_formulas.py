@@ -563,3 +563,17 @@ def test_data_through_is_an_iso_utc_instant() -> None:
     m = metrics(data_through=through)
     assert m.values["data_through"] == "2026-02-15T23:02:03Z"
     assert "data_through" not in m.notes
+
+
+def test_a_shop_selling_only_to_guests_has_no_repeat_buyer_figures_rather_than_zero() -> None:
+    # 5,000 of volume from charges without a customer: nobody can be followed back, so both
+    # repeat figures are unknown (half marks in the score), not 0 % (no marks)
+    m = metrics(gross_12m=5_000, customers_12m=3, top1_12m=2_000, top5_12m=5_000)
+    assert m.values["repeat_customers_12m"] == 0
+    assert m.values["repeat_purchase_rate_12m"] is None
+    assert m.values["repeat_customer_revenue_share_12m"] is None
+    assert "no purchase by a known customer" in m.notes["repeat_customer_revenue_share_12m"]
+    # with known buyers, none of whom came back: a real 0 %
+    once = metrics(gross_12m=5_000, buyers_12m=2, customers_12m=3, top1_12m=2_000)
+    assert once.values["repeat_purchase_rate_12m"] == Decimal("0.000000")
+    assert once.values["repeat_customer_revenue_share_12m"] == Decimal("0.000000")

@@ -353,13 +353,8 @@ def _concentration_metrics(out: MetricSet, agg: Aggregates) -> None:
     v = out.values
     v["customers_12m"] = agg.customers_12m
     v["repeat_customers_12m"] = agg.repeat_buyers_12m
-    _ratio(
-        out,
-        "repeat_purchase_rate_12m",
-        agg.repeat_buyers_12m,
-        agg.buyers_12m,
-        "no purchase by a known customer in the 12 months ending at D",
-    )
+    no_buyers = "no purchase by a known customer in the 12 months ending at D"
+    _ratio(out, "repeat_purchase_rate_12m", agg.repeat_buyers_12m, agg.buyers_12m, no_buyers)
     if total == 0:
         why = "no gross volume in the 12 months ending at D"
         for key in (
@@ -371,6 +366,9 @@ def _concentration_metrics(out: MetricSet, agg: Aggregates) -> None:
             out.null(key, why)
         return
     v["top_customer_share_12m"] = to_decimal(Fraction(agg.top1_12m, total))
-    v["repeat_customer_revenue_share_12m"] = to_decimal(Fraction(agg.repeat_volume_12m, total))
+    if agg.buyers_12m == 0:  # guests only: whether they came back is unknown, not "never"
+        out.null("repeat_customer_revenue_share_12m", no_buyers)
+    else:
+        v["repeat_customer_revenue_share_12m"] = to_decimal(Fraction(agg.repeat_volume_12m, total))
     v["top5_customer_share_12m"] = to_decimal(Fraction(agg.top5_12m, total))
     v["hhi_12m"] = to_decimal(Fraction(10_000 * agg.sum_squares_12m, total * total), HHI_PLACES)
