@@ -66,6 +66,7 @@ def scored_business(runtime: Runtime, engine: Engine, business_id: str, *, month
             "mrr": mrr_on(day, months),
             "gross_volume_month": 1_500_000 + 40_000 * (ends.index(day) if day in ends else months),
             "data_through": f"{day.isoformat()}T05:00:00+00:00",
+            "last_synced_at": f"{day.isoformat()}T05:40:00+00:00",  # a webhook since
         }
         with engine.begin() as conn:
             save_metrics(conn, uuid.UUID(business_id), day, values, computed_at=computed)

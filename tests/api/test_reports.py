@@ -55,6 +55,8 @@ def test_the_report_pdf_opens_and_holds_the_score_and_what_it_rests_on(
     assert f"Readiness score {summary['score']} / 100" in words
     assert "period covered 2026-05-01 to 2026-11-20" in words
     assert "data through" in words and "2026-11-20T05:00:00+00:00" in words
+    assert "Stripe last heard from 2026-11-20T05:40:00+00:00" in words
+    assert summary["last_synced_at"] == "2026-11-20T05:40:00+00:00"
     for component in summary["components"]:
         assert component["title"] in words and f"{component['points']} / " in words
     for fit in summary["lender_fit"]:

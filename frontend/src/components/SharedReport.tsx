@@ -172,6 +172,14 @@ function Score({ shared }: { shared: Shared }) {
             )}
           </dd>
         </div>
+        {s.last_synced_at && (
+          <div>
+            <dt>Stripe last heard from</dt>
+            <dd>
+              <time dateTime={s.last_synced_at}>{dateTime(s.last_synced_at)}</time>
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Report made</dt>
           <dd>

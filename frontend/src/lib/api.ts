@@ -399,6 +399,8 @@ export interface ReportSummary {
   as_of: string;
   period: Period;
   data_through: string | null;
+  /** When Stripe was last heard from, as of the report's day (absent from older reports). */
+  last_synced_at?: string | null;
   currency: string | null;
   score: number;
   confidence: string;

@@ -73,6 +73,13 @@ class ReportContent:
         return str(value) if value is not None else None
 
     @property
+    def last_synced_at(self) -> str | None:
+        """When Stripe was last heard from as of the report's day: its data's freshness."""
+        latest = self.latest
+        value = latest.values.get("last_synced_at") if latest else None
+        return str(value) if value is not None else None
+
+    @property
     def versions(self) -> Versions:
         return Versions(
             self.score.model_version,
@@ -87,6 +94,7 @@ class ReportContent:
             "as_of": self.as_of.isoformat(),
             "period": {"start": self.period_start.isoformat(), "end": self.as_of.isoformat()},
             "data_through": self.data_through,
+            "last_synced_at": self.last_synced_at,
             "currency": self.currency,
             "score": self.score.score,
             "confidence": self.score.confidence,

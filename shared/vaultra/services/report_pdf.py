@@ -228,7 +228,8 @@ def render_pdf(content: ReportContent) -> bytes:
         _p(
             f"As of {content.as_of.isoformat()} (end of day, UTC) · period covered "
             f"{content.period_start.isoformat()} to {content.as_of.isoformat()} · data through "
-            f"{content.data_through or 'unknown'} · amounts in "
+            f"{content.data_through or 'unknown'} · Stripe last heard from "
+            f"{content.last_synced_at or 'unknown'} · amounts in "
             f"{currency.upper() if currency else 'an unknown currency'}",
             styles["muted"],
         ),

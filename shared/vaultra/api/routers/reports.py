@@ -105,6 +105,11 @@ class ReportSummary(BaseModel):
     as_of: date
     period: Period
     data_through: str | None = Field(description="The latest Stripe data seen (UTC ISO 8601).")
+    last_synced_at: str | None = Field(
+        None,
+        description="When Stripe was last heard from (a webhook, a completed import) as of the "
+        "report's day: the data's freshness (UTC ISO 8601). Absent from reports made before it.",
+    )
     currency: str | None
     score: int = Field(ge=0, le=100)
     confidence: str
