@@ -5,7 +5,8 @@
     .venv/bin/python -m bench.connect --json             # … ending with one JSON line of results
 
 A generated history (the demo's steady SaaS, scaled to about `--objects` Stripe objects) is served
-by the loopback Stripe API (`vaultra_dev.stripe_api`, Stripe's list API on 127.0.0.1). The account
+by the loopback Stripe API (`vaultra_dev.stripe_api`, Stripe's list API on 127.0.0.1), in a process
+of its own. The account
 is linked to a new business on a fresh database, and a "backfill requested" message is published
 on the stack `vaultra serve` runs (`vaultra.local_stack`: the same function handlers on a local
 bus, four deliveries at once), with the default request budget (`STRIPE_MAX_REQUESTS_PER_S`). The
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -26,6 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from typing import Any
 
 from rich.console import Console
@@ -83,39 +86,62 @@ def history_of(objects: int, now: int, account: str) -> tuple[Any, int]:
     return history, count
 
 
+def serve_stripe(objects: int, now: int, account: str, pipe: Connection) -> None:
+    """In a process of its own: generate the account, serve it, answer with where and how big;
+    on "stop", answer with how many requests were made to the account, and stop. A server in
+    the benchmark's own process would compete for its interpreter with the import it serves."""
+    history, count = history_of(objects, now, account)
+    with StripeApiServer() as stripe_api:
+        stripe_api.add_account(account, history.objects, history.events, now=now)
+        pipe.send((stripe_api.base_url, stripe_api.api_key, count, len(history.events)))
+        del history
+        pipe.recv()
+        pipe.send(sum(1 for _, _, header in stripe_api.requests if header in (account, None)))
+
+
 def measure(objects: int, console: Console) -> Run:
     now = int(time.time())
     account = f"acct_1BenchConnect{uuid.uuid4().hex[:8]}"
-    with console.status("generating the account's history…"):
-        history, count = history_of(objects, now, account)
-    console.print(f"history: {count:,} objects, {len(history.events):,} events")
-    with (
-        bench_database() as db,
-        StripeApiServer() as stripe_api,
-        tempfile.TemporaryDirectory(prefix="vaultra-bench-connect-") as home,
-    ):
-        stripe_api.add_account(account, history.objects, history.events, now=now)
-        # The function handlers find the process's runtime from the environment's settings, as
-        # `vaultra serve`'s do.
-        os.environ.update(
-            DATABASE_URL=db.url,
-            VAULTRA_HOME=home,
-            VAULTRA_EVENT_BUS="local",
-            STRIPE_API_KEY=stripe_api.api_key,
-            STRIPE_API_BASE=stripe_api.base_url,
-        )
-        get_settings.cache_clear()
-        settings = get_settings()
-        business = add_business(Database(db.engine), "Bench connect", account, False).business_id
-        with LocalStack(settings, tick_s=3600) as stack:
-            started = time.monotonic()
-            stack.bus.publish(
-                BackfillRequested(
-                    business_id=business, account_id=account, requested_at=datetime.now(UTC)
-                )
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve_stripe, args=(objects, now, account, theirs), daemon=True
+    )
+    server.start()
+    try:
+        with console.status("generating the account's history…"):
+            base_url, api_key, count, events = ours.recv()
+        console.print(f"history: {count:,} objects, {events:,} events")
+        with (
+            bench_database() as db,
+            tempfile.TemporaryDirectory(prefix="vaultra-bench-connect-") as home,
+        ):
+            # The function handlers find the process's runtime from the environment's settings,
+            # as `vaultra serve`'s do.
+            os.environ.update(
+                DATABASE_URL=db.url,
+                VAULTRA_HOME=home,
+                VAULTRA_EVENT_BUS="local",
+                STRIPE_API_KEY=api_key,
+                STRIPE_API_BASE=base_url,
             )
-            run = _watch(db.engine, business, started, console)
-        requests = len([r for r in stripe_api.requests if r[2] == account or r[2] is None])
+            get_settings.cache_clear()
+            settings = get_settings()
+            database = Database(db.engine)
+            business = add_business(database, "Bench connect", account, False).business_id
+            with LocalStack(settings, tick_s=3600) as stack:
+                started = time.monotonic()
+                stack.bus.publish(
+                    BackfillRequested(
+                        business_id=business, account_id=account, requested_at=datetime.now(UTC)
+                    )
+                )
+                run = _watch(db.engine, business, started, console)
+        ours.send("stop")
+        requests = int(ours.recv())
+    finally:
+        server.join(timeout=30)
+        if server.is_alive():
+            server.kill()
     return Run(
         count,
         settings.stripe_max_requests_per_s,
