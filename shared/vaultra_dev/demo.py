@@ -65,7 +65,7 @@ class DemoBusiness:
 
 
 def demo_account(tag: str) -> str:
-    """A demo business's account, named after the generator version ("acct_1DemoSteadySaaS_gen2"):
+    """A demo business's account, named after the generator version ("acct_1DemoSteadySaaS_gen3"):
     a rerun of the same code finds the same business, and another generator version — whose ids
     for the seed are other ones — gets a business of its own, never a ledger holding two
     histories."""

@@ -152,7 +152,8 @@ class Billing:
             status="open",
             number=f"{account.obj['invoice_prefix']}-{account.invoice_seq:04d}",
             effective_at=at,
-            ending_balance=0,
+            # a negative total is credited to the customer's balance (a downgrade's proration)
+            ending_balance=min(inv["total"], 0),
             hosted_invoice_url=f"https://invoice.stripe.com/i/{self.w.rec.account}/{token}",
             invoice_pdf=f"https://pay.stripe.com/invoice/{self.w.rec.account}/{token}/pdf",
             webhooks_delivered_at=at,
@@ -312,6 +313,6 @@ def apply_discount(inv: Obj, discount: Obj) -> None:
         total_discount_amounts=[{"amount": off, "discount": discount["id"]}],
         total=total,
         total_excluding_tax=total,
-        amount_due=total,
-        amount_remaining=total,
+        amount_due=max(total, 0),
+        amount_remaining=max(total, 0),
     )

@@ -369,15 +369,18 @@ def invoice(
     account_name: str,
 ) -> Obj:
     subtotal = sum(line["amount"] for line in lines)
+    # A credit larger than the charges (a downgrade's proration) is not collected as a negative
+    # payment: Stripe leaves nothing due and credits the customer's balance.
+    due = max(subtotal, 0)
     return {
         "id": inv_id,
         "object": "invoice",
         "account_country": "US",
         "account_name": account_name,
         "account_tax_ids": None,
-        "amount_due": subtotal,
+        "amount_due": due,
         "amount_paid": 0,
-        "amount_remaining": subtotal,
+        "amount_remaining": due,
         "amount_shipping": 0,
         "application": None,
         "application_fee_amount": None,

@@ -56,7 +56,7 @@ MONTH_DAYS = 30.44
 # generator produces for a seed — objects, fields, amounts, dates, the number or order of draws or
 # ids — so that the new code's ids cannot name an older version's different objects in a ledger
 # that already holds them. The recorded hashes of tests/dev/test_generator.py change with it.
-GENERATOR_VERSION = "gen-2"
+GENERATOR_VERSION = "gen-3"
 
 
 @dataclass(frozen=True)
