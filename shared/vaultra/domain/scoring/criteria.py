@@ -102,7 +102,7 @@ class Criterion:
         own = self.metrics + tuple(m.count for _, m in self.minimums)
         if self.stand_in is None:
             return own
-        return own + (self.stand_in_when, *self.stand_in.reads)
+        return (*own, self.stand_in_when, *self.stand_in.reads)
 
     @property
     def max_points(self) -> int:
