@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from vaultra.db.prepared import run_prepared
 from vaultra.domain.metrics.formulas import MetricValue
 from vaultra.domain.metrics.stored import StoredMetrics, from_json
 from vaultra.domain.numbers import json_value
@@ -52,13 +53,17 @@ _INSERT_VALUES = text(
     FROM jsonb_each(CAST(:values AS jsonb))
     """
 )
-_RUN = text(
-    "SELECT currency, notes, computed_at FROM metric_runs "
-    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+# A saved metric set in one statement: the run and its values as one JSON object (a value stored
+# as NULL reads back as JSON null). Prepared (vaultra.db.prepared): every scoring reads one.
+VALUES_OF_RUN = (
+    "(SELECT coalesce(jsonb_object_agg(s.metric, s.value), CAST('{}' AS jsonb)) "
+    "FROM metric_snapshots s WHERE s.business_id = r.business_id AND s.as_of = r.as_of "
+    "AND s.policy_version = r.policy_version)"
 )
-_VALUES = text(
-    "SELECT metric, value FROM metric_snapshots "
-    "WHERE business_id = :b AND as_of = :d AND policy_version = :v"
+_LOAD = (
+    f"SELECT r.currency, r.notes, r.computed_at, {VALUES_OF_RUN} AS metric_values "
+    "FROM metric_runs r WHERE r.business_id = CAST(:b AS uuid) AND r.as_of = CAST(:d AS date) "
+    "AND r.policy_version = :v"
 )
 # Whether the day's run saw the ledger's latest change (true when the ledger never changed).
 _SEES_LEDGER = text(
@@ -131,9 +136,16 @@ class MetricRuns:
 
     def load(self, business_id: uuid.UUID, as_of: date) -> StoredMetrics | None:
         """The day's saved metric set under this policy, typed as the domain uses it."""
-        key = self._key(business_id, as_of)
-        run = self._conn.execute(_RUN, key).one_or_none()
-        if run is None:
+        rows = run_prepared(self._conn, _LOAD, **self._key(business_id, as_of))
+        if not rows:
             return None
-        values = {r.metric: from_json(r.metric, r.value) for r in self._conn.execute(_VALUES, key)}
-        return StoredMetrics(values, dict(run.notes), run.currency, run.computed_at)
+        currency, notes, computed_at, values = rows[0]
+        return stored_metrics(currency, notes, computed_at, values)
+
+
+def stored_metrics(
+    currency: str | None, notes: Mapping[str, str], computed_at: datetime, values: Mapping[str, Any]
+) -> StoredMetrics:
+    """A metric run as read back (its values as one JSON object), typed as the domain uses it."""
+    typed = {key: from_json(key, value) for key, value in values.items()}
+    return StoredMetrics(typed, dict(notes), currency, computed_at)

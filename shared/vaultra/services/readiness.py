@@ -3,7 +3,9 @@
 One transaction per scoring, serialized per business: the score row for (business, day, model
 version) is replaced, recommendations are upserted by key — the founder's status survives — and
 alerts are inserted once by their dedupe key. Scoring the same metrics again (a redelivered
-"metrics computed") therefore writes the same rows and raises nothing new.
+"metrics computed") therefore writes the same rows and raises nothing new. The transaction is
+three statements: the lock, one read (the metrics, the previous score, whether a later day is
+scored) and one write (the score, the recommendations, the alerts).
 
 Recommendations and alerts speak about the present: they follow only the business's latest scored
 day, and only when that day is current (within a day of when its metrics were computed). Scoring
@@ -73,37 +75,37 @@ class Readiness:
         """Score the saved metrics of `as_of`; None when there are none (yet) to score."""
         with self._db.transaction() as uow:
             uow.readiness.lock_business(business_id)
-            stored = uow.metrics.load(business_id, as_of)
-            if stored is None:
+            state = uow.readiness.scoring_state(business_id, as_of, POLICY_VERSION)
+            if state is None:
                 return None
+            stored, previous = state.metrics, state.previous
             assessment = assess_metrics(stored, as_of)
             recommendations = recommend(assessment)
-            previous = uow.readiness.previous(business_id, as_of)
-            later = uow.readiness.later_exists(business_id, as_of)
-            uow.readiness.save_score(
+            computed_on = stored.computed_at.date()
+            current = not state.later_exists and as_of >= computed_on - timedelta(days=1)
+            found: list[Alert] = []
+            if current:
+                reading = Reading(as_of, assessment.score.score, assessment.inputs)
+                before = (
+                    Reading(previous.as_of, previous.score, previous.inputs) if previous else None
+                )
+                found = alerts(reading, before)
+            new = uow.readiness.save_scoring(
                 business_id,
                 as_of,
                 assessment,
                 recommendations,
                 metrics_policy_version=POLICY_VERSION,
                 metrics_computed_at=stored.computed_at,
+                current=current,
+                alerts=found,
             )
-            current = not later and as_of >= stored.computed_at.date() - timedelta(days=1)
-            raised: list[Alert] = []
-            if current:
-                uow.readiness.replace_recommendations(business_id, as_of, recommendations)
-                reading = Reading(as_of, assessment.score.score, assessment.inputs)
-                before = (
-                    Reading(previous.as_of, previous.score, previous.inputs) if previous else None
-                )
-                found = alerts(reading, before)
-                new = uow.readiness.raise_alerts(business_id, as_of, found)
-                raised = [a for a in found if a.dedupe_key in new]
+            raised = [a for a in found if a.dedupe_key in new]
             return Scored(business_id, as_of, assessment, recommendations, current, raised)
 
     def scored_from_latest_run(self, business_id: uuid.UUID, as_of: date) -> bool:
         """Whether the day's score was computed from the day's latest metric run."""
-        with self._db.snapshot() as uow:
+        with self._db.reads() as uow:  # one statement: no transaction needed
             return uow.readiness.scored_from_latest_run(business_id, as_of, POLICY_VERSION)
 
     def set_status(self, business_id: uuid.UUID, key: str, status: Status) -> None:
