@@ -84,6 +84,13 @@ QUICK = Plan(businesses=1_000, warmup=200, db_businesses=100, db_warmup=10)
 # --- the population ------------------------------------------------------------------------------
 
 SEGMENTS = ("subscription", "transactional", "young", "risky")
+# (share of customers who bought twice or more, their share of volume) by segment
+REPEAT_BUYERS = {
+    "subscription": (0.9, 0.95),
+    "transactional": (0.28, 0.4),
+    "young": (0.2, 0.3),
+    "risky": (0.15, 0.25),
+}
 SEGMENT_WEIGHTS = (40, 30, 15, 15)
 CURRENCIES = ("usd", "gbp", "eur", "cad")
 CURRENCY_WEIGHTS = (75, 12, 10, 3)
@@ -161,6 +168,18 @@ def generate_business(rng: random.Random) -> Business:
         m["cmgr_6m"] = _ratio((max(last, 1) / values[-8]) ** (1 / 6) - 1)
     else:
         null("cmgr_6m", "less than seven months of history")
+    # Year on year: the last three complete months against the same three a year earlier, the
+    # trend's growth taken back twelve months (no random draw: the population stays as it was).
+    quarter = sum(values[-4:-1])
+    base = round(quarter / (1 + growth) ** 12) if history >= 15 else 0
+    m["gross_volume_3m"] = quarter
+    m["gross_volume_3m_year_earlier"] = base
+    if base > 0:
+        m["revenue_growth_yoy"] = _ratio(quarter / base - 1)
+        m["cmgr_yoy"] = _ratio((max(quarter, 1) / base) ** (1 / 12) - 1)
+    else:
+        for key in ("revenue_growth_yoy", "cmgr_yoy"):
+            null(key, "no sales before the same three months a year earlier")
     mean = gross_12m / len(values)
     if mean:
         m["revenue_volatility_cv_12m"] = _ratio(statistics.pstdev(values) / mean)
@@ -327,6 +346,15 @@ def generate_business(rng: random.Random) -> Business:
         m["customers_12m"] = 0
         for key in ("top_customer_share_12m", "top5_customer_share_12m", "hhi_12m"):
             null(key, "no gross volume in the 12 months")
+    # Repeat buyers by segment (subscribers pay every month), with no random draw.
+    repeat_share, revenue_share = REPEAT_BUYERS[segment]
+    m["repeat_customers_12m"] = round(m["customers_12m"] * repeat_share)
+    if m["customers_12m"] and gross_12m:
+        m["repeat_purchase_rate_12m"] = _ratio(m["repeat_customers_12m"] / m["customers_12m"])
+        m["repeat_customer_revenue_share_12m"] = _ratio(revenue_share)
+    else:
+        for key in ("repeat_purchase_rate_12m", "repeat_customer_revenue_share_12m"):
+            null(key, "no purchase by a known customer in the 12 months")
 
     # History and data.
     m["months_of_history"] = history

@@ -575,3 +575,12 @@ def test_connect_without_a_finished_import_has_no_rate() -> None:
     results = connect.results(connect.Run(5_000, 20.0, None, None, None, 40, None))
     assert values(results)["request_rate_per_s"] is None
     assert verdicts(results) == {"first_score_s": False, "budget_share": False}
+
+
+def test_the_readiness_population_is_shaped_like_the_metric_catalog() -> None:
+    """The benchmark scores generated metric sets; each must carry every key of the catalog (a new
+    metric the generator does not make would stop the benchmark before it measures)."""
+    from vaultra.domain.metrics.catalog import BY_KEY
+
+    for business in readiness.population(40, readiness.SEED):
+        assert set(business.metrics) == set(BY_KEY)
