@@ -68,6 +68,10 @@ RESOURCES: tuple[Resource, ...] = (
 )
 
 
+def _once(request: Callable[[], Any]) -> Any:
+    return request()
+
+
 class BackfillFailed(RuntimeError):
     """The backfill stopped. `retryable`: a later run may succeed (rate limits, Stripe outage);
     otherwise only a change can fix it (bad key, no access to the account, bad request)."""
@@ -255,10 +259,9 @@ class Backfill:
         }
         if cursor:
             params["starting_after"] = cursor
-        listing = resource.service(self.client).list(params=params)
         pending: list[dict[str, Any]] = []
-        for obj in listing.auto_paging_iter():
-            pending.append(obj.to_dict(for_json=True))
+        for page in self._list_pages(f"/v1/{resource.name}", params):
+            pending.extend(page)
             if len(pending) >= self.batch_size:
                 self._flush(resource, window, pending)
                 yield len(pending)
@@ -266,6 +269,25 @@ class Backfill:
         if pending:
             self._flush(resource, window, pending)
             yield len(pending)
+
+    def _list_pages(
+        self, path: str, params: dict[str, Any], call: Callable[[Callable[[], Any]], Any] = _once
+    ) -> Iterator[list[dict[str, Any]]]:
+        """A list endpoint's pages, newest first, as plain dicts: the SDK's request (its keys,
+        account header, API version, retries and our throttle) and Stripe's cursor pagination
+        (`starting_after` the page's last id while `has_more`), without the SDK's object tree,
+        whose construction cost the import more time than the requests did (docs/BENCHMARKS.md,
+        "Connect → first score"). `call` wraps each request (retries between pages)."""
+        params = dict(params)
+        while True:
+            response = call(lambda: self.client.raw_request("get", path, **params))
+            page = response.data
+            objects: list[dict[str, Any]] = page.get("data") or []
+            if objects:
+                yield objects
+            if not page.get("has_more") or not objects:
+                return
+            params["starting_after"] = objects[-1]["id"]
 
     def _flush(self, resource: Resource, window: Window, objects: list[dict[str, Any]]) -> str:
         """Normalize and write a batch and advance the checkpoint, in one transaction."""
@@ -306,16 +328,15 @@ class Backfill:
 
     def _import_recent_events(self, started: datetime) -> int:
         since = int((started - EVENTS_RETENTION).timestamp())
-        listing = self._call(
-            lambda: self.client.v1.events.list(params={"limit": 100, "created": {"gte": since}})
-        )
+        params = {"limit": 100, "created": {"gte": since}}
         received = []
-        for listed in listing.auto_paging_iter():
-            body = json.dumps(listed.to_dict(for_json=True))
-            try:
-                received.append((parse_event(body), body))
-            except MalformedEvent as exc:
-                log.warning("skipping a malformed recent event: %s", exc)
+        for page in self._list_pages("/v1/events", params, self._call):
+            for listed in page:
+                body = json.dumps(listed)
+                try:
+                    received.append((parse_event(body), body))
+                except MalformedEvent as exc:
+                    log.warning("skipping a malformed recent event: %s", exc)
         received = [(e, body) for e, body in received if e.livemode == self.account.livemode]
         events: list[ParsedEvent] = [e for e, _ in received]
         if not events:
