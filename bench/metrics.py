@@ -33,6 +33,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
+from vaultra.db.ledger_writer import refresh_mrr_changes
 from vaultra.db.unit_of_work import Database
 from vaultra.domain.metrics.periods import Periods
 from vaultra.services.metrics import Metrics, compute_metric_set
@@ -149,6 +150,18 @@ def _progress(console: Console, steps: list[tuple[str, float]]) -> _ledger.Progr
     return report
 
 
+def _price_states(db: BenchDatabase, steps: list[tuple[str, float]], console: Console) -> None:
+    """What the ledger writer does in the transaction that inserts states (`bench/_ledger.py`
+    inserts them directly): derive each subscription's MRR changes, business by business."""
+    t0 = time.perf_counter()
+    with db.engine.begin() as conn:
+        ids = conn.execute(text("SELECT DISTINCT business_id FROM subscription_states")).scalars()
+        for business_id in ids.all():
+            refresh_mrr_changes(conn, business_id)
+    steps.append(("subscription_mrr_changes", time.perf_counter() - t0))
+    console.print(f"  subscription_mrr_changes: {steps[-1][1]:.1f} s")
+
+
 def _finish_load(db: BenchDatabase, started: float, steps: list[tuple[str, float]]) -> Loaded:
     t0 = time.perf_counter()
     _ledger.vacuum_analyze(db.url)
@@ -193,6 +206,7 @@ def run_single(
         business_id = uuid.UUID(
             _ledger.load_large(conn, plan.large, END, _progress(console, steps))
         )
+    _price_states(db, steps, console)
     loaded = _finish_load(db, started, steps)
     with db.engine.connect() as conn:
         succeeded = int(
@@ -273,6 +287,7 @@ def run_refresh(
     steps: list[tuple[str, float]] = []
     with db.engine.connect() as conn:
         _ledger.load_small(conn, plan.small, END, _progress(console, steps))
+    _price_states(db, steps, console)
     result = RefreshResult(_finish_load(db, started, steps))
     rows = result.loaded.rows
     console.print(

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
+from vaultra.db.ledger_writer import refresh_mrr_changes
 from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.metrics.records import (
     ChargeRecord,
@@ -241,6 +242,8 @@ def load_ledger(conn: Connection, business_id: uuid.UUID, ledger: Ledger) -> Non
             ),
             states,
         )
+        # What the ledger writer does when it inserts states (the metrics read MRR from it).
+        refresh_mrr_changes(conn, b)
 
 
 def _item_json(item: Item) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from vaultra.db import settlements
-from vaultra.db.ledger_writer import Batch, write_batch
+from vaultra.db.ledger_writer import Batch, refresh_mrr_changes, write_batch
 from vaultra.db.metrics_query import ledger_aggregates, resolve_currency
 from vaultra.db.settlements import FetchPolicy, Unsettled
 from vaultra.db.subscription_history import rebuild_subscription_history
@@ -43,6 +43,8 @@ class Ledger:
     def rebuild_subscription_history(self, business_id: uuid.UUID, horizon: datetime) -> int:
         rebuilt = rebuild_subscription_history(self._conn, business_id, horizon)
         if rebuilt:
+            # The rebuilt states may change any subscription's MRR history: re-price them all.
+            refresh_mrr_changes(self._conn, business_id)
             self._conn.execute(_TOUCH_VERSION, {"b": business_id})
         return rebuilt
 

@@ -7,6 +7,11 @@ own row type by `jsonb_populate_recordset`, reduced to the newest version per ke
 the same ledger. A few columns merge regardless of version because they only ever become known:
 `created` (the earliest known value; a deleted customer's event carries none) and a dispute's
 `closed_at` (the earliest moment it was seen closed).
+
+Subscription states are also priced here, once, when they arrive: every write that inserts states
+replaces the `subscription_mrr_changes` rows of their subscriptions in the same transaction
+(`refresh_mrr_changes`), so the metrics read MRR changes instead of pricing the whole history on
+every computation, and the two can never disagree.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -24,8 +30,9 @@ from sqlalchemy import Connection, DateTime, Table, text
 from vaultra.db.models import LEDGER_TABLES, Base
 from vaultra.db.prepared import run_prepared
 from vaultra.db.row_checks import InvalidRow, check_mapped
+from vaultra.domain.mrr import CONTRIBUTING_STATUSES
 
-__all__ = ["Batch", "InvalidRow", "write_batch"]
+__all__ = ["Batch", "InvalidRow", "refresh_mrr_changes", "write_batch"]
 
 STATES_TABLE = "subscription_states"
 
@@ -98,7 +105,8 @@ def _upsert_sql(table_name: str) -> str:
         f"ORDER BY {keys}{newest_first} ON CONFLICT ({', '.join(pk)}) DO "
     )
     if table_name == STATES_TABLE:
-        return head + "NOTHING RETURNING 1"  # history is insert-only
+        # History is insert-only; the subscriptions that got a new state are re-priced.
+        return head + "NOTHING RETURNING subscription_id"
 
     newer = "(t.version_at, t.version_key) < (excluded.version_at, excluded.version_key)"
     columns = [c.name for c in table.columns if c.name not in pk and c.name != "livemode"]
@@ -160,8 +168,131 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
         _merge_within_batch(table_name, rows)
         tenant = {"business_id": str(business_id), "livemode": livemode}
         payload = json.dumps([{**row, **tenant} for row in rows])
-        changed += len(run_prepared(conn, _upsert_sql(table_name), rows=payload))
+        written = run_prepared(conn, _upsert_sql(table_name), rows=payload)
+        changed += len(written)
+        if table_name == STATES_TABLE and written:
+            refresh_mrr_changes(conn, business_id, sorted({r[0] for r in written}))
     sub_ids = sorted({r["id"] for r in batch.rows.get("subscriptions", [])})
     if sub_ids:
         conn.execute(_DELETE_STALE_ITEMS, {"business_id": business_id, "ids": sub_ids})
     return changed
+
+
+_CONTRIBUTING = "(" + ", ".join(f"'{v}'" for v in sorted(CONTRIBUTING_STATUSES)) + ")"
+
+# Each subscription's states → its MRR changes (docs/DATA_MODEL.md, `subscription_mrr_changes`):
+# the reading rules choose one state per instant (a state rebuilt from invoices counts only
+# before the subscription's first event state; of states at one instant the greatest
+# `version_key` wins), each chosen state is priced by domain/mrr.py's rule (exact to 40 decimal
+# places, then half up), and each is compared with the chosen state before it. The rules depend
+# on nothing but the subscription's own states, whatever the day the metrics are computed for:
+# the first event state is the earliest one, and a state's change depends only on earlier ones.
+_MRR_CHANGES = f"""
+    INSERT INTO subscription_mrr_changes (business_id, subscription_id, at, slot, customer_id,
+                                          currency, mrr_delta, unpriced_delta)
+    WITH st AS (
+      SELECT s.subscription_id, s.customer_id, s.valid_from, s.version_key, s.source, s.status,
+             s.currency, s.items, s.discount,
+             min(s.valid_from) FILTER (WHERE s.source = 'event')
+               OVER (PARTITION BY s.subscription_id) AS first_event
+      FROM subscription_states s
+      WHERE s.business_id = :b AND {{subscriptions}}
+    ),
+    chosen AS (
+      SELECT DISTINCT ON (subscription_id, valid_from)
+             subscription_id, customer_id, valid_from, status, currency, items, discount
+      FROM st
+      WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
+      ORDER BY subscription_id, valid_from, version_key COLLATE "C" DESC
+    ),
+    priced AS (
+      SELECT c.subscription_id, c.customer_id, c.valid_from, c.currency,
+             CASE WHEN c.status NOT IN {_CONTRIBUTING} THEN 0
+                  ELSE floor(greatest(
+                    CASE WHEN c.discount->>'duration' = 'forever' AND g.gross > 0 THEN
+                      CASE WHEN c.discount->>'percent_off' IS NOT NULL
+                             THEN g.gross * (1 - (c.discount->>'percent_off')::numeric / 100)
+                           WHEN c.discount->>'amount_off' IS NOT NULL
+                             THEN g.gross - (c.discount->>'amount_off')::numeric
+                                            * coalesce(g.periods, 1)
+                           ELSE g.gross END
+                    ELSE g.gross END, 0) + 0.5 + 1e-20)::bigint END AS native,
+             (c.status IN {_CONTRIBUTING} AND EXISTS (
+                SELECT 1 FROM jsonb_array_elements(c.items) i
+                WHERE i->>'unit_amount' IS NULL
+                  AND coalesce(i->>'usage_type', 'licensed') <> 'metered'))::int AS unpriced
+      FROM chosen c
+      LEFT JOIN LATERAL (
+        SELECT coalesce(sum(CASE
+                 WHEN coalesce(i->>'usage_type', 'licensed') = 'metered'
+                      OR i->>'unit_amount' IS NULL OR f.k IS NULL THEN 0
+                 ELSE ((i->>'unit_amount')::numeric * coalesce((i->>'quantity')::numeric, 1)
+                       * f.k)::numeric(1000, 40) / (12 * f.ic) END), 0) AS gross,
+               (array_agg(f.k::numeric(1000, 40) / (12 * f.ic) ORDER BY e.ord)
+                  FILTER (WHERE i->>'interval' IS NOT NULL))[1] AS periods
+        FROM jsonb_array_elements(c.items) WITH ORDINALITY AS e(i, ord)
+        CROSS JOIN LATERAL (
+          SELECT CASE i->>'interval' WHEN 'month' THEN 12 WHEN 'year' THEN 1
+                                     WHEN 'week' THEN 52 WHEN 'day' THEN 365 END AS k,
+                 coalesce(nullif((i->>'interval_count')::int, 0), 1) AS ic) f
+      ) g ON c.status IN {_CONTRIBUTING}
+    ),
+    ordered AS (
+      SELECT *, row_number() OVER w > 1 AS has_prev, lag(native) OVER w AS prev_native,
+             lag(currency) OVER w AS prev_currency, lag(unpriced) OVER w AS prev_unpriced
+      FROM priced
+      WINDOW w AS (PARTITION BY subscription_id ORDER BY valid_from)
+    ),
+    changes AS (
+      SELECT subscription_id, valid_from, 0 AS slot, customer_id, currency,
+             native - CASE WHEN has_prev AND prev_currency IS NOT DISTINCT FROM currency
+                           THEN prev_native ELSE 0 END AS mrr_delta,
+             unpriced - coalesce(prev_unpriced, 0) AS unpriced_delta
+      FROM ordered
+      UNION ALL
+      SELECT subscription_id, valid_from, 1, customer_id, prev_currency, -prev_native, 0
+      FROM ordered
+      WHERE has_prev AND prev_currency IS DISTINCT FROM currency
+    )
+    SELECT :b, subscription_id, valid_from, slot, customer_id, currency, mrr_delta,
+           unpriced_delta
+    FROM changes
+    WHERE mrr_delta <> 0 OR unpriced_delta <> 0
+"""
+_SOME = "s.subscription_id = ANY(CAST(:ids AS text[]))"
+_REPRICE_SOME = _MRR_CHANGES.format(subscriptions=_SOME)
+_REPRICE_ALL = text(_MRR_CHANGES.format(subscriptions="true"))
+_FORGET_SOME = (
+    "DELETE FROM subscription_mrr_changes "
+    "WHERE business_id = :b AND subscription_id = ANY(CAST(:ids AS text[]))"
+)
+_FORGET_ALL = text("DELETE FROM subscription_mrr_changes WHERE business_id = :b")
+# Writers of one subscription's states take turns re-pricing it, each after the other committed
+# (a READ COMMITTED statement that starts after the lock sees every state committed before it):
+# a lock per subscription, under a business lock that re-pricing them all takes exclusively.
+_LOCK_SOME = (
+    "WITH business AS MATERIALIZED ("
+    "SELECT pg_advisory_xact_lock_shared(hashtextextended(CAST(:b AS text), 7041))) "
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(CAST(:b AS text) || '/' || s.id, 7041)))"
+    " FROM business, (SELECT unnest(CAST(:ids AS text[])) AS id ORDER BY 1) s"
+)
+_LOCK_ALL = text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(:b AS text), 7041))")
+
+
+def refresh_mrr_changes(
+    conn: Connection, business_id: uuid.UUID, subscription_ids: Sequence[str] | None = None
+) -> None:
+    """Recompute the MRR changes of these subscriptions (None: all of the business's) from their
+    states. Call it in the transaction that inserted the states, after inserting them. A few
+    subscriptions (a webhook's, a batch's) take three prepared statements."""
+    if subscription_ids is None:
+        p = {"b": business_id}
+        conn.execute(_LOCK_ALL, p)
+        conn.execute(_FORGET_ALL, p)
+        conn.execute(_REPRICE_ALL, p)
+        return
+    if not subscription_ids:
+        return
+    ids = list(subscription_ids)
+    for sql in (_LOCK_SOME, _FORGET_SOME, _REPRICE_SOME):
+        run_prepared(conn, sql, b=business_id, ids=ids)

@@ -3,7 +3,8 @@
 Six statements, each one pass over one part of the ledger, all run in the caller's transaction (use
 REPEATABLE READ so they read one snapshot). They return a few numbers each; no rows travel to
 Python. `vaultra_dev.reference_metrics` is the same policy written record by record; the
-property tests hold the two equal.
+property tests hold the two equal. MRR reads `subscription_mrr_changes`, the subscription states
+priced by the ledger writer when they were written (`ledger_writer.refresh_mrr_changes`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from vaultra.domain.metrics.aggregates import Aggregates, MonthTotals, MrrAggregates, MrrMovements
-from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods
+from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, midnight
 from vaultra.domain.metrics.records import INQUIRY_STATUSES, VOID_REFUND_STATUSES
-from vaultra.domain.mrr import CONTRIBUTING_STATUSES
 
 
 def _sql_list(values: frozenset[str]) -> str:
@@ -27,7 +27,6 @@ def _sql_list(values: frozenset[str]) -> str:
 
 INQUIRIES = _sql_list(INQUIRY_STATUSES)
 VOID_REFUNDS = _sql_list(VOID_REFUND_STATUSES)
-CONTRIBUTING = _sql_list(CONTRIBUTING_STATUSES)
 
 # The account currency when the business has none recorded: the settlement currency of its most
 # recent charges, else their charge currency, else its subscriptions' currency.
@@ -50,49 +49,56 @@ _CURRENCY = text(
 # Succeeded, captured charges of the 13 calendar months ending with D's month: monthly totals,
 # the 12 months, 90 and 30 days ending at D, and — over the 12 months ending at D — native totals
 # per currency and the volume of each paying party (a customer, or a charge without one) for
-# concentration.
+# concentration. One pass over the charges, grouped two ways at once: by month and window (a few
+# dozen groups), and by party (keys compared bytewise: grouping needs equality, not an order).
 _SALES = text(
     """
-    WITH sales AS MATERIALIZED (
-      SELECT c.id, c.customer_id, c.created, c.currency, c.amount_captured,
-             CASE WHEN c.currency = :cur THEN c.amount_captured
-                  ELSE (SELECT bt.amount FROM balance_transactions bt
-                        WHERE bt.business_id = c.business_id AND bt.id = c.balance_transaction_id
-                          AND bt.currency = :cur) END AS amount,
-             (extract(year FROM c.created AT TIME ZONE 'UTC') * 12
-              + extract(month FROM c.created AT TIME ZONE 'UTC'))::int - :first_month AS idx
-      FROM charges c
-      WHERE c.business_id = :b AND c.created >= :scan_start AND c.created < :end
-        AND c.status = 'succeeded' AND c.captured
+    WITH g AS MATERIALIZED (
+      SELECT GROUPING(party) = 1 AS by_period, idx, y, t, r, currency, party,
+             coalesce(sum(amount), 0) AS a, count(*) AS n, count(amount) AS priced,
+             count(*) FILTER (WHERE customer) AS nc, sum(amount) FILTER (WHERE customer) AS vc,
+             sum(amount_captured) AS native
+      FROM (
+        SELECT width_bucket(c.created, CAST(:month_starts AS timestamptz[])) - 1 AS idx,
+               c.created >= :year_start AS y,
+               c.created >= :trailing AS t, c.created >= :rolling_month AS r, c.currency,
+               CASE WHEN c.created >= :year_start
+                    THEN coalesce(c.customer_id, 'charge:' || c.id) COLLATE "C" END AS party,
+               c.customer_id IS NOT NULL AS customer, c.amount_captured,
+               CASE WHEN c.currency = :cur THEN c.amount_captured
+                    ELSE (SELECT bt.amount FROM balance_transactions bt
+                          WHERE bt.business_id = c.business_id AND bt.id = c.balance_transaction_id
+                            AND bt.currency = :cur) END AS amount
+        FROM charges c
+        WHERE c.business_id = :b AND c.created >= :scan_start AND c.created < :end
+          AND c.status = 'succeeded' AND c.captured
+      ) s
+      GROUP BY GROUPING SETS ((idx, y, t, r, currency), (party))
     ),
-    in_year AS MATERIALIZED (SELECT * FROM sales WHERE created >= :year_start),
+    periods AS MATERIALIZED (SELECT * FROM g WHERE by_period),
     parties AS MATERIALIZED (
-      SELECT sum(amount) AS v FROM in_year WHERE amount IS NOT NULL
-      GROUP BY coalesce(customer_id, 'charge:' || id)
-    ),
-    buyers AS MATERIALIZED (
-      SELECT count(*) AS n, sum(amount) AS v FROM in_year WHERE customer_id IS NOT NULL
-      GROUP BY customer_id
+      SELECT a, priced, nc, vc FROM g WHERE NOT by_period AND party IS NOT NULL
     )
     SELECT
       (SELECT coalesce(json_agg(json_build_array(idx, a, n, u)), '[]') FROM (
-         SELECT idx, coalesce(sum(amount), 0) AS a, count(*) AS n,
-                count(*) FILTER (WHERE amount IS NULL) AS u
-         FROM sales GROUP BY idx) m) AS months,
-      (SELECT json_build_array(coalesce(sum(amount), 0), count(*) FILTER (WHERE amount IS NULL))
-         FROM in_year) AS year_totals,
-      (SELECT json_build_array(coalesce(sum(amount), 0), count(*),
-                               count(*) FILTER (WHERE created >= :rolling_month))
-         FROM sales WHERE created >= :trailing) AS trailing,
+         SELECT idx, sum(a) AS a, sum(n) AS n, sum(n - priced) AS u
+         FROM periods GROUP BY idx) m) AS months,
+      (SELECT json_build_array(coalesce(sum(a), 0), coalesce(sum(n - priced), 0))
+         FROM periods WHERE y) AS year_totals,
+      (SELECT json_build_array(coalesce(sum(a), 0), coalesce(sum(n), 0),
+                               coalesce(sum(n) FILTER (WHERE r), 0))
+         FROM periods WHERE t) AS trailing,
       (SELECT coalesce(json_object_agg(currency, a), '{}') FROM (
-         SELECT currency, sum(amount_captured) AS a FROM in_year GROUP BY currency) x)
+         SELECT currency, sum(native) AS a FROM periods WHERE y GROUP BY currency) x)
         AS by_currency,
-      (SELECT json_build_array(count(*), coalesce(max(v), 0),
-                               coalesce(sum(v::numeric * v), 0)::text) FROM parties) AS parties,
-      (SELECT coalesce(sum(v), 0) FROM (SELECT v FROM parties ORDER BY v DESC LIMIT 5) t) AS top5,
-      (SELECT json_build_array(count(*), count(*) FILTER (WHERE n >= 2),
-                               coalesce(sum(v) FILTER (WHERE n >= 2), 0))
-         FROM buyers) AS repeat,
+      (SELECT json_build_array(count(*), coalesce(max(a), 0),
+                               coalesce(sum(a::numeric * a), 0)::text)
+         FROM parties WHERE priced > 0) AS parties,
+      (SELECT coalesce(sum(a), 0) FROM (
+         SELECT a FROM parties WHERE priced > 0 ORDER BY a DESC LIMIT 5) t) AS top5,
+      (SELECT json_build_array(count(*), count(*) FILTER (WHERE nc >= 2),
+                               coalesce(sum(vc) FILTER (WHERE nc >= 2), 0))
+         FROM parties WHERE nc > 0) AS repeat,
       (SELECT min(created) FROM charges WHERE business_id = :b AND status = 'succeeded'
          AND captured AND created < :end) AS first_charge
     """
@@ -205,71 +211,23 @@ _LAST_SYNC = text(
     """
 )
 
-# MRR: each subscription's states (reading rules of docs/DATA_MODEL.md), priced (domain/mrr.py's
-# rule: exact to 40 decimal places, then half up), turned into each customer's MRR changes over
-# time; then the customer-level values at the instants the metrics need (the end of D, 30 and 180
-# days before it, the starts of D's month and of the three complete months before it, twelve
-# months before D), and the movements of the month classified change by change.
+# MRR: each subscription's MRR changes, as the ledger writer derived them from its states (reading
+# rules of docs/DATA_MODEL.md, each chosen state priced by domain/mrr.py's rule: see
+# `vaultra.db.ledger_writer.refresh_mrr_changes`), summed into each customer's MRR changes over
+# time in the account currency (a state without a currency counts in it); then the customer-level
+# values at the instants the metrics need (the end of D, 30 and 180 days before it, the starts of
+# D's month and of the three complete months before it, twelve months before D), and the
+# movements of the month classified change by change. Every subscription's MRR at the end of D is
+# the sum of its changes before it, by currency, and so is its being unpriced.
 _MRR = text(
-    f"""
-    WITH st AS (
-      SELECT s.subscription_id, s.customer_id, s.valid_from, s.version_key, s.source, s.status,
-             s.currency, s.items, s.discount,
-             min(s.valid_from) FILTER (WHERE s.source = 'event')
-               OVER (PARTITION BY s.subscription_id) AS first_event
-      FROM subscription_states s
-      WHERE s.business_id = :b AND s.valid_from < :end
-    ),
-    chosen AS (
-      SELECT DISTINCT ON (subscription_id, valid_from)
-             subscription_id, customer_id, valid_from, status, currency, items, discount
-      FROM st
-      WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
-      ORDER BY subscription_id, valid_from, version_key COLLATE "C" DESC
-    ),
-    priced AS (
-      SELECT c.subscription_id, c.customer_id, c.valid_from, c.status, c.items,
-             coalesce(c.currency, :cur) AS currency,
-             CASE WHEN c.status NOT IN {CONTRIBUTING} THEN 0
-                  ELSE floor(greatest(
-                    CASE WHEN c.discount->>'duration' = 'forever' AND g.gross > 0 THEN
-                      CASE WHEN c.discount->>'percent_off' IS NOT NULL
-                             THEN g.gross * (1 - (c.discount->>'percent_off')::numeric / 100)
-                           WHEN c.discount->>'amount_off' IS NOT NULL
-                             THEN g.gross - (c.discount->>'amount_off')::numeric
-                                            * coalesce(g.periods, 1)
-                           ELSE g.gross END
-                    ELSE g.gross END, 0) + 0.5 + 1e-20)::bigint END AS native
-      FROM chosen c
-      LEFT JOIN LATERAL (
-        SELECT coalesce(sum(CASE
-                 WHEN coalesce(i->>'usage_type', 'licensed') = 'metered'
-                      OR i->>'unit_amount' IS NULL OR f.k IS NULL THEN 0
-                 ELSE ((i->>'unit_amount')::numeric * coalesce((i->>'quantity')::numeric, 1)
-                       * f.k)::numeric(1000, 40) / (12 * f.ic) END), 0) AS gross,
-               (array_agg(f.k::numeric(1000, 40) / (12 * f.ic) ORDER BY e.ord)
-                  FILTER (WHERE i->>'interval' IS NOT NULL))[1] AS periods
-        FROM jsonb_array_elements(c.items) WITH ORDINALITY AS e(i, ord)
-        CROSS JOIN LATERAL (
-          SELECT CASE i->>'interval' WHEN 'month' THEN 12 WHEN 'year' THEN 1
-                                     WHEN 'week' THEN 52 WHEN 'day' THEN 365 END AS k,
-                 coalesce(nullif((i->>'interval_count')::int, 0), 1) AS ic) f
-      ) g ON c.status IN {CONTRIBUTING}
-    ),
-    counted AS (
-      SELECT customer_id, valid_from,
-             CASE WHEN currency = :cur THEN native ELSE 0 END AS mrr,
-             subscription_id
-      FROM priced
-    ),
-    points AS (
-      SELECT customer_id, at, delta FROM (
-        SELECT customer_id, valid_from AS at,
-               sum(mrr - coalesce(prev, 0)) AS delta
-        FROM (SELECT *, lag(mrr) OVER (PARTITION BY subscription_id ORDER BY valid_from) AS prev
-              FROM counted) x
-        GROUP BY customer_id, valid_from) y
-      WHERE delta <> 0
+    """
+    WITH points AS (
+      SELECT customer_id, at, sum(mrr_delta)::bigint AS delta
+      FROM subscription_mrr_changes
+      WHERE business_id = :b AND at < :end AND mrr_delta <> 0
+        AND (currency IS NULL OR currency = :cur)
+      GROUP BY customer_id, at
+      HAVING sum(mrr_delta) <> 0
     ),
     running AS (
       SELECT customer_id, at, delta,
@@ -295,8 +253,11 @@ _MRR = text(
       FROM points GROUP BY customer_id
     ),
     latest AS (
-      SELECT DISTINCT ON (subscription_id) currency, native, status, items
-      FROM priced ORDER BY subscription_id, valid_from DESC
+      SELECT coalesce(currency, :cur) AS currency, sum(mrr_delta) AS total,
+             sum(unpriced_delta) AS unpriced
+      FROM subscription_mrr_changes
+      WHERE business_id = :b AND at < :end
+      GROUP BY 1
     )
     SELECT
       (SELECT json_build_array(
@@ -316,14 +277,9 @@ _MRR = text(
          coalesce(sum(y), 0), coalesce(sum(e) FILTER (WHERE y > 0), 0),
          coalesce(sum(least(e, y)) FILTER (WHERE y > 0), 0))
        FROM per_customer) AS customers,
-      (SELECT coalesce(json_object_agg(currency, total), '{{}}') FROM (
-         SELECT currency, sum(native) AS total FROM latest GROUP BY currency
-         HAVING sum(native) <> 0) t) AS by_currency,
-      (SELECT count(*) FROM latest
-       WHERE status IN {CONTRIBUTING} AND EXISTS (
-         SELECT 1 FROM jsonb_array_elements(items) i
-         WHERE i->>'unit_amount' IS NULL
-           AND coalesce(i->>'usage_type', 'licensed') <> 'metered')) AS unpriced
+      (SELECT coalesce(json_object_agg(currency, total) FILTER (WHERE total <> 0), '{}')
+         FROM latest) AS by_currency,
+      (SELECT coalesce(sum(unpriced), 0) FROM latest) AS unpriced
     """
 )
 
@@ -333,17 +289,14 @@ def resolve_currency(conn: Connection, business_id: uuid.UUID) -> str | None:
     return value.lower() if value else None
 
 
-def ledger_aggregates(
-    conn: Connection, business_id: uuid.UUID, periods: Periods, currency: str | None
-) -> Aggregates:
-    """Every aggregate the metrics need, as of `periods.as_of`, in `currency`."""
-    first = periods.scanned_months[0]
-    p: dict[str, Any] = {
+def parameters(business_id: uuid.UUID, periods: Periods, currency: str | None) -> dict[str, Any]:
+    """The bound parameters of the aggregate statements (every statement takes the same)."""
+    return {
         "b": business_id,
         "cur": currency or "",
         "end": periods.end,
         "scan_start": periods.scan_start,
-        "first_month": first.year * 12 + first.month,
+        "month_starts": [midnight(m) for m in periods.scanned_months],
         "year_start": periods.year_start,
         "trailing": periods.trailing_start,
         "rolling_month": periods.rolling_month_start,
@@ -358,6 +311,13 @@ def ledger_aggregates(
         "yoy_start": periods.quarter_year_earlier[0],
         "yoy_end": periods.quarter_year_earlier[1],
     }
+
+
+def ledger_aggregates(
+    conn: Connection, business_id: uuid.UUID, periods: Periods, currency: str | None
+) -> Aggregates:
+    """Every aggregate the metrics need, as of `periods.as_of`, in `currency`."""
+    p = parameters(business_id, periods, currency)
     sales = conn.execute(_SALES, p).one()
     months = [MonthTotals() for _ in range(MONTHS_SCANNED)]
     for idx, gross, count, unconverted in sales.months:

@@ -328,6 +328,7 @@ class LedgerRow:
 
 class Customer(LedgerRow, Base):
     __tablename__ = "customers"
+    __table_args__ = (Index(None, "business_id", "created"),)  # the data's age (metrics)
     currency: Mapped[str | None] = mapped_column(String(3))
     delinquent: Mapped[bool | None] = mapped_column(Boolean)
     deleted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
@@ -411,7 +412,10 @@ class BalanceTransaction(LedgerRow, Base):
 
 class Invoice(LedgerRow, Base):
     __tablename__ = "invoices"
-    __table_args__ = (Index(None, "business_id", "subscription_id"),)
+    __table_args__ = (
+        Index(None, "business_id", "subscription_id"),
+        Index(None, "business_id", "created"),  # the data's age (metrics)
+    )
     customer_id: Mapped[str | None] = mapped_column(String(255))
     subscription_id: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str | None] = mapped_column(String(32))
@@ -452,7 +456,10 @@ class Subscription(LedgerRow, Base):
     """The latest known state of a subscription; its history is in `subscription_states`."""
 
     __tablename__ = "subscriptions"
-    __table_args__ = (Index(None, "business_id", "customer_id"),)
+    __table_args__ = (
+        Index(None, "business_id", "customer_id"),
+        Index(None, "business_id", "created"),  # the data's age (metrics)
+    )
     customer_id: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(32))
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -515,6 +522,33 @@ class SubscriptionState(Base):
     discount: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean)
     ended_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class SubscriptionMrrChange(Base):
+    """How a subscription's MRR changed at each of its states: what the metrics read for MRR.
+
+    Derived from `subscription_states` alone (the reading rules, then each chosen state priced
+    by domain/mrr.py's rule), so it depends on nothing but that subscription's states: whenever
+    states of a subscription are inserted, the writer replaces the subscription's rows in the same
+    transaction (`vaultra.db.ledger_writer.refresh_mrr_changes`). Only changes are kept: a state
+    priced as the one before it has no row. `slot` 0 is the change in the state's own currency,
+    1 the removal of the previous state's MRR when the currency changed. Summed over `at < end`
+    they give each subscription's MRR at any instant, by currency (NULL: the account's).
+    """
+
+    __tablename__ = "subscription_mrr_changes"
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscription_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    at: Mapped[datetime] = mapped_column(TZ, primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(255))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    mrr_delta: Mapped[int] = mapped_column(BigInteger)
+    # +1 when the subscription starts to count as unpriced (contributing, with an item without a
+    # unit price that is not metered), -1 when it stops.
+    unpriced_delta: Mapped[int] = mapped_column(Integer)
 
 
 class LedgerVersion(Base):
