@@ -4,6 +4,7 @@ app (vaultra.web.app, behind BodyLimits) served by it, as `vaultra serve` serves
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -215,6 +216,8 @@ def test_vaultra_serve_runs_the_app_behind_body_limits_on_the_bounded_server(
         reset_local_bus()
 
     assert result.exit_code == 0, result.output
+    # the startup's knowledge indexing is over before the runtime's pool closed under it
+    assert not any(t.name == "vaultra-knowledge" and t.is_alive() for t in threading.enumerate())
     [(app, host, port)] = served
     assert (host, port) == ("127.0.0.1", 8123)
     assert app.user_middleware[0].cls is BodyLimits  # outermost: before any route

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# How long stopping waits for the knowledge base still being stored at startup.
+KNOWLEDGE_JOIN_S = 30.0
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
@@ -54,9 +58,10 @@ def serve(
     # The agent cites the knowledge base and the dashboard opens what it cites: a local stack
     # stores its passages as it starts (the deploy pipeline indexes it in the cloud), off the
     # startup path.
-    threading.Thread(
+    indexing = threading.Thread(
         target=_index_knowledge, args=(runtime,), name="vaultra-knowledge", daemon=True
-    ).start()
+    )
+    indexing.start()
     console.print(
         f"Vaultra on http://{host}:{port} — the dashboard at http://{host}:{port}/app, "
         "the Stripe webhook at POST /stripe/webhook, health at /healthz and /readyz. "
@@ -67,6 +72,9 @@ def serve(
     try:
         run(create_app(runtime), host=host, port=port)
     finally:
+        # The indexing borrows a connection of the runtime's pool: closing the pool under it
+        # would leave that connection unclosed when the thread hands it back.
+        indexing.join(timeout=KNOWLEDGE_JOIN_S)
         if stack is not None:
             stack.stop()
 
