@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
+from uuid import UUID
 
 from vaultra.bootstrap import Runtime
 from vaultra.config import Requirement
+from vaultra.db.businesses import LinkedAccount
 from vaultra.domain.metrics.periods import scoring_day
 from vaultra.events.cloudevent import DeadLetter, ReceivedMessage
 from vaultra.events.messages import (
@@ -103,15 +105,20 @@ def score_business(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     )
 
 
+def _link_of(runtime: Runtime, account_id: str, business_id: UUID) -> LinkedAccount | None:
+    """The account's link to this business, if it is still linked to it: a request made for a
+    link since removed or moved is acknowledged, never run against another business."""
+    return next((x for x in runtime.links(account_id) if x.business_id == business_id), None)
+
+
 def backfill_account(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     """On "backfill requested": import the account's history, resuming from its checkpoints."""
     request = received.message
     assert isinstance(request, BackfillRequested)
-    links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
-    if not links:
+    link = _link_of(runtime, request.account_id, request.business_id)
+    if link is None:
         log.warning("acknowledging a backfill for an account no longer linked to the business")
         return
-    link = links[0]
     with runtime.jobs.run("backfill", received.message_id, request.business_id) as job:
         if job is None:
             log.info("message %s already processed; nothing to do", received.message_id)
@@ -136,15 +143,15 @@ def fetch_settlements(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     redelivery loop)."""
     request = received.message
     assert isinstance(request, SettlementsRequested)
-    links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
-    if not links:
+    link = _link_of(runtime, request.account_id, request.business_id)
+    if link is None:
         log.warning("acknowledging settled amounts for an account no longer linked to the business")
         return
     with runtime.jobs.run("settlements", received.message_id, request.business_id) as job:
         if job is None:
             log.info("message %s already processed; nothing to do", received.message_id)
             return
-        report = runtime.settlements(links[0]).run()
+        report = runtime.settlements(link).run()
         job.detail = dataclasses.asdict(report)
         job.error = report.refused or report.interrupted
     log.info(
@@ -161,15 +168,15 @@ def load_demo_data(runtime: Runtime, received: ReceivedMessage[Any]) -> None:
     """On "demo data requested": load the scenario's history through the ingest path, once."""
     request = received.message
     assert isinstance(request, DemoDataRequested)
-    links = [x for x in runtime.links(request.account_id) if x.business_id == request.business_id]
-    if not links:
+    link = _link_of(runtime, request.account_id, request.business_id)
+    if link is None:
         log.warning("acknowledging demo data for a business no longer linked to its demo account")
         return
     with runtime.jobs.run("demo_data", received.message_id, request.business_id) as job:
         if job is None:
             log.info("message %s already processed; nothing to do", received.message_id)
             return
-        loaded = runtime.demo_data.load(links[0], request.scenario, request.history_until)
+        loaded = runtime.demo_data.load(link, request.scenario, request.history_until)
         job.detail = loaded.as_detail()
     log.info(
         "demo data %s (generator %s): %d events into %s",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from vaultra.domain.money import minor_units_per_unit
 
@@ -104,6 +104,11 @@ class Criterion:
             return own
         return (*own, self.stand_in_when, *self.stand_in.reads)
 
+    def counted(self, metric: str, value: Decimal, inputs: Mapping[str, object]) -> Decimal:
+        """`value` of `metric` as its count minimums read it (itself without minimums)."""
+        rule = dict(self.minimums).get(metric)
+        return rule.counted_as(value, inputs.get(rule.count)) if rule else value
+
     @property
     def max_points(self) -> int:
         return self.bands[0].points
@@ -148,7 +153,7 @@ def evaluate(
         if metric in instead and _number(inputs.get(instead[metric])):
             continue
         raw = inputs.get(metric)
-        if raw is None or isinstance(raw, bool) or not isinstance(raw, int | Decimal):
+        if not _number(raw):
             reasons.append((notes or {}).get(metric) or f"{metric} is not known yet")
             continue
         comparable = _comparable(criterion, raw, currency)
@@ -156,7 +161,7 @@ def evaluate(
             reasons.append(f"thresholds are in USD and {str(currency).upper()} has no rate source")
             continue
         rule = minimums.get(metric)
-        counted = rule.counted_as(comparable, inputs.get(rule.count)) if rule else comparable
+        counted = criterion.counted(metric, comparable, inputs)
         band = _band_of(criterion, counted)
         points = band.points if band else 0
         result = CriterionResult(criterion, "scored", points, raw, metric, band)
@@ -182,36 +187,30 @@ def evaluate(
     return pick(candidates, key=lambda c: c.points)
 
 
-def counted_values(criterion: Criterion, inputs: Mapping[str, object]) -> list[Decimal]:
-    """The criterion's known ratio inputs, each as its count minimums read it."""
-    minimums = dict(criterion.minimums)
+def _readings(criterion: Criterion, inputs: Mapping[str, object]) -> list[tuple[Decimal, Decimal]]:
+    """Each known input of the criterion, and the value its count minimums read it as."""
     out = []
     for metric in criterion.metrics:
         raw = inputs.get(metric)
-        if not _number(raw):
-            continue
-        value, rule = Decimal(str(raw)), minimums.get(metric)
-        out.append(rule.counted_as(value, inputs.get(rule.count)) if rule else value)
+        if _number(raw):
+            value = Decimal(str(raw))
+            out.append((value, criterion.counted(metric, value, inputs)))
     return out
+
+
+def counted_values(criterion: Criterion, inputs: Mapping[str, object]) -> list[Decimal]:
+    """The criterion's known ratio inputs, each as its count minimums read it."""
+    return [counted for _, counted in _readings(criterion, inputs)]
 
 
 def established_values(criterion: Criterion, inputs: Mapping[str, object]) -> list[Decimal]:
     """The criterion's known ratio inputs that every line they cross has established: a ratio
     read below its own value (`CountMinimums.counted_as`) has crossed no line it is placed at,
     so it reaches no ceiling drawn on one."""
-    minimums = dict(criterion.minimums)
-    out = []
-    for metric in criterion.metrics:
-        raw = inputs.get(metric)
-        if raw is None or isinstance(raw, bool) or not isinstance(raw, int | Decimal):
-            continue
-        value, rule = Decimal(raw), minimums.get(metric)
-        if rule is None or rule.counted_as(value, inputs.get(rule.count)) == value:
-            out.append(value)
-    return out
+    return [value for value, counted in _readings(criterion, inputs) if counted == value]
 
 
-def _number(value: object) -> bool:
+def _number(value: object) -> TypeGuard[int | Decimal]:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
