@@ -17,35 +17,12 @@ from vaultra.domain.alerts import Alert
 from vaultra.domain.metrics.formulas import POLICY_VERSION
 from vaultra.domain.readiness import Recommendation, assess, recommend
 
+from tests.services.test_readiness_service import PROFILE  # refunds 3 %, churn 2.5 %
 from tests.support.ledger_records import new_business, save_metrics
 
 DAY = date(2026, 11, 20)
 COMPUTED = datetime(2026, 11, 20, 6, tzinfo=UTC)
 D = Decimal
-
-# Refunds of 3 % and churn of 2.5 %: a plan of a few steps.
-PROFILE: dict[str, Any] = {
-    "mrr": 2_000_000,
-    "arr": 24_000_000,
-    "paying_customers": 80,
-    "mrr_growth_mom": D("0.03"),
-    "cmgr_6m": D("0.025"),
-    "gross_volume_12m": 22_000_000,
-    "gross_volume_90d": 6_000_000,
-    "gross_volume_by_currency_12m": {"usd": 22_000_000},
-    "revenue_volatility_cv_12m": D("0.12"),
-    "customer_churn_rate_3m": D("0.025"),
-    "nrr_12m": D("1.04"),
-    "grr_12m": D("0.93"),
-    "dispute_activity_ratio_month": D("0.001"),
-    "refund_rate_90d": D("0.03"),
-    "payouts_failed_90d": 0,
-    "payout_paid_streak": 60,
-    "last_payout_failure_at": None,
-    "top_customer_share_12m": D("0.06"),
-    "months_of_history": 30,
-    "data_through": "2026-11-20T05:00:00+00:00",
-}
 
 
 def payout_alert(key: str) -> Alert:
