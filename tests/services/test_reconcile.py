@@ -11,29 +11,18 @@ import pytest
 from sqlalchemy import text
 from vaultra.db.unit_of_work import Database
 from vaultra.events.local_bus import LocalBus
-from vaultra.events.messages import Message, MetricsComputed, MetricsRefreshRequested
+from vaultra.events.messages import MetricsComputed, MetricsRefreshRequested
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import reconcile
 from vaultra.services.webhook import WebhookReceiver
 
+from tests.support.recording_bus import Recorder
 from tests.support.stripe_payloads import ACCOUNT, SECRET, charge, event, sign
 
 # These tests read the clock: they also run at the last second of a month.
 pytestmark = pytest.mark.usefixtures("any_clock")
-
-
-class Recorder(LocalBus):
-    """A bus that keeps what was published (and delivers to nobody)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[Message] = []
-
-    def publish(self, message: Message) -> str:
-        self.sent.append(message)
-        return super().publish(message)
 
 
 @pytest.fixture

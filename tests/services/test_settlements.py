@@ -24,7 +24,7 @@ from sqlalchemy import text
 from vaultra.db.businesses import LinkedAccount
 from vaultra.db.unit_of_work import Database
 from vaultra.events.local_bus import LocalBus
-from vaultra.events.messages import Message, SettlementsRequested, StripeDataChanged
+from vaultra.events.messages import SettlementsRequested, StripeDataChanged
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics
 from vaultra.services.reconcile import reconcile
@@ -34,6 +34,7 @@ from vaultra.services.webhook import WebhookReceiver
 from vaultra.stripe.client import build_client
 from vaultra_dev.stripe_api import StripeApiServer
 
+from tests.support.recording_bus import Recorder
 from tests.support.stripe_payloads import (
     ACCOUNT,
     SECRET,
@@ -59,18 +60,6 @@ def moment(k: int) -> int:
     now = int(time.time())
     midnight = int(datetime.combine(today(), datetime.min.time(), UTC).timestamp())
     return max(now - 3600, midnight) + k
-
-
-class Recorder(LocalBus):
-    """A bus that keeps what was published (and delivers to nobody)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[Message] = []
-
-    def publish(self, message: Message) -> str:
-        self.sent.append(message)
-        return super().publish(message)
 
 
 @pytest.fixture
