@@ -35,6 +35,7 @@ def test_a_new_business_has_no_score_and_nothing_synced_yet(
         None,
     )
     assert (body["components"], body["top_factors"], body["missing"]) == ([], [], [])
+    assert body["last_synced_at"] is None
     assert body["model_version"] == "score-3"
     assert body["sync"] == {
         "stripe_account": None,
@@ -69,6 +70,9 @@ def test_the_summary_is_the_score_the_scoring_service_saved_for_the_latest_day(
     assert body["currency"] == "usd"
     # the latest Stripe data the metrics saw: the charge of 2026-01-10 (states are not data)
     assert body["data_through"] == "2026-01-10T00:00:00Z"
+    # when Stripe was last heard from as of that day: its webhooks came in after it (today), so
+    # the lower bound, the latest object seen, is what the day can tell
+    assert body["last_synced_at"] == "2026-01-10T00:00:00Z"
 
 
 def test_money_bands_are_in_minor_units_of_the_business_currency(
