@@ -448,7 +448,7 @@ def run_backfill(
             t1 = time.perf_counter()
             c1 = time.thread_time()
             with db.engine.begin() as conn:
-                rows += write_batch(conn, businesses[index], False, batch)
+                rows += write_batch(conn, businesses[index], False, batch).changed
             t2 = time.perf_counter()
             write_cpu += time.thread_time() - c1
             if profiler:

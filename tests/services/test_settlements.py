@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -155,6 +155,38 @@ def test_a_foreign_charge_that_came_by_webhook_counts_with_its_settled_amount_on
     # One request: the USD charges need no balance transaction to count.
     assert fetched(server) == [("/v1/balance_transactions/txn_ch_eur", ACCOUNT)]
     assert (report.due, report.settled, report.balance_transactions) == (1, 1, 1)
+
+
+def test_a_settled_amount_of_last_month_updates_last_months_stored_month_end(
+    db: Database, server: StripeApiServer, link: LinkedAccount
+) -> None:
+    # A EUR charge of the last day of last month (within the look-back), delivered by webhook,
+    # settled at $43.21.
+    last_month_end = today().replace(day=1) - timedelta(days=1)
+    created = int(
+        datetime(
+            last_month_end.year, last_month_end.month, last_month_end.day, 12, tzinfo=UTC
+        ).timestamp()
+    )
+    webhook(db, "charge.succeeded", charge("ch_eur", amount=4000, currency="eur", created=created))
+    txn = balance_transaction("txn_ch_eur", source="ch_eur", amount=4321, created=created, fee=155)
+    server.add_account(ACCOUNT, {"balance_transactions": [txn]}, currency="usd")
+    execute(db, f"UPDATE businesses SET default_currency = 'usd' WHERE id = '{link.business_id}'")
+    metrics = Metrics(db, None)
+    metrics.refresh(link.business_id, last_month_end)
+    metrics.refresh(link.business_id, today())
+    bus = Recorder()
+
+    job(db, server, link, bus).run()
+    [changed] = bus.sent
+    assert isinstance(changed, StripeDataChanged)
+    metrics.refresh(link.business_id, today(), data_version=changed.data_version)
+
+    with db.transaction() as uow:
+        month_end = uow.metrics.load(link.business_id, last_month_end)
+    assert month_end is not None
+    # Last month's stored volume went from 0 (no USD amount known) to the settled 4,321.
+    assert month_end.values["gross_volume_month"] == 4321
 
 
 def test_a_second_run_finds_nothing_to_fetch_and_announces_nothing(

@@ -19,12 +19,25 @@ from vaultra.domain.metrics.aggregates import Aggregates
 from vaultra.domain.metrics.periods import Periods
 
 # The last statement of a changing write, so the row's lock is held only until the commit that
-# follows. The stored id is then the last committer's (see `LedgerVersion`).
+# follows. The stored id is then the last committer's (see `LedgerVersion`). A change about a
+# moment before today (UTC, by the database's clock) is also a past change: the earliest such
+# moment is kept until the stored runs are caught up (`MetricRuns.stale_days`).
 _TOUCH_VERSION = text(
-    "INSERT INTO ledger_versions (business_id, changed_xid, changed_at) "
-    "VALUES (:b, pg_current_xact_id()::text, now()) ON CONFLICT (business_id) DO UPDATE SET "
-    "changed_xid = EXCLUDED.changed_xid, changed_at = EXCLUDED.changed_at"
+    """
+    INSERT INTO ledger_versions AS v (business_id, changed_xid, changed_at, past_changed_from,
+                                      past_changed_xid)
+    SELECT :b, x.id, now(), p.since, CASE WHEN p.since IS NOT NULL THEN x.id END
+    FROM (SELECT pg_current_xact_id()::text AS id) x,
+         (SELECT CASE WHEN CAST(:earliest AS timestamptz)
+                           < date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                      THEN CAST(:earliest AS timestamptz) END AS since) p
+    ON CONFLICT (business_id) DO UPDATE SET
+      changed_xid = EXCLUDED.changed_xid, changed_at = EXCLUDED.changed_at,
+      past_changed_from = LEAST(v.past_changed_from, EXCLUDED.past_changed_from),
+      past_changed_xid = coalesce(EXCLUDED.past_changed_xid, v.past_changed_xid)
+    """
 )
+_FIRST_STATE = text("SELECT min(valid_from) FROM subscription_states WHERE business_id = :b")
 _VERSION = text("SELECT changed_xid FROM ledger_versions WHERE business_id = :b")
 
 
@@ -35,9 +48,9 @@ class Ledger:
     def write(self, business_id: uuid.UUID, livemode: bool, batch: Batch) -> int:
         """Upsert the batch; returns how many rows it inserted or changed. A write that changed
         anything records this transaction as the ledger's latest change."""
-        changed = write_batch(self._conn, business_id, livemode, batch)
+        changed, earliest = write_batch(self._conn, business_id, livemode, batch)
         if changed:
-            self._conn.execute(_TOUCH_VERSION, {"b": business_id})
+            self._touch(business_id, earliest)
         return changed
 
     def rebuild_subscription_history(self, business_id: uuid.UUID, horizon: datetime) -> int:
@@ -45,8 +58,11 @@ class Ledger:
         if rebuilt:
             # The rebuilt states may change any subscription's MRR history: re-price them all.
             refresh_mrr_changes(self._conn, business_id)
-            self._conn.execute(_TOUCH_VERSION, {"b": business_id})
+            self._touch(business_id, self._conn.execute(_FIRST_STATE, {"b": business_id}).scalar())
         return rebuilt
+
+    def _touch(self, business_id: uuid.UUID, earliest: datetime | None) -> None:
+        self._conn.execute(_TOUCH_VERSION, {"b": business_id, "earliest": earliest})
 
     def version(self, business_id: uuid.UUID) -> str | None:
         """The id of the last transaction that changed the ledger, None if none ever did."""

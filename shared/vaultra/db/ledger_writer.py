@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, DateTime, Table, text
 
@@ -32,7 +32,7 @@ from vaultra.db.prepared import run_prepared
 from vaultra.db.row_checks import InvalidRow, check_mapped
 from vaultra.domain.mrr import CONTRIBUTING_STATUSES
 
-__all__ = ["Batch", "InvalidRow", "refresh_mrr_changes", "write_batch"]
+__all__ = ["Batch", "InvalidRow", "Written", "refresh_mrr_changes", "write_batch"]
 
 STATES_TABLE = "subscription_states"
 
@@ -90,6 +90,22 @@ class Batch:
         return any(self.rows.values())
 
 
+class Written(NamedTuple):
+    """What a write changed: how many rows were inserted or changed, and the earliest moment any
+    of them is about (None: nothing changed) — the first day whose metrics it can change."""
+
+    changed: int
+    earliest: datetime | None
+
+
+def _earliest_of(table_name: str) -> str:
+    """The earliest moment a row is about: the least of its own times (its `created`, a dispute's
+    closing, a line's service period…), never its version. A metric reads a row only from a day
+    at or after one of these, so no day before it can change."""
+    times = [f"t.{c}" for c in _time_columns(table_name) if c != "version_at"]
+    return times[0] if len(times) == 1 else f"LEAST({', '.join(times)})"
+
+
 @cache
 def _upsert_sql(table_name: str) -> str:
     """Short on purpose: the driver scans a statement's whole text at every execution."""
@@ -106,7 +122,7 @@ def _upsert_sql(table_name: str) -> str:
     )
     if table_name == STATES_TABLE:
         # History is insert-only; the subscriptions that got a new state are re-priced.
-        return head + "NOTHING RETURNING subscription_id"
+        return head + f"NOTHING RETURNING subscription_id, {_earliest_of(table_name)}"
 
     newer = "(t.version_at, t.version_key) < (excluded.version_at, excluded.version_key)"
     columns = [c.name for c in table.columns if c.name not in pk and c.name != "livemode"]
@@ -114,7 +130,10 @@ def _upsert_sql(table_name: str) -> str:
     if merged is None:
         targets = ", ".join(columns)
         values = ", ".join(f"excluded.{c}" for c in columns)
-        return head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {newer} RETURNING 1"
+        return (
+            head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {newer} "
+            f"RETURNING {_earliest_of(table_name)}"
+        )
     sets = ", ".join(
         f"{c} = {merged[c]}"
         if c in merged
@@ -122,7 +141,9 @@ def _upsert_sql(table_name: str) -> str:
         for c in columns
     )
     changed = " OR ".join(f"{expr} IS DISTINCT FROM t.{name}" for name, expr in merged.items())
-    return head + f"UPDATE SET {sets} WHERE {newer} OR {changed} RETURNING 1"
+    return (
+        head + f"UPDATE SET {sets} WHERE {newer} OR {changed} RETURNING {_earliest_of(table_name)}"
+    )
 
 
 # Items no longer in their subscription's newest snapshot were removed from it.
@@ -158,9 +179,11 @@ def _merge_within_batch(table_name: str, rows: list[dict[str, Any]]) -> None:
                 row[column] = earliest[(row["id"], column)]
 
 
-def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch: Batch) -> int:
-    """Upsert every row of the batch; returns how many rows were inserted or changed."""
+def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch: Batch) -> Written:
+    """Upsert every row of the batch; returns how many rows were inserted or changed, and the
+    earliest moment they are about."""
     changed = 0
+    earliest: datetime | None = None
     for table_name in _ORDER:
         rows = batch.rows.get(table_name)
         if not rows:
@@ -170,12 +193,15 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
         payload = json.dumps([{**row, **tenant} for row in rows])
         written = run_prepared(conn, _upsert_sql(table_name), rows=payload)
         changed += len(written)
+        if written:
+            first = min(r[-1] for r in written)
+            earliest = first if earliest is None else min(earliest, first)
         if table_name == STATES_TABLE and written:
             refresh_mrr_changes(conn, business_id, sorted({r[0] for r in written}))
     sub_ids = sorted({r["id"] for r in batch.rows.get("subscriptions", [])})
     if sub_ids:
         conn.execute(_DELETE_STALE_ITEMS, {"business_id": business_id, "ids": sub_ids})
-    return changed
+    return Written(changed, earliest)
 
 
 _CONTRIBUTING = "(" + ", ".join(f"'{v}'" for v in sorted(CONTRIBUTING_STATUSES)) + ")"

@@ -73,6 +73,37 @@ _SEES_LEDGER = text(
     "WHERE r.business_id = :b AND r.as_of = :d AND r.policy_version = :v"
 )
 
+# Late data (`LedgerVersion`): the stored runs before `:live` that a past change made stale — of a
+# day at or after the earliest moment changed, and not seeing the last such change. The month
+# ends first (the trend), newest first.
+_STALE_DAYS = text(
+    """
+    SELECT v.past_changed_xid, r.as_of
+    FROM ledger_versions v
+    LEFT JOIN metric_runs r
+      ON r.business_id = v.business_id AND r.policy_version = :v AND r.as_of < :live
+     AND r.as_of >= CAST(v.past_changed_from AT TIME ZONE 'UTC' AS date)
+     AND NOT pg_visible_in_snapshot(CAST(v.past_changed_xid AS xid8),
+                                    CAST(r.read_snapshot AS pg_snapshot))
+    WHERE v.business_id = :b AND v.past_changed_xid IS NOT NULL
+    ORDER BY r.as_of = CAST(date_trunc('month', r.as_of) + interval '1 month - 1 day' AS date)
+             DESC, r.as_of DESC
+    """
+)
+# Only if no past change committed since the runs were listed (it would carry another id).
+_CLEAR_PAST = text(
+    "UPDATE ledger_versions SET past_changed_from = NULL, past_changed_xid = NULL "
+    "WHERE business_id = :b AND past_changed_xid = :x"
+)
+
+
+@dataclass(frozen=True)
+class StaleDays:
+    """The stored runs a past change made stale, and the last past change they must see."""
+
+    past_change: str
+    days: tuple[date, ...]
+
 
 @dataclass(frozen=True)
 class RunState:
@@ -130,6 +161,22 @@ class MetricRuns:
         self._conn.execute(_DELETE_VALUES, key)
         stored = {name: json_value(value) for name, value in values.items()}
         self._conn.execute(_INSERT_VALUES, {**key, "values": json.dumps(stored)})
+
+    def stale_days(self, business_id: uuid.UUID, live: date) -> StaleDays | None:
+        """The days before `live` whose stored run a past change made stale (None: no past
+        change waits)."""
+        rows = self._conn.execute(
+            _STALE_DAYS, {"b": business_id, "v": self._version, "live": live}
+        ).all()
+        if not rows:
+            return None
+        return StaleDays(rows[0].past_changed_xid, tuple(r.as_of for r in rows if r.as_of))
+
+    def forget_past_change(self, business_id: uuid.UUID, past_change: str) -> bool:
+        """Clear the past change once its stale runs are recomputed; False if a later one came
+        meanwhile (it stays, for the next catch-up)."""
+        cleared = self._conn.execute(_CLEAR_PAST, {"b": business_id, "x": past_change})
+        return bool(cleared.rowcount)
 
     def set_published(self, business_id: uuid.UUID, as_of: date, published: bool) -> None:
         self._conn.execute(_SET_PUBLISHED, {**self._key(business_id, as_of), "done": published})

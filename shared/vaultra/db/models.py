@@ -557,6 +557,12 @@ class LedgerVersion(Base):
     Written by every ledger write that changed a row, in its own transaction, so it names the
     latest committed change: a metrics run whose read snapshot does not see it is stale. The
     upsert takes the row's lock until commit, so the stored id is always the last committer's.
+
+    Late data: a change to a day before the current one also keeps `past_changed_from`, the
+    earliest moment changed since the stored runs were last caught up, and `past_changed_xid`, the
+    last such change (stored the same way). A run of a day at or after `past_changed_from` whose
+    read snapshot does not see `past_changed_xid` is stale (`vaultra.services.metrics`, "Late
+    data"); both are cleared once every such run was recomputed.
     """
 
     __tablename__ = "ledger_versions"
@@ -565,6 +571,8 @@ class LedgerVersion(Base):
     )
     changed_xid: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = _now()
+    past_changed_from: Mapped[datetime | None] = mapped_column(TZ)
+    past_changed_xid: Mapped[str | None] = mapped_column(String(20))
 
 
 # --- Jobs ---------------------------------------------------------------------------------------

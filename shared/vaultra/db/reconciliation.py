@@ -1,8 +1,9 @@
 """What is behind: the businesses whose metrics or score do not reflect their current ledger.
 
 One set-based statement over every active, linked business. A business is behind on metrics when
-its run for the day is missing or did not see the ledger's latest change (older than a grace
-period, so changes whose own messages are still in flight are left to them); behind on its score
+its run for the day is missing or did not see the ledger's latest change, or a change to a past
+day still waits for its stored runs to be recomputed (older than a grace period, so changes whose
+own messages are still in flight are left to them); behind on its score
 when the day's run is newer than the day's score (or there is none).
 
 A second statement lists the businesses with settled amounts to fetch: a charge, refund or
@@ -31,6 +32,8 @@ _BEHIND = text(
              AND v.changed_at < now() - make_interval(secs => :grace)
              AND NOT pg_visible_in_snapshot(CAST(v.changed_xid AS xid8),
                                             CAST(r.read_snapshot AS pg_snapshot)) THEN 'metrics'
+        WHEN v.past_changed_xid IS NOT NULL
+             AND v.changed_at < now() - make_interval(secs => :grace) THEN 'metrics'
         WHEN s.business_id IS NULL OR s.metrics_computed_at < r.computed_at THEN 'score'
       END AS behind
     FROM businesses b

@@ -19,6 +19,14 @@ So a burst ends in a handful of computations, and the business is idle a debounc
 computation after its last change. A holder keeps the live day current for at most
 `HOLD_BUDGET_S`; changes that keep coming after that are handed over to a "metrics refresh
 requested" of the live day, which the next invocation takes up.
+
+Late data: a ledger change about a day before today (a webhook delivered late, an old charge
+refunded or disputed, a settled amount fetched, an import) makes the stored runs of that day and
+every later one stale, not only today's — the trend would show numbers the ledger no longer
+supports. The ledger records the earliest moment such changes were about
+(`vaultra.db.ledger.Ledger.write`); after the live day, the holder recomputes each stored run from
+that day on that did not see the last of them, month ends first, and announces each, so their
+scores follow. It stays within the same hold budget and hands the rest over the same way.
 """
 
 from __future__ import annotations
@@ -147,11 +155,15 @@ class Metrics:
                         computations += self._compute(
                             session, business_id, live, None, debounce
                         ).computations
+                    past_done, past_computations = self._catch_up(
+                        session, business_id, live, deadline
+                    )
+                    computations += past_computations
                 finally:
                     session.unlock(locks.METRICS, business_id)
                 # A change committed after the last check and acknowledged while we still held the
                 # lock is seen here, once the lock is free.
-                if not self._live_run_behind(session, business_id, live):
+                if past_done and not self._live_run_behind(session, business_id, live):
                     break
                 if time.monotonic() >= deadline:
                     self._hand_over(session, business_id, live)
@@ -172,9 +184,15 @@ class Metrics:
         self, business_id: uuid.UUID, through: date, *, months: int = 12
     ) -> list[MetricsRun]:
         """Metrics as of each of the last `months` month ends: the trend a newly imported
-        history has at once (the daily refresh only adds days from now on). Busy days are left
-        to the next refresh."""
-        return [self.refresh(business_id, day) for day in month_ends_before(through, months)]
+        history has at once (the daily refresh only adds days from now on). A month end whose
+        run already saw the ledger as it is now is left as it is; busy days are left to the next
+        refresh."""
+        with self._db.snapshot() as uow:
+            version = uow.ledger.version(business_id)
+        return [
+            self.refresh(business_id, day, data_version=version)
+            for day in month_ends_before(through, months)
+        ]
 
     def current_set(self, business_id: uuid.UUID, as_of: date) -> MetricSet:
         """The metric set as of a day from the current ledger, saving nothing."""
@@ -193,6 +211,8 @@ class Metrics:
                 return MetricsRun(business_id, as_of, "inactive")
             if data_version is None:
                 return None
+            if uow.metrics.stale_days(business_id, today_utc(self._clock)) is not None:
+                return None  # a past change waits for the holder's catch-up
             state = uow.metrics.state(business_id, as_of)
             if state is None or not uow.sees(data_version, state.read_snapshot):
                 return None
@@ -239,6 +259,35 @@ class Metrics:
             if session.try_lock(locks.METRICS, business_id):
                 return True
         return False
+
+    def _catch_up(
+        self, session: Session, business_id: uuid.UUID, live: date, deadline: float
+    ) -> tuple[bool, int]:
+        """Recompute the stored runs before `live` that past changes made stale (module
+        docstring, "Late data"); returns whether none is left and how many were computed.
+
+        The runs are listed before any is recomputed, so each recompute reads a snapshot that sees
+        the last past change listed; the change is forgotten only if no other came meanwhile."""
+        with session.transaction() as uow:
+            stale = uow.metrics.stale_days(business_id, live)
+        if stale is None:
+            return True, 0
+        computations = 0
+        for day in stale.days:
+            if time.monotonic() >= deadline:
+                return False, computations
+            computations += self._compute(session, business_id, day, None, False).computations
+        with session.transaction() as uow:
+            done = uow.metrics.forget_past_change(business_id, stale.past_change)
+        if stale.days:
+            log.info(
+                "metrics of %s: %d stored day(s) recomputed after a change to the past (%s to %s)",
+                business_id,
+                len(stale.days),
+                min(stale.days),
+                max(stale.days),
+            )
+        return done, computations
 
     def _live_run_behind(self, session: Session, business_id: uuid.UUID, live: date) -> bool:
         with session.transaction() as uow:
