@@ -160,6 +160,7 @@ def generate_business(rng: random.Random) -> Business:
     if foreign:
         by_currency[FOREIGN[currency]] = round(gross_12m * foreign)
     m["gross_volume_by_currency_12m"] = dict(sorted(by_currency.items()))
+    m["currency_coverage_12m"] = _ratio(1 - foreign)  # foreign sales not settled yet, by count
     if last:
         m["revenue_growth_mom"] = _ratio(this / last - 1)
     else:

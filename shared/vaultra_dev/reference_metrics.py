@@ -17,6 +17,7 @@ from vaultra.domain.metrics.aggregates import (
     MonthTotals,
     MrrAggregates,
     MrrMovements,
+    SettlementRate,
 )
 from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, month_index
 from vaultra.domain.metrics.records import (
@@ -51,7 +52,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     end, month_start, trailing = periods.end, periods.month_start, periods.trailing_start
     rolling_month, year_start = periods.rolling_month_start, periods.year_start
     months = [[0, 0, 0] for _ in range(MONTHS_SCANNED)]
-    gross_12m = unconverted_12m = gross_90d = charges_90d = charges_30d = 0
+    gross_12m = unconverted_12m = charges_12m = gross_90d = charges_90d = charges_30d = 0
     yoy_start, yoy_end = periods.quarter_year_earlier
     quarter_year_earlier = 0
     per_party: dict[str, int] = defaultdict(int)
@@ -83,6 +84,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         if c.created >= rolling_month:
             charges_30d += 1
         if c.created >= year_start:
+            charges_12m += 1
             by_currency[c.currency] += c.amount_captured
             if c.customer_id is not None:
                 purchases[c.customer_id] += 1
@@ -146,6 +148,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     times = [c.created for c in ledger.charges] + [r.created for r in ledger.refunds]
     times += [d.created for d in ledger.disputes] + list(ledger.other_times)
     times += [p.created for p in ledger.payouts if p.created is not None]
+    rates = settlement_rates(ledger.charges, year_start, end, cur)
     return Aggregates(
         currency=currency,
         months=tuple(MonthTotals(g, n, u) for g, n, u in months),
@@ -155,6 +158,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         repeat_buyers_12m=sum(1 for n in purchases.values() if n >= 2),
         repeat_volume_12m=sum(spent[c] for c, n in purchases.items() if n >= 2),
         unconverted_12m=unconverted_12m,
+        charges_12m=charges_12m,
         gross_90d=gross_90d,
         charges_90d=charges_90d,
         charges_30d=charges_30d,
@@ -180,8 +184,36 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         first_charge=first_charge,
         data_through=max((t for t in times if t < end), default=None),
         last_synced=max((t for t in ledger.syncs if t < end), default=None),
-        mrr=reference_mrr(ledger.states, periods, cur),
+        rates=rates,
+        mrr=reference_mrr(ledger.states, periods, cur, rates),
     )
+
+
+def settlement_rates(
+    charges: Iterable[ChargeRecord], start: datetime, end: datetime, currency: str
+) -> dict[str, SettlementRate]:
+    """Per foreign currency, the rate of its latest sale (by time, then id) in [start, end) that
+    settled into `currency`: its settled amount for its amount."""
+    latest: dict[str, ChargeRecord] = {}
+    if not currency:
+        return {}
+    for c in charges:
+        if (
+            counts_as_sale(c)
+            and start <= c.created < end
+            and c.currency != currency
+            and c.settled_currency == currency
+            and c.settled_amount is not None
+            and c.settled_amount > 0
+            and c.amount_captured > 0
+        ):
+            best = latest.get(c.currency)
+            if best is None or (c.created, c.id) > (best.created, best.id):
+                latest[c.currency] = c
+    return {
+        cur: SettlementRate(c.settled_amount or 0, c.amount_captured, c.created)
+        for cur, c in latest.items()
+    }
 
 
 def _settled_refund(r: RefundRecord, cur: str) -> int | None:
@@ -230,15 +262,19 @@ def chosen_states(states: Iterable[StateRecord], end: datetime) -> dict[str, lis
 
 
 def customer_changes(
-    chosen: dict[str, list[StateRecord]], currency: str
+    chosen: dict[str, list[StateRecord]],
+    currency: str,
+    rates: dict[str, SettlementRate] | None = None,
 ) -> dict[str, list[Change]]:
     """Each customer's MRR changes in time order (instants where the total does not move are
-    dropped). Only subscriptions billed in `currency` (or without one) count."""
+    dropped), in `currency`: a state billed in another currency counts converted at that
+    currency's settlement rate (one rate for every instant: constant currency), or not at all
+    without one."""
     deltas: dict[tuple[str, datetime], int] = defaultdict(int)
     for rows in chosen.values():
         previous = 0
         for r in rows:
-            mrr = state_mrr(r, currency)
+            mrr = state_mrr(r, currency, rates or {})
             deltas[(r.customer_id, r.valid_from)] += mrr - previous
             previous = mrr
     per_customer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
@@ -256,10 +292,14 @@ def customer_changes(
     return changes
 
 
-def state_mrr(state: StateRecord, currency: str) -> int:
-    if state.currency is not None and state.currency != currency:
-        return 0
-    return subscription_mrr(state.status, state.items, state.discount)
+def state_mrr(
+    state: StateRecord, currency: str, rates: dict[str, SettlementRate] | None = None
+) -> int:
+    native = subscription_mrr(state.status, state.items, state.discount)
+    if state.currency is None or state.currency == currency:
+        return native
+    rate = (rates or {}).get(state.currency)
+    return 0 if rate is None else rate.convert(native)
 
 
 def mrr_at(changes: list[Change], instant: datetime) -> int:
@@ -284,11 +324,16 @@ def classify(movements: dict[str, int], change: Change) -> None:
         movements["contraction"] += before - after
 
 
-def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str) -> MrrAggregates:
+def reference_mrr(
+    states: Iterable[StateRecord],
+    periods: Periods,
+    currency: str,
+    rates: dict[str, SettlementRate] | None = None,
+) -> MrrAggregates:
     states = list(states)
     end, month_start = periods.end, periods.month_start
     chosen = chosen_states(states, end)
-    changes = customer_changes(chosen, currency)
+    changes = customer_changes(chosen, currency, rates or {})
     # the three complete months before D's month: their starts, and the end of the last one
     boundaries = [periods.month_start_back(k) for k in (3, 2, 1, 0)]
     movements = {"new": 0, "expansion": 0, "contraction": 0, "churn": 0, "reactivation": 0}

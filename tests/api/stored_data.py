@@ -28,6 +28,7 @@ PROFILE: dict[str, Any] = {
     "gross_volume_12m": 22_000_000,
     "gross_volume_90d": 6_000_000,
     "gross_volume_by_currency_12m": {"usd": 22_000_000},
+    "currency_coverage_12m": D(1),
     "mrr_by_currency": {"usd": 2_000_000},
     "revenue_volatility_cv_12m": D("0.12"),
     "customer_churn_rate": D("0.02"),

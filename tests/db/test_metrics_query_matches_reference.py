@@ -66,7 +66,11 @@ amounts = st.integers(1, 500_000)
 
 
 @st.composite
-def charges(draw: st.DrawFn, moments: st.SearchStrategy[datetime]) -> list[ChargeRecord]:
+def charges(
+    draw: st.DrawFn,
+    moments: st.SearchStrategy[datetime],
+    currencies: st.SearchStrategy[str] = currencies,
+) -> list[ChargeRecord]:
     out = []
     for n in range(draw(st.integers(0, 25))):
         currency = draw(currencies)
@@ -175,33 +179,42 @@ discounts = st.none() | st.builds(
 )
 
 
+STATUSES = st.sampled_from(
+    [
+        "active",
+        "active",
+        "active",
+        "past_due",
+        "trialing",
+        "canceled",
+        "unpaid",
+        "incomplete",
+        "paused",
+    ]
+)
+
+
+STATE_CURRENCIES = st.sampled_from(["usd", "usd", "eur", None])
+
+
 @st.composite
-def states(draw: st.DrawFn, coarse_moments: st.SearchStrategy[datetime]) -> list[StateRecord]:
+def states(
+    draw: st.DrawFn,
+    coarse_moments: st.SearchStrategy[datetime],
+    currencies: st.SearchStrategy[str | None] = STATE_CURRENCIES,
+    statuses: st.SearchStrategy[str] = STATUSES,
+) -> list[StateRecord]:
     out = []
     for s in range(draw(st.integers(0, 7))):
         customer = draw(st.sampled_from(CUSTOMERS[:4]))
-        currency = draw(st.sampled_from(["usd", "usd", "eur", None]))
+        currency = draw(currencies)
         for k in range(draw(st.integers(1, 6))):
             out.append(
                 StateRecord(
                     subscription_id=f"sub_{s}",
                     customer_id=customer,
                     valid_from=draw(coarse_moments),
-                    status=draw(
-                        st.sampled_from(
-                            [
-                                "active",
-                                "active",
-                                "active",
-                                "past_due",
-                                "trialing",
-                                "canceled",
-                                "unpaid",
-                                "incomplete",
-                                "paused",
-                            ]
-                        )
-                    ),
+                    status=draw(statuses),
                     items=tuple(draw(st.lists(items, min_size=0, max_size=3))),
                     discount=draw(discounts),
                     currency=currency,
@@ -226,6 +239,44 @@ def cases(draw: st.DrawFn) -> tuple[Ledger, date]:
         syncs=tuple(draw(st.lists(moments, max_size=4))),
     )
     return ledger, as_of
+
+
+@st.composite
+def cases_in_currencies(draw: st.DrawFn) -> tuple[Ledger, date]:
+    """Subscriptions billed mostly in EUR and JPY (a zero-decimal currency), mostly active, beside
+    sales in those currencies that settled in USD, or did not: MRR converted at Stripe's rates."""
+    as_of = draw(st.sampled_from(AS_OF_DAYS))
+    moments, coarse = relative(as_of), relative(as_of, grid_s=4 * DAY_S)
+    foreign = st.sampled_from(["usd", "eur", "eur", "jpy", "jpy"])
+    ledger = Ledger(
+        charges=tuple(draw(charges(moments, foreign))),
+        states=tuple(
+            draw(states(coarse, foreign | st.none(), st.sampled_from(["active", "canceled"])))
+        ),
+    )
+    return ledger, as_of
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=cases_in_currencies())
+def test_mrr_converted_at_stripes_rates_equals_the_reference(
+    engine: Engine, case: tuple[Ledger, date]
+) -> None:
+    ledger, as_of = case
+    periods = Periods(as_of)
+    with engine.begin() as conn:
+        business = new_business(conn)
+        load_ledger(conn, business, ledger)
+        from_sql = ledger_aggregates(conn, business, periods, "usd")
+    assert from_sql == reference_aggregates(ledger, periods, "usd")
+    m, mv = from_sql.mrr, from_sql.mrr.movements
+    assert m.mrr_end - m.mrr_month_start == (
+        mv.new + mv.expansion + mv.reactivation - mv.contraction - mv.churn
+    )
 
 
 @settings(

@@ -25,6 +25,7 @@ RISKY: dict[str, Any] = {
     "gross_volume_12m": 24_000_000,
     "gross_volume_90d": 6_000_000,
     "gross_volume_by_currency_12m": {"usd": 24_000_000},
+    "currency_coverage_12m": D(1),
     "cmgr_6m": D("0.01"),
     "revenue_volatility_cv_12m": D("0.14"),
     "dispute_activity_ratio_month": D("0.021"),

@@ -34,6 +34,7 @@ PROFILE: dict[str, Any] = {
     "gross_volume_12m": 22_000_000,
     "gross_volume_90d": 6_000_000,
     "gross_volume_by_currency_12m": {"usd": 22_000_000},
+    "currency_coverage_12m": D(1),
     "revenue_volatility_cv_12m": D("0.12"),
     "customer_churn_rate_3m": D("0.025"),
     "nrr_12m": D("1.04"),

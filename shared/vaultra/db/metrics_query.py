@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from vaultra.domain.metrics.aggregates import Aggregates, MonthTotals, MrrAggregates, MrrMovements
+from vaultra.domain.metrics.aggregates import (
+    Aggregates,
+    MonthTotals,
+    MrrAggregates,
+    MrrMovements,
+    SettlementRate,
+)
 from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, midnight
 from vaultra.domain.metrics.records import INQUIRY_STATUSES, VOID_REFUND_STATUSES
 
@@ -83,7 +89,8 @@ _SALES = text(
       (SELECT coalesce(json_agg(json_build_array(idx, a, n, u)), '[]') FROM (
          SELECT idx, sum(a) AS a, sum(n) AS n, sum(n - priced) AS u
          FROM periods GROUP BY idx) m) AS months,
-      (SELECT json_build_array(coalesce(sum(a), 0), coalesce(sum(n - priced), 0))
+      (SELECT json_build_array(coalesce(sum(a), 0), coalesce(sum(n - priced), 0),
+                               coalesce(sum(n), 0))
          FROM periods WHERE y) AS year_totals,
       (SELECT json_build_array(coalesce(sum(a), 0), coalesce(sum(n), 0),
                                coalesce(sum(n) FILTER (WHERE r), 0))
@@ -101,6 +108,27 @@ _SALES = text(
          FROM parties WHERE nc > 0) AS repeat,
       (SELECT min(created) FROM charges WHERE business_id = :b AND status = 'succeeded'
          AND captured AND created < :end) AS first_charge
+    """
+)
+
+# Per foreign currency sold in the 12 months ending at D, the rate Stripe applied to its latest sale
+# of those months that settled into the account currency: the balance transaction's amount for the
+# charge's (docs/METRICS.md, "Currencies"). Few currencies, one index walk back from D each.
+_RATES = text(
+    """
+    SELECT x.currency, r.settled, r.native, r.created
+    FROM unnest(CAST(:currencies AS text[])) AS x(currency)
+    CROSS JOIN LATERAL (
+      SELECT bt.amount AS settled, c.amount_captured AS native, c.created
+      FROM charges c
+      JOIN balance_transactions bt
+        ON bt.business_id = c.business_id AND bt.id = c.balance_transaction_id
+      WHERE c.business_id = :b AND c.currency = x.currency
+        AND c.created >= :year_start AND c.created < :end
+        AND c.status = 'succeeded' AND c.captured AND c.amount_captured > 0
+        AND bt.currency = :cur AND bt.amount > 0
+      ORDER BY c.created DESC, c.id COLLATE "C" DESC
+      LIMIT 1) r
     """
 )
 
@@ -219,15 +247,40 @@ _LAST_SYNC = text(
 # D's month and of the three complete months before it, twelve months before D), and the
 # movements of the month classified change by change. Every subscription's MRR at the end of D is
 # the sum of its changes before it, by currency, and so is its being unpriced.
+#
+# A subscription billed in a foreign currency with a settlement rate (`_RATES`) counts converted at
+# that one rate at every instant (constant currency): its MRR in its currency at each change is the
+# running sum of its changes there, converted exactly and rounded half up — ⌊(2·N·settled + native)
+# ÷ (2·native)⌋ for N ≥ 0 — and its change is the difference of two such values, so the changes of
+# a subscription add up to its converted MRR. Without a rate it is left out (a note says so).
 _MRR = text(
     """
-    WITH points AS (
-      SELECT customer_id, at, sum(mrr_delta)::bigint AS delta
-      FROM subscription_mrr_changes
-      WHERE business_id = :b AND at < :end AND mrr_delta <> 0
-        AND (currency IS NULL OR currency = :cur)
+    WITH rates AS (
+      SELECT * FROM unnest(CAST(:rate_currencies AS text[]), CAST(:rate_settled AS numeric[]),
+                           CAST(:rate_native AS numeric[])) AS r(currency, settled, native)
+    ),
+    converted AS (
+      SELECT m.customer_id, m.at,
+             div(2 * (sum(m.mrr_delta) OVER w) * r.settled + r.native, 2 * r.native)
+             - div(2 * (sum(m.mrr_delta) OVER w - m.mrr_delta) * r.settled + r.native,
+                   2 * r.native) AS delta
+      FROM subscription_mrr_changes m
+      JOIN rates r ON r.currency = m.currency
+      WHERE m.business_id = :b AND m.at < :end AND m.mrr_delta <> 0
+      WINDOW w AS (PARTITION BY m.subscription_id, m.currency ORDER BY m.at, m.slot)
+    ),
+    points AS (
+      SELECT customer_id, at, sum(delta)::bigint AS delta
+      FROM (
+        SELECT customer_id, at, mrr_delta AS delta
+        FROM subscription_mrr_changes
+        WHERE business_id = :b AND at < :end AND mrr_delta <> 0
+          AND (currency IS NULL OR currency = :cur)
+        UNION ALL
+        SELECT customer_id, at, delta FROM converted
+      ) x
       GROUP BY customer_id, at
-      HAVING sum(mrr_delta) <> 0
+      HAVING sum(delta) <> 0
     ),
     running AS (
       SELECT customer_id, at, delta,
@@ -319,6 +372,7 @@ def ledger_aggregates(
     """Every aggregate the metrics need, as of `periods.as_of`, in `currency`."""
     p = parameters(business_id, periods, currency)
     sales = conn.execute(_SALES, p).one()
+    rates = _rates(conn, p, sorted(c for c in sales.by_currency if c != p["cur"]))
     months = [MonthTotals() for _ in range(MONTHS_SCANNED)]
     for idx, gross, count, unconverted in sales.months:
         months[idx] = MonthTotals(int(gross), int(count), int(unconverted))
@@ -334,6 +388,7 @@ def ledger_aggregates(
         months=tuple(months),
         gross_12m=int(sales.year_totals[0]),
         unconverted_12m=int(sales.year_totals[1]),
+        charges_12m=int(sales.year_totals[2]),
         gross_90d=int(sales.trailing[0]),
         charges_90d=int(sales.trailing[1]),
         charges_30d=int(sales.trailing[2]),
@@ -363,12 +418,29 @@ def ledger_aggregates(
         data_through=data_through,
         last_synced=synced,
         gross_quarter_year_earlier=year_earlier_quarter,
-        mrr=_mrr(conn, p),
+        rates=rates,
+        mrr=_mrr(conn, p, rates),
     )
 
 
-def _mrr(conn: Connection, p: dict[str, Any]) -> MrrAggregates:
-    row = conn.execute(_MRR, p).one()
+def _rates(conn: Connection, p: dict[str, Any], currencies: list[str]) -> dict[str, SettlementRate]:
+    if not currencies or not p["cur"]:
+        return {}
+    rows = conn.execute(_RATES, {**p, "currencies": currencies}).all()
+    return {r.currency: SettlementRate(int(r.settled), int(r.native), r.created) for r in rows}
+
+
+def _mrr(conn: Connection, p: dict[str, Any], rates: dict[str, SettlementRate]) -> MrrAggregates:
+    currencies = sorted(rates)
+    row = conn.execute(
+        _MRR,
+        {
+            **p,
+            "rate_currencies": currencies,
+            "rate_settled": [rates[c].settled for c in currencies],
+            "rate_native": [rates[c].native for c in currencies],
+        },
+    ).one()
     new, expansion, contraction, churn, reactivation = (int(x) for x in row.movements)
     c = [int(x) for x in row.customers]
     return MrrAggregates(

@@ -31,6 +31,7 @@ PROFILE: dict[str, Any] = {
     "data_through": "2026-11-20T05:00:00+00:00",
     "last_synced_at": "2026-11-20T05:00:00+00:00",  # an hour before AT
     "gross_volume_by_currency_12m": {"usd": 22_000_000},
+    "currency_coverage_12m": D(1),
 }
 
 

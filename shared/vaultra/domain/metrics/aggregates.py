@@ -10,6 +10,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from vaultra.domain.money import minor_units_per_unit
+from vaultra.domain.mrr import round_half_up
+
+
+@dataclass(frozen=True)
+class SettlementRate:
+    """The rate Stripe applied to the latest sale in a foreign currency that settled into the
+    account's currency before the end of D: `settled` minor units of the account currency for
+    `native` minor units of the foreign one (that sale's balance transaction and amount), at `at`
+    (the sale's time)."""
+
+    settled: int
+    native: int
+    at: datetime
+
+    def per_unit(self, currency: str, into: str) -> Decimal:
+        """The rate as people read it: units of `into` (the account's currency) for one unit of
+        `currency`, to six decimal places."""
+        exact = Fraction(self.settled * minor_units_per_unit(currency), self.native)
+        exact /= minor_units_per_unit(into)
+        return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal("0.000001"), ROUND_HALF_UP
+        )
+
+    def convert(self, amount: int) -> int:
+        """`amount` minor units of the foreign currency in the account's, exactly at this rate,
+        then rounded half up (as a subscription's MRR is, before any summing)."""
+        return round_half_up(Fraction(amount * self.settled, self.native))
 
 
 @dataclass(frozen=True)
@@ -42,7 +73,7 @@ class MrrAggregates:
     mrr_year_earlier: int = 0
     retained_mrr: int = 0
     retained_mrr_capped: int = 0
-    # Native-currency MRR at the end of D of every currency, including those not in `mrr_end`.
+    # Native-currency MRR at the end of D of every currency, converted or not.
     mrr_by_currency: dict[str, int] = field(default_factory=dict)
     # Subscriptions contributing at the end of D with an item that has no unit price (tiered).
     unpriced_subscriptions: int = 0
@@ -65,6 +96,7 @@ class Aggregates:
     # The three complete months before D's month, a year earlier (settled amounts).
     gross_quarter_year_earlier: int = 0
     unconverted_12m: int = 0  # charges of those 12 months without a settled amount
+    charges_12m: int = 0  # every charge of those 12 months, converted or not
     gross_90d: int = 0
     charges_90d: int = 0
     charges_30d: int = 0
@@ -99,4 +131,7 @@ class Aggregates:
     # The latest webhook received or import completed before the end of D (not the objects'
     # times: `last_synced_at` is the later of the two).
     last_synced: datetime | None = None
+    # Per foreign currency, the rate Stripe applied to its latest sale settled into `currency`:
+    # subscriptions billed in it are converted at that rate (docs/METRICS.md, "Currencies").
+    rates: dict[str, SettlementRate] = field(default_factory=dict)
     mrr: MrrAggregates = field(default_factory=MrrAggregates)

@@ -69,6 +69,12 @@ CATALOG: tuple[MetricDefinition, ...] = (
         REVENUE,
         "12-month gross volume per charge currency, unconverted",
     ),
+    _m(
+        "currency_coverage_12m",
+        "ratio",
+        REVENUE,
+        "share of the 12 months' charges counted in the reporting currency (in it or settled)",
+    ),
     _m("refunded_amount_month", "money", REVENUE, "refunds created in the month"),
     _m("disputed_amount_month", "money", REVENUE, "disputes created in the month"),
     _m("net_volume_month", "money", REVENUE, "gross − refunds − disputes + disputes won"),

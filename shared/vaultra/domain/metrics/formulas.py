@@ -201,11 +201,16 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
         v["ltv"] = round_half_up(arpa / Fraction(churned_3m, starting))
     v["mrr_by_currency"] = dict(sorted(m.mrr_by_currency.items()))
     others = sorted(c for c, amount in m.mrr_by_currency.items() if c != agg.currency and amount)
-    if others:
-        out.notes["mrr"] = (
-            f"subscriptions billed in {', '.join(others)} are not converted and not in mrr; "
-            "see mrr_by_currency"
+    said = [_converted(c, agg) for c in others if c in agg.rates]
+    left_out = [c for c in others if c not in agg.rates]
+    if left_out:
+        said.append(
+            f"subscriptions billed in {', '.join(c.upper() for c in left_out)} are not in mrr: "
+            "no sale in that currency settled in the account's in the 12 months, so no rate "
+            "Stripe applied; see mrr_by_currency"
         )
+    if said:
+        out.notes["mrr"] = "; ".join(said)
     if m.unpriced_subscriptions:
         out.notes["mrr"] = (
             out.notes.get("mrr", "")
@@ -213,6 +218,16 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
             + f"{m.unpriced_subscriptions} subscription(s) have items without a unit price "
             "(tiered pricing), counted as 0"
         )
+
+
+def _converted(currency: str, agg: Aggregates) -> str:
+    """How subscriptions billed in a foreign currency were converted: the rate and its date."""
+    rate, into = agg.rates[currency], agg.currency or ""
+    return (
+        f"subscriptions billed in {currency.upper()} are converted at the rate Stripe applied on "
+        f"{rate.at.astimezone(UTC).date().isoformat()} (1 {currency.upper()} = "
+        f"{rate.per_unit(currency, into).normalize():f} {into.upper()})"
+    )
 
 
 def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
@@ -249,6 +264,15 @@ def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
         out.null("revenue_volatility_cv_12m", "no gross volume in the 12 complete months")
     else:
         v["revenue_volatility_cv_12m"] = cv
+    # By count, not by amount: a charge without a settled amount has no value in the reporting
+    # currency to weigh it by, and adding native amounts across currencies adds yen to cents.
+    _ratio(
+        out,
+        "currency_coverage_12m",
+        agg.charges_12m - agg.unconverted_12m,
+        agg.charges_12m,
+        "no charges in the 12 months",
+    )
     if agg.unconverted_12m:
         out.notes["gross_volume_12m"] = (
             f"{agg.unconverted_12m} charge(s) in another currency have no settled amount yet and "

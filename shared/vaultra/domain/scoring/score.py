@@ -97,14 +97,10 @@ class Score:
 def scoring_inputs(
     metrics: Mapping[str, MetricValue], currency: str | None, assessed_at: datetime
 ) -> dict[str, MetricValue]:
-    """The metrics plus the two inputs derived from them: the data's age at `assessed_at` (the
-    time since Stripe was last heard from) and the share of 12-month volume in the reporting
-    currency."""
+    """The metrics plus the input derived from them: the data's age at `assessed_at` (the time
+    since Stripe was last heard from)."""
     inputs = dict(metrics)
     inputs["data_age_hours"] = _age_hours(metrics.get("last_synced_at"), assessed_at)
-    inputs["currency_coverage_12m"] = _coverage(
-        metrics.get("gross_volume_by_currency_12m"), currency
-    )
     return inputs
 
 
@@ -302,12 +298,3 @@ def _age_hours(data_through: MetricValue, assessed_at: datetime) -> int | None:
         return None
     seen = datetime.fromisoformat(data_through)
     return max(0, int((assessed_at - seen).total_seconds() // 3600))
-
-
-def _coverage(by_currency: MetricValue, currency: str | None) -> Decimal | None:
-    if not isinstance(by_currency, dict) or currency is None:
-        return None
-    total = sum(by_currency.values())
-    if total <= 0:
-        return None
-    return (Decimal(by_currency.get(currency, 0)) / total).quantize(Decimal("0.000001"))
