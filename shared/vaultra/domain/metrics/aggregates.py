@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from vaultra.domain.metrics.periods import MONTHS_IN_QUARTER, MONTHS_IN_YEAR
+
 
 @dataclass(frozen=True)
 class MrrMovements:
@@ -62,8 +64,9 @@ class Aggregates:
     # D's month, then D's month up to D (periods.MONTHS_SCANNED).
     months: tuple[MonthTotals, ...]
     gross_12m: int = 0  # the 12 months ending at D (settled amounts)
-    # The three complete months before D's month, a year earlier (settled amounts).
-    gross_quarter_year_earlier: int = 0
+    # The 12 calendar months before the complete months, oldest first (periods.year_earlier_months;
+    # settled amounts): the year the seasonal pattern is read from.
+    gross_year_earlier_by_month: tuple[int, ...] = (0,) * MONTHS_IN_YEAR
     unconverted_12m: int = 0  # charges of those 12 months without a settled amount
     gross_90d: int = 0
     charges_90d: int = 0
@@ -100,3 +103,9 @@ class Aggregates:
     # times: `last_synced_at` is the later of the two).
     last_synced: datetime | None = None
     mrr: MrrAggregates = field(default_factory=MrrAggregates)
+
+    @property
+    def gross_quarter_year_earlier(self) -> int:
+        """The three complete months before D's month, a year earlier: the last three months of
+        the year before the complete months (the year-on-year base)."""
+        return sum(self.gross_year_earlier_by_month[-MONTHS_IN_QUARTER:])
