@@ -26,6 +26,7 @@ STATEMENTS: dict[str, Any] = {
     "disputes": mq._DISPUTES,
     "payouts": mq._PAYOUTS,
     "data_through": mq._DATA_THROUGH,
+    "year_earlier_months": mq._YEAR_EARLIER_MONTHS,
     "mrr": mq._MRR,
 }
 

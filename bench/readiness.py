@@ -186,6 +186,21 @@ def generate_business(rng: random.Random) -> Business:
         m["revenue_volatility_cv_12m"] = _ratio(statistics.pstdev(values) / mean)
     else:
         null("revenue_volatility_cv_12m", "no gross volume in the 12 months")
+    # With 24 months the year before is the trend a year back: the population has no season, and
+    # no random draw is added (it stays as it was), so the adjustment takes out the trend's climb
+    # through the year and leaves the noise.
+    if history >= 24 and mean:
+        adjusted = [v * (1 + growth) ** (len(values) - 1 - i) for i, v in enumerate(values)]
+        adjusted_cv = statistics.pstdev(adjusted) / statistics.fmean(adjusted)
+        m["revenue_volatility_cv_12m_seasonally_adjusted"] = _ratio(adjusted_cv)
+        raw = statistics.pvariance(values) / mean**2
+        if raw:
+            m["seasonality_strength_24m"] = _ratio(max(0.0, 1 - adjusted_cv**2 / raw))
+        else:
+            null("seasonality_strength_24m", "the 12 months do not vary")
+    else:
+        for key in ("revenue_volatility_cv_12m_seasonally_adjusted", "seasonality_strength_24m"):
+            null(key, "fewer than 24 complete months of sales")
 
     # Recurring revenue.
     if subscription:

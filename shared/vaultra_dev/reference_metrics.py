@@ -19,7 +19,7 @@ from vaultra.domain.metrics.aggregates import (
     MrrMovements,
     SettlementRate,
 )
-from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, month_index
+from vaultra.domain.metrics.periods import MONTHS_IN_YEAR, MONTHS_SCANNED, Periods, month_index
 from vaultra.domain.metrics.records import (
     INQUIRY_STATUSES,
     VOID_REFUND_STATUSES,
@@ -53,8 +53,8 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     rolling_month, year_start = periods.rolling_month_start, periods.year_start
     months = [[0, 0, 0] for _ in range(MONTHS_SCANNED)]
     gross_12m = unconverted_12m = charges_12m = gross_90d = charges_90d = charges_30d = 0
-    yoy_start, yoy_end = periods.quarter_year_earlier
-    quarter_year_earlier = 0
+    # the 12 months before the complete months: scanned-month positions −12 … −1
+    year_earlier = [0] * MONTHS_IN_YEAR
     per_party: dict[str, int] = defaultdict(int)
     purchases: dict[str, int] = defaultdict(int)  # customers' charges of the 12 months
     spent: dict[str, int] = defaultdict(int)
@@ -64,15 +64,12 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         if not counts_as_sale(c) or c.created >= end:
             continue
         first_charge = c.created if first_charge is None else min(first_charge, c.created)
-        if yoy_start <= c.created < yoy_end:
-            settled_amount = settled(
-                c.amount_captured, c.currency, c.settled_amount, c.settled_currency, cur
-            )
-            quarter_year_earlier += settled_amount or 0
         idx = month_index(c.created, periods)
+        amount = settled(c.amount_captured, c.currency, c.settled_amount, c.settled_currency, cur)
+        if -MONTHS_IN_YEAR <= idx < 0:
+            year_earlier[idx + MONTHS_IN_YEAR] += amount or 0
         if not 0 <= idx < MONTHS_SCANNED:
             continue
-        amount = settled(c.amount_captured, c.currency, c.settled_amount, c.settled_currency, cur)
         months[idx][1] += 1
         if amount is None:
             months[idx][2] += 1
@@ -153,7 +150,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         currency=currency,
         months=tuple(MonthTotals(g, n, u) for g, n, u in months),
         gross_12m=gross_12m,
-        gross_quarter_year_earlier=quarter_year_earlier,
+        gross_year_earlier_by_month=tuple(year_earlier),
         buyers_12m=len(purchases),
         repeat_buyers_12m=sum(1 for n in purchases.values() if n >= 2),
         repeat_volume_12m=sum(spent[c] for c, n in purchases.items() if n >= 2),

@@ -48,14 +48,18 @@ DAY_S = 86_400
 def relative(as_of: date, grid_s: int = 1) -> st.SearchStrategy[datetime]:
     """Instants around `as_of`: mostly its month and the one before, some within the year before
     (NRR's base, the 12-month series), some around the same quarter a year earlier (the
-    year-on-year base, and sales just before it), a few after D (which must be ignored). A coarse
-    grid makes states coincide (same-instant tie-breaks, grouping)."""
+    year-on-year base, and sales just before it), some over the whole year before the complete
+    months and the month before it (the seasonal pattern's year: 24 complete months of history
+    and more), a few after D (which must be ignored). A coarse grid makes states coincide
+    (same-instant tie-breaks, grouping)."""
     end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
     offsets = st.one_of(
         st.integers(-62 * DAY_S, 0),
         st.integers(-62 * DAY_S, 0),
         st.integers(-420 * DAY_S, 0),
         st.integers(-500 * DAY_S, -330 * DAY_S),
+        st.integers(-800 * DAY_S, -330 * DAY_S),
+        st.integers(-800 * DAY_S, -700 * DAY_S),  # where the 24 complete months begin
         st.integers(0, 3 * DAY_S),
     )
     return offsets.map(lambda s: end + timedelta(seconds=s // grid_s * grid_s))

@@ -96,6 +96,36 @@ def test_a_clean_business_gets_no_recommendation_that_contradicts_its_data() -> 
     assert not {"reduce_disputes", "lower_refunds", "fix_payout_account"} & keys
 
 
+def test_a_shop_whose_peak_repeats_is_not_told_to_smooth_its_season() -> None:
+    # A holiday peak: the 12 complete months' CV is 55 % (5 of 10, "variable"), but divided by
+    # last year's pattern it is 5 % ("very steady", 10 of 10). The score reads the latter, and so
+    # does the recommendation: nothing to smooth.
+    shop = {
+        **RISKY,
+        **dict.fromkeys(("dispute_activity_ratio_30d", "dispute_activity_ratio_90d"), D(0)),
+        "revenue_volatility_cv_12m": D("0.55"),
+        "revenue_volatility_cv_12m_seasonally_adjusted": D("0.05"),
+    }
+    assert "smooth_revenue" not in {r.key for r in recommend(assess(shop, "usd", AT))}
+    # without two years of months the raw 55 % is what the score reads, and the action applies
+    young = {**shop, "revenue_volatility_cv_12m_seasonally_adjusted": None}
+    assert "smooth_revenue" in {r.key for r in recommend(assess(young, "usd", AT))}
+
+    # A peak that did not come back: 35 % once the season is taken out (25–40 %, 7 of 10). The
+    # action aims for the next band of that figure, 25 % (9 of 10): 2 points, not what moving
+    # the raw CV would gain (nothing, since the score does not read it).
+    erratic = {**shop, "revenue_volatility_cv_12m_seasonally_adjusted": D("0.35")}
+    smooth = next(a for a in ACTIONS if a.key == "smooth_revenue")
+    inputs = assess(erratic, "usd", AT).inputs
+    assert smooth.applies(inputs)
+    assert smooth.outcome(inputs) == {"revenue_volatility_cv_12m_seasonally_adjusted": D("0.25")}
+    assert (
+        total_points(apply_outcome(inputs, smooth.outcome(inputs)), "usd")
+        - total_points(inputs, "usd")
+        == 2
+    )
+
+
 RATIO = st.integers(0, 300_000).map(lambda n: D(n) / 1_000_000)
 PROFILES = st.fixed_dictionaries(
     {
@@ -104,6 +134,9 @@ PROFILES = st.fixed_dictionaries(
         "gross_volume_12m": st.integers(0, 90_000_000),
         "cmgr_6m": st.one_of(st.none(), st.integers(-100_000, 200_000).map(lambda n: D(n) / 10**6)),
         "revenue_volatility_cv_12m": st.one_of(st.none(), RATIO.map(lambda r: r * 4)),
+        "revenue_volatility_cv_12m_seasonally_adjusted": st.one_of(
+            st.none(), RATIO.map(lambda r: r * 4)
+        ),
         "customer_churn_rate_3m": st.one_of(st.none(), RATIO),
         "nrr_12m": st.one_of(st.none(), RATIO.map(lambda r: r * 5)),
         "dispute_activity_ratio_30d": st.one_of(st.none(), RATIO.map(lambda r: r / 10)),

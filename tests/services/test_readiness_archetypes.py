@@ -98,3 +98,17 @@ def test_the_seasonal_shop_is_scored_on_year_on_year_growth_not_its_upswing(
     # the steady business has a year to compare too; the early stage has none
     assert scores["steady_saas"].component("growth").inputs[0][0] == "cmgr_yoy"
     assert dict(scores["early_stage"].component("growth").inputs)["cmgr_yoy"] is None
+
+
+def test_no_archetype_has_24_complete_months_so_stability_reads_the_plain_cv(
+    scores: dict[str, Score],
+) -> None:
+    # The generator's two years are 24 × 30.44 days: as of 26 November 2026 the seasonal shop's
+    # first sale is in late November 2024, inside the first of the 24 complete months (November
+    # 2024 … October 2026). No month of it is known to be whole, so there is no seasonal index
+    # and stability reads the plain CV for every archetype, as before.
+    for archetype, score in scores.items():
+        [stability] = score.component("stability").criteria
+        inputs = dict(score.component("stability").inputs)
+        assert stability.metric == "revenue_volatility_cv_12m", archetype
+        assert inputs["revenue_volatility_cv_12m_seasonally_adjusted"] is None, archetype

@@ -22,7 +22,7 @@ from vaultra.domain.metrics.aggregates import (
     MrrMovements,
     SettlementRate,
 )
-from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, midnight
+from vaultra.domain.metrics.periods import MONTHS_IN_YEAR, MONTHS_SCANNED, Periods, midnight
 from vaultra.domain.metrics.records import INQUIRY_STATUSES, VOID_REFUND_STATUSES
 
 
@@ -132,17 +132,23 @@ _RATES = text(
     """
 )
 
-# The three complete months before D's month, a year earlier (settled amounts, as above).
-_YEAR_EARLIER_QUARTER = text(
+# The 12 calendar months before the complete months (24 … 13 months before D's month): each
+# month's settled total, as the sales statement reads amounts. They are the year a seasonal pattern
+# is read from, and their last three the year-on-year base quarter.
+_YEAR_EARLIER_MONTHS = text(
     """
-    SELECT coalesce(sum(CASE WHEN c.currency = :cur THEN c.amount_captured
-                        ELSE (SELECT bt.amount FROM balance_transactions bt
-                              WHERE bt.business_id = c.business_id
-                                AND bt.id = c.balance_transaction_id
-                                AND bt.currency = :cur) END), 0)
-    FROM charges c
-    WHERE c.business_id = :b AND c.created >= :yoy_start AND c.created < :yoy_end
-      AND c.status = 'succeeded' AND c.captured
+    SELECT coalesce(json_agg(json_build_array(idx, a)), '[]') FROM (
+      SELECT width_bucket(c.created, CAST(:year_earlier_month_starts AS timestamptz[])) - 1 AS idx,
+             coalesce(sum(CASE WHEN c.currency = :cur THEN c.amount_captured
+                          ELSE (SELECT bt.amount FROM balance_transactions bt
+                                WHERE bt.business_id = c.business_id
+                                  AND bt.id = c.balance_transaction_id
+                                  AND bt.currency = :cur) END), 0) AS a
+      FROM charges c
+      WHERE c.business_id = :b AND c.created >= :year_earlier_start
+        AND c.created < :year_earlier_end AND c.status = 'succeeded' AND c.captured
+      GROUP BY 1
+    ) m
     """
 )
 
@@ -361,8 +367,9 @@ def parameters(business_id: uuid.UUID, periods: Periods, currency: str | None) -
         "s2": periods.month_start_back(2),
         "s3": periods.month_start_back(3),
         "year_end": periods.year_earlier_end,
-        "yoy_start": periods.quarter_year_earlier[0],
-        "yoy_end": periods.quarter_year_earlier[1],
+        "year_earlier_month_starts": [midnight(m) for m in periods.year_earlier_months],
+        "year_earlier_start": midnight(periods.year_earlier_months[0]),
+        "year_earlier_end": midnight(periods.complete_months[0]),
     }
 
 
@@ -382,7 +389,9 @@ def ledger_aggregates(
     payouts = conn.execute(_PAYOUTS, p).one()
     data_through: datetime | None = conn.execute(_DATA_THROUGH, p).scalar()
     synced: datetime | None = conn.execute(_LAST_SYNC, p).scalar()
-    year_earlier_quarter = int(conn.execute(_YEAR_EARLIER_QUARTER, p).scalar_one())
+    year_earlier = [0] * MONTHS_IN_YEAR
+    for idx, gross in conn.execute(_YEAR_EARLIER_MONTHS, p).scalar_one():
+        year_earlier[idx] = int(gross)
     return Aggregates(
         currency=currency,
         months=tuple(months),
@@ -417,7 +426,7 @@ def ledger_aggregates(
         first_charge=sales.first_charge,
         data_through=data_through,
         last_synced=synced,
-        gross_quarter_year_earlier=year_earlier_quarter,
+        gross_year_earlier_by_month=tuple(year_earlier),
         rates=rates,
         mrr=_mrr(conn, p, rates),
     )

@@ -18,7 +18,14 @@ from vaultra.domain.metrics.aggregates import (
     MrrAggregates,
     MrrMovements,
 )
-from vaultra.domain.metrics.formulas import MetricSet, compute_metrics, to_decimal
+from vaultra.domain.metrics.formulas import (
+    MetricSet,
+    compute_metrics,
+    seasonal_indices,
+    seasonality_strength,
+    seasonally_adjusted,
+    to_decimal,
+)
 from vaultra.domain.metrics.periods import Periods
 
 from tests.support.metric_contract import REQUIRED_METRICS
@@ -103,6 +110,8 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "revenue_growth_yoy": None,
         "cmgr_yoy": None,
         "revenue_volatility_cv_12m": None,
+        "revenue_volatility_cv_12m_seasonally_adjusted": None,
+        "seasonality_strength_24m": None,
         "refund_rate_90d": None,
         "disputes_count_month": 0,
         "inquiries_count_month": 0,
@@ -467,6 +476,97 @@ def test_revenue_volatility_is_the_population_cv_of_the_twelve_complete_months()
     young = metrics(months=months({THIS_MONTH: 5_000}))
     assert young.values["revenue_volatility_cv_12m"] is None
     assert "12 complete months" in young.notes["revenue_volatility_cv_12m"]
+
+
+# The year before the complete months is February 2024 … January 2025 (the 12 calendar months
+# 24 … 13 before February 2026), oldest first: index 0 is February, 9 … 11 are November, December
+# and January. A shop selling 100 a month with a holiday peak of 200, 300 and 400 sells 1,800 that
+# year, a monthly mean of 150.
+PEAKED_YEAR = (100,) * 9 + (200, 300, 400)
+TWO_YEARS_OF_SALES = utc(2024, 1, 20)  # a sale before February 2024: 24 complete months
+
+
+def seasonal(complete: list[int], year: tuple[int, ...] = PEAKED_YEAR, **fields: Any) -> MetricSet:
+    fields.setdefault("first_charge", TWO_YEARS_OF_SALES)
+    gross = dict(enumerate(complete))
+    return metrics(months=months(gross), gross_year_earlier_by_month=year, **fields)
+
+
+def test_a_seasonal_index_is_each_month_of_the_year_over_the_years_monthly_mean() -> None:
+    # 100 / 150 = 2/3 for February … October; 200 / 150 = 4/3; 300 / 150 = 2; 400 / 150 = 8/3
+    indices = seasonal_indices(PEAKED_YEAR)
+    assert indices == (Fraction(2, 3),) * 9 + (Fraction(4, 3), Fraction(2), Fraction(8, 3))
+    # they average 1: 9 × 2/3 + 4/3 + 2 + 8/3 = 6 + 6 = 12 over 12 months
+    assert sum(indices) == 12
+    # seasonally adjusted, a month is its volume divided by its calendar month's index:
+    # 200 / (2/3) = 300; 800 / (8/3) = 300
+    assert seasonally_adjusted([200, 800], [indices[0], indices[11]]) == (300, 300)
+
+
+def test_a_pattern_that_repeats_exactly_is_no_volatility_once_the_season_is_taken_out() -> None:
+    # The 12 complete months (February 2025 … January 2026) repeat the earlier year doubled:
+    # 200 a month, then 400, 600 and 800. Raw: mean 3,600 / 12 = 300; squared deviations
+    # 9 × 100² + 100² + 300² + 500² = 90,000 + 10,000 + 90,000 + 250,000 = 440,000; variance
+    # 440,000 / 12 = 36,666.67; CV = √36,666.67 / 300 = √(11/27) = 0.6382847…
+    m = seasonal([200] * 9 + [400, 600, 800])
+    assert m.values["revenue_volatility_cv_12m"] == Decimal("0.638285")
+    # adjusted: 200 / (2/3) = 400 / (4/3) = 600 / 2 = 800 / (8/3) = 300 every month: CV 0
+    assert m.values["revenue_volatility_cv_12m_seasonally_adjusted"] == Decimal("0.000000")
+    # the pattern accounts for all of it: 1 − 0 / (11/27) = 1
+    assert m.values["seasonality_strength_24m"] == Decimal("1.000000")
+
+
+def test_a_pattern_that_partly_repeats_explains_part_of_the_variation() -> None:
+    # As above, but June 2025 (index 4) sells 300 instead of 200. Raw: 8 × 200 + 300 + 400 + 600
+    # + 800 = 3,700, mean 308.33; relative variance (CV²) 515 / 1,369, CV = 0.6133408…
+    m = seasonal([200] * 4 + [300] + [200] * 4 + [400, 600, 800])
+    assert m.values["revenue_volatility_cv_12m"] == Decimal("0.613341")
+    # adjusted: 300 every month but June, 300 / (2/3) = 450; mean 3,750 / 12 = 312.5; squared
+    # deviations 11 × 12.5² + 137.5² = 1,718.75 + 18,906.25 = 20,625; variance 1,718.75;
+    # CV² = 1,718.75 / 312.5² = 0.0176, CV = √0.0176 = 0.1326649…
+    assert m.values["revenue_volatility_cv_12m_seasonally_adjusted"] == Decimal("0.132665")
+    # strength 1 − 0.0176 / (515 / 1,369) = 1 − 15,059 / 321,875 = 0.9532147…
+    assert m.values["seasonality_strength_24m"] == Decimal("0.953215")
+
+
+def test_a_peak_that_does_not_come_back_is_volatility_the_adjustment_adds() -> None:
+    # A flat year after a peaked one: 300 every month. Raw CV 0. Adjusted by last year's
+    # pattern: 300 / (2/3) = 450 nine times, 300 / (4/3) = 225, 300 / 2 = 150, 300 / (8/3) =
+    # 112.5; mean 4,537.5 / 12 = 378.125; CV² = 1,643 / 14,641, CV = √1,643 / 121 = 0.3349912…
+    m = seasonal([300] * 12)
+    assert m.values["revenue_volatility_cv_12m"] == Decimal("0.000000")
+    assert m.values["revenue_volatility_cv_12m_seasonally_adjusted"] == Decimal("0.334991")
+    # nothing varies in the 12 months: no variation for a pattern to explain
+    assert m.values["seasonality_strength_24m"] is None
+    assert "do not vary" in m.notes["seasonality_strength_24m"]
+    # the strength is never below 0: the adjusted months vary more than the raw ones here
+    assert seasonality_strength([300] * 11 + [301], [Fraction(450)] * 11 + [Fraction(1)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("first_charge", "year", "reason"),
+    [
+        # the first sale on 1 February 2024: that month is not known to be a whole one
+        (utc(2024, 2, 1), PEAKED_YEAR, "fewer than 24 complete months of sales"),
+        (None, PEAKED_YEAR, "fewer than 24 complete months of sales"),
+        (TWO_YEARS_OF_SALES, (0,) * 12, "no gross volume in the 12 months before the 12 complete"),
+        # no sale in May and August 2024: their index would be 0, and nothing divides by 0
+        (
+            TWO_YEARS_OF_SALES,
+            (100,) * 3 + (0,) + (100,) * 2 + (0,) + (100,) * 5,
+            "no gross volume in 2024-05, 2024-08, a year before the 12 complete months",
+        ),
+    ],
+)
+def test_without_a_whole_year_of_sales_before_the_complete_months_there_is_no_seasonal_index(
+    first_charge: datetime | None, year: tuple[int, ...], reason: str
+) -> None:
+    m = seasonal([200] * 9 + [400, 600, 800], year, first_charge=first_charge)
+    for key in ("revenue_volatility_cv_12m_seasonally_adjusted", "seasonality_strength_24m"):
+        assert m.values[key] is None
+        assert reason in m.notes[key]
+    # the raw CV is still known: the score reads it
+    assert m.values["revenue_volatility_cv_12m"] == Decimal("0.638285")
 
 
 def test_gross_volume_series_12_months_and_the_unconverted_note() -> None:

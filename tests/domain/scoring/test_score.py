@@ -125,6 +125,44 @@ def test_a_seasonal_upswing_is_not_growth_once_a_year_can_be_compared() -> None:
     assert points(score_metrics({**shop, "mrr_cmgr_6m": D("0.03")}, "usd", AT))["growth"] == 6
 
 
+def test_stability_reads_the_volatility_with_the_season_taken_out_once_it_is_known() -> None:
+    # A holiday peak: the 12 complete months' CV is 63.8 % (60–80 %, "very variable": 3 of 10).
+    # Divided month by month by last year's seasonal index, what is left varies by 4 % (≤ 15 %,
+    # "very steady": 10 of 10): the peak came back as it was.
+    shop = {
+        **PROFILE,
+        "revenue_volatility_cv_12m": D("0.638285"),
+        "revenue_volatility_cv_12m_seasonally_adjusted": D("0.04"),
+    }
+
+    score = score_metrics(shop, "usd", AT)
+
+    [stability] = score.component("stability").criteria
+    assert (stability.metric, stability.points) == (
+        "revenue_volatility_cv_12m_seasonally_adjusted",
+        10,
+    )
+    assert score.component("stability").explanation == (
+        "Revenue volatility (CV of 12 complete months) (with the season taken out: each month "
+        "divided by its month's index from the year before) 4.00 %, very steady (under 15 %) "
+        "(10 of 10)."
+    )
+    # a lower raw CV changes nothing while the adjusted one is known: it is not read
+    steadier_raw = score_metrics({**shop, "revenue_volatility_cv_12m": D("0.01")}, "usd", AT)
+    assert steadier_raw.component("stability").explanation == (
+        score.component("stability").explanation
+    )
+    assert steadier_raw.score == score.score
+    # without 24 complete months there is no seasonal index: the raw CV decides, as before
+    young = score_metrics(
+        {**shop, "revenue_volatility_cv_12m_seasonally_adjusted": None}, "usd", AT
+    )
+    assert points(young)["stability"] == 3
+    assert "(as measured, the season included) 63.8285 %, very variable (60–80 %) (3 of 10)" in (
+        young.component("stability").explanation
+    )
+
+
 def test_a_shop_without_subscriptions_is_scored_on_its_repeat_buyers() -> None:
     # No MRR, so no churn and no NRR: repeat buyers stand in. 30 % bought twice or more ≥ 28 %
     # (the e-commerce average): 5 of 7; they bring 42 % of the volume, 35–50 %: 4 of 6.

@@ -13,14 +13,15 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from vaultra.domain.metrics.periods import MONTHS_IN_QUARTER, MONTHS_IN_YEAR
 from vaultra.domain.money import minor_units_per_unit
 from vaultra.domain.mrr import round_half_up
 
 
 @dataclass(frozen=True)
 class SettlementRate:
-    """The rate Stripe applied to the latest sale in a foreign currency that settled into the
-    account's currency before the end of D: `settled` minor units of the account currency for
+    """The rate Stripe applied to the latest sale in a foreign currency, of the 12 months ending at
+    D, that settled into the account's currency: `settled` minor units of the account currency for
     `native` minor units of the foreign one (that sale's balance transaction and amount), at `at`
     (the sale's time)."""
 
@@ -93,8 +94,9 @@ class Aggregates:
     # D's month, then D's month up to D (periods.MONTHS_SCANNED).
     months: tuple[MonthTotals, ...]
     gross_12m: int = 0  # the 12 months ending at D (settled amounts)
-    # The three complete months before D's month, a year earlier (settled amounts).
-    gross_quarter_year_earlier: int = 0
+    # The 12 calendar months before the complete months, oldest first (periods.year_earlier_months;
+    # settled amounts): the year the seasonal pattern is read from.
+    gross_year_earlier_by_month: tuple[int, ...] = (0,) * MONTHS_IN_YEAR
     unconverted_12m: int = 0  # charges of those 12 months without a settled amount
     charges_12m: int = 0  # every charge of those 12 months, converted or not
     gross_90d: int = 0
@@ -135,3 +137,9 @@ class Aggregates:
     # subscriptions billed in it are converted at that rate (docs/METRICS.md, "Currencies").
     rates: dict[str, SettlementRate] = field(default_factory=dict)
     mrr: MrrAggregates = field(default_factory=MrrAggregates)
+
+    @property
+    def gross_quarter_year_earlier(self) -> int:
+        """The three complete months before D's month, a year earlier: the last three months of
+        the year before the complete months (the year-on-year base)."""
+        return sum(self.gross_year_earlier_by_month[-MONTHS_IN_QUARTER:])

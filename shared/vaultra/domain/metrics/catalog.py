@@ -90,6 +90,18 @@ CATALOG: tuple[MetricDefinition, ...] = (
     _m("revenue_growth_yoy", "ratio", REVENUE, "the three complete months on a year earlier"),
     _m("cmgr_yoy", "ratio", REVENUE, "compound monthly growth over that year (same season)"),
     _m("revenue_volatility_cv_12m", "ratio", REVENUE, "σ ÷ mean of 12 complete months' volumes"),
+    _m(
+        "revenue_volatility_cv_12m_seasonally_adjusted",
+        "ratio",
+        REVENUE,
+        "the same CV, each month divided by its seasonal index from the year before",
+    ),
+    _m(
+        "seasonality_strength_24m",
+        "ratio",
+        REVENUE,
+        "share of the 12 months' variation the year-earlier pattern accounts for",
+    ),
     _m("refund_rate_90d", "ratio", RISK, "refunds ÷ gross volume, 90 days"),
     _m("charges_count_month", "count", RISK, "succeeded charges created in the month"),
     _m("disputes_count_month", "count", RISK, "disputes created in the month (not inquiries)"),

@@ -11,6 +11,7 @@ denominator is 0 is `None` and `notes` says why; it is never 0 or NaN.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -20,12 +21,17 @@ from vaultra.domain.metrics.aggregates import Aggregates
 from vaultra.domain.metrics.periods import (
     MONTHS_IN_QUARTER,
     MONTHS_IN_YEAR,
+    MONTHS_OF_SEASONAL_HISTORY,
     Periods,
+    midnight,
     whole_months_between,
 )
 from vaultra.domain.mrr import round_half_up
 
 POLICY_VERSION = "metrics-3"
+
+SEASONALLY_ADJUSTED_CV = "revenue_volatility_cv_12m_seasonally_adjusted"
+SEASONALITY_STRENGTH = "seasonality_strength_24m"
 
 RATIO_PLACES = Decimal("0.000001")
 HHI_PLACES = Decimal("0.01")
@@ -77,20 +83,63 @@ def _compound_monthly_growth(end: int, start: int, months: int) -> Decimal:
         return (growth.exp() - 1).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _coefficient_of_variation(series: list[int]) -> Decimal | None:
+def _coefficient_of_variation(series: Sequence[int | Fraction]) -> Decimal | None:
     """Population standard deviation ÷ mean; None when the mean is 0."""
-    total = sum(series)
-    if total == 0:
+    mean = _mean(series)
+    if mean == 0:
         return None
-    n = len(series)
-    mean = Fraction(total, n)
-    variance = sum(((Fraction(v) - mean) * (Fraction(v) - mean) for v in series), Fraction(0)) / n
+    variance = _variance(series, mean)
     with localcontext() as ctx:
         ctx.prec = 50
         std = (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
         return (std / (Decimal(mean.numerator) / Decimal(mean.denominator))).quantize(
             RATIO_PLACES, rounding=ROUND_HALF_UP
         )
+
+
+def _mean(series: Sequence[int | Fraction]) -> Fraction:
+    return sum((Fraction(v) for v in series), Fraction(0)) / len(series)
+
+
+def _variance(series: Sequence[int | Fraction], mean: Fraction) -> Fraction:
+    """Population variance about `mean`, exact."""
+    squares = sum(((Fraction(v) - mean) * (Fraction(v) - mean) for v in series), Fraction(0))
+    return squares / len(series)
+
+
+def _relative_variance(series: Sequence[int | Fraction]) -> Fraction:
+    """Variance ÷ mean², the squared coefficient of variation, exact (mean > 0)."""
+    mean = _mean(series)
+    return _variance(series, mean) / (mean * mean)
+
+
+def seasonal_indices(year: Sequence[int]) -> tuple[Fraction, ...]:
+    """Each month of a year of monthly volumes ÷ that year's monthly mean: the multiplicative
+    seasonal index of its calendar month (1 an average month, 2.5 two and a half times one). The
+    indices average 1, as a classical decomposition normalizes them. Every month must have sales
+    (an index of 0 divides nothing); the caller says why when one has none."""
+    total = sum(year)
+    return tuple(Fraction(len(year) * volume, total) for volume in year)
+
+
+def seasonally_adjusted(months: Sequence[int], indices: Sequence[Fraction]) -> tuple[Fraction, ...]:
+    """Each month divided by the seasonal index of its calendar month (multiplicative
+    decomposition: seasonally adjusted = y ÷ S)."""
+    return tuple(Fraction(volume) / index for volume, index in zip(months, indices, strict=True))
+
+
+def seasonality_strength(months: Sequence[int], adjusted: Sequence[Fraction]) -> Fraction | None:
+    """How much of the months' relative variation the seasonal pattern accounts for:
+    max(0, 1 − CV²(adjusted) ÷ CV²(months)), Hyndman's strength of seasonality
+    (1 − Var(remainder) ÷ Var(seasonal + remainder)) on variation relative to the year's level.
+    1 when adjusting leaves no variation, 0 when it leaves as much or more (the pattern did not
+    repeat). None when the months do not vary (nothing to explain) or have no volume."""
+    if sum(months) == 0:
+        return None
+    raw = _relative_variance(months)
+    if raw == 0:
+        return None
+    return max(Fraction(0), 1 - _relative_variance(adjusted) / raw)
 
 
 def compute_metrics(agg: Aggregates, periods: Periods) -> MetricSet:
@@ -264,6 +313,7 @@ def _revenue_metrics(out: MetricSet, agg: Aggregates, periods: Periods) -> None:
         out.null("revenue_volatility_cv_12m", "no gross volume in the 12 complete months")
     else:
         v["revenue_volatility_cv_12m"] = cv
+    _seasonality(out, agg, periods, complete)
     # By count, not by amount: a charge without a settled amount has no value in the reporting
     # currency to weigh it by, and adding native amounts across currencies adds yen to cents.
     _ratio(
@@ -299,6 +349,50 @@ def _year_on_year(out: MetricSet, agg: Aggregates, periods: Periods, quarter: in
     else:
         v["revenue_growth_yoy"] = to_decimal(Fraction(quarter - base, base))
         v["cmgr_yoy"] = _compound_monthly_growth(quarter, base, MONTHS_IN_YEAR)
+
+
+def _seasonality(out: MetricSet, agg: Aggregates, periods: Periods, complete: list[int]) -> None:
+    """Volatility with the season taken out: each of the 12 complete months divided by the
+    seasonal index of its calendar month, read from the year before them. The pattern comes from
+    the earlier year only, so a month is adjusted by what happened a year before, never by itself:
+    a shop whose peak repeats reads steady, one whose swings do not repeat keeps them."""
+    v = out.values
+    year = agg.gross_year_earlier_by_month
+    first = agg.first_charge
+    empty = [
+        f"{m.year:04d}-{m.month:02d}"
+        for m, volume in zip(periods.year_earlier_months, year, strict=True)
+        if volume == 0
+    ]
+    why = ""
+    if first is None or first >= midnight(periods.year_earlier_months[0]):
+        why = (
+            f"fewer than {MONTHS_OF_SEASONAL_HISTORY} complete months of sales: no whole year "
+            "before the 12 complete months to read the seasonal pattern from"
+        )
+    elif sum(year) == 0:
+        why = "no gross volume in the 12 months before the 12 complete months"
+    elif empty:
+        why = (
+            f"no gross volume in {', '.join(empty)}, a year before the 12 complete months: a "
+            "month without sales has no seasonal index to divide by"
+        )
+    elif sum(complete) == 0:
+        why = "no gross volume in the 12 complete months"
+    if why:
+        out.null(SEASONALLY_ADJUSTED_CV, why)
+        out.null(SEASONALITY_STRENGTH, why)
+        return
+    adjusted = seasonally_adjusted(complete, seasonal_indices(year))
+    v[SEASONALLY_ADJUSTED_CV] = _coefficient_of_variation(adjusted)
+    strength = seasonality_strength(complete, adjusted)
+    if strength is None:
+        out.null(
+            SEASONALITY_STRENGTH,
+            "the 12 complete months do not vary: there is no variation for a pattern to explain",
+        )
+    else:
+        v[SEASONALITY_STRENGTH] = to_decimal(strength)
 
 
 def _risk_metrics(out: MetricSet, agg: Aggregates) -> None:

@@ -28,6 +28,8 @@ DAYS_IN_TRAILING_WINDOW = 90
 DAYS_IN_ROLLING_MONTH = 30
 MONTHS_IN_YEAR = 12
 MONTHS_IN_QUARTER = 3  # the year-on-year comparison: the last three complete months
+# The seasonal pattern is read from the 12 months before the complete months: 24 complete months.
+MONTHS_OF_SEASONAL_HISTORY = 2 * MONTHS_IN_YEAR
 ROLLING_MONTHS_IN_HALF_YEAR = 6  # MRR's compound growth is over six 30-day months: 180 days
 
 
@@ -157,6 +159,16 @@ class Periods:
             self.month_start_back(MONTHS_IN_QUARTER + MONTHS_IN_YEAR),
             self.month_start_back(MONTHS_IN_YEAR),
         )
+
+    @property
+    def year_earlier_months(self) -> list[date]:
+        """First days of the 12 calendar months before the complete months (24 … 13 months
+        before D's month), oldest first: the year a seasonal pattern is read from. Its last three
+        are the year-on-year base (`quarter_year_earlier`)."""
+        return [
+            add_months(self.as_of, -k)
+            for k in range(MONTHS_OF_SEASONAL_HISTORY, MONTHS_IN_YEAR, -1)
+        ]
 
     @property
     def scan_start(self) -> datetime:

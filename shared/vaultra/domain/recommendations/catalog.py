@@ -60,6 +60,13 @@ def _next_band(criterion: str, metric: str) -> Callable[[Inputs], dict[str, Metr
     return outcome
 
 
+def _scored_volatility(inputs: Inputs) -> str:
+    """The volatility the stability criterion reads: with the season taken out once that is
+    known, so that a shop whose peak repeats is not told to smooth it."""
+    read = CRITERIA["revenue_volatility"].read_metrics(inputs)
+    return next((m for m in read if as_number(inputs.get(m)) is not None), read[-1])
+
+
 def _disputes_target(inputs: Inputs) -> dict[str, MetricValue]:
     worst = scored_dispute_activity(inputs) or Decimal(0)
     # Under the early-warning line first; from there, the comfortable 0.3 %. From where the score
@@ -175,15 +182,15 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "smooth_revenue",
         "Smooth revenue with annual prepay, subscriptions or off-season offers",
-        "revenue volatility above 25 % with a year of history",
+        "revenue volatility above 25 % with a year of history (the season taken out once it "
+        "can be: 24 complete months)",
         "high",
         "6–12 months",
         "kb-smooth-revenue",
         lambda i: (
-            _above("revenue_volatility_cv_12m", "0.25")(i)
-            and not _below("months_of_history", "12")(i)
+            _above(_scored_volatility(i), "0.25")(i) and not _below("months_of_history", "12")(i)
         ),
-        _next_band("revenue_volatility", "revenue_volatility_cv_12m"),
+        lambda i: _next_band("revenue_volatility", _scored_volatility(i))(i),
     ),
 )
 

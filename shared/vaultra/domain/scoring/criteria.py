@@ -109,6 +109,14 @@ class Criterion:
         rule = dict(self.minimums).get(metric)
         return rule.counted_as(value, inputs.get(rule.count)) if rule else value
 
+    def read_metrics(self, inputs: Mapping[str, object]) -> tuple[str, ...]:
+        """The metrics the criterion reads from `inputs`: all of them, but for one that gives way
+        to a better measure of the same thing that is known (`instead`)."""
+        instead = dict(self.instead)
+        return tuple(
+            m for m in self.metrics if not (m in instead and _number(inputs.get(instead[m])))
+        )
+
     @property
     def max_points(self) -> int:
         return self.bands[0].points
@@ -148,10 +156,8 @@ def evaluate(
     """`notes` are the metric set's reasons for its nulls ("no subscription customers")."""
     candidates: list[CriterionResult] = []
     reasons: list[str] = []
-    minimums, instead = dict(criterion.minimums), dict(criterion.instead)
-    for metric in criterion.metrics:
-        if metric in instead and _number(inputs.get(instead[metric])):
-            continue
+    minimums = dict(criterion.minimums)
+    for metric in criterion.read_metrics(inputs):
         raw = inputs.get(metric)
         if not _number(raw):
             reasons.append((notes or {}).get(metric) or f"{metric} is not known yet")

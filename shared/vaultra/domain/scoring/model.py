@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from vaultra.domain.metrics.formulas import SEASONALLY_ADJUSTED_CV
 from vaultra.domain.numbers import highest
 from vaultra.domain.scoring.criteria import (
     Band,
@@ -197,7 +198,7 @@ COMPONENTS: tuple[Component, ...] = (
             Criterion(
                 "revenue_volatility",
                 "revenue volatility (CV of 12 complete months)",
-                ("revenue_volatility_cv_12m",),
+                (SEASONALLY_ADJUSTED_CV, "revenue_volatility_cv_12m"),
                 "lower",
                 "ratio",
                 (
@@ -208,6 +209,9 @@ COMPONENTS: tuple[Component, ...] = (
                     _b("0.80", 3, "very variable (60–80 %)"),
                     _b("1000000", 2, "erratic (over 80 %)"),
                 ),
+                # With 24 complete months a season that comes back every year is no volatility: a
+                # shop's December is read against its December a year before, not its March.
+                instead=(("revenue_volatility_cv_12m", SEASONALLY_ADJUSTED_CV),),
             ),
         ),
     ),
@@ -417,6 +421,10 @@ INPUT_NAMES = {
     "cmgr_6m": "revenue, 6 complete months compounded",
     "cmgr_yoy": "revenue, the last 3 complete months on the same 3 a year earlier, compounded",
     "mrr_cmgr_6m": "MRR, 6 months compounded",
+    "revenue_volatility_cv_12m": "as measured, the season included",
+    SEASONALLY_ADJUSTED_CV: (
+        "with the season taken out: each month divided by its month's index from the year before"
+    ),
     "dispute_activity_ratio_30d": "30 days",
     "dispute_activity_ratio_90d": "90 days",
 }
