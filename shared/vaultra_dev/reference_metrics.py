@@ -7,10 +7,12 @@ policy of docs/METRICS.md; keep the two in step.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from vaultra.domain.metrics.aggregates import (
     Aggregates,
@@ -24,11 +26,12 @@ from vaultra.domain.metrics.records import (
     VOID_REFUND_STATUSES,
     ChargeRecord,
     DisputeRecord,
+    InvoiceLineRecord,
     Ledger,
     RefundRecord,
     StateRecord,
 )
-from vaultra.domain.mrr import CONTRIBUTING_STATUSES, subscription_mrr
+from vaultra.domain.mrr import BilledLine, billed_in_force, is_unpriced, subscription_mrr
 
 
 def counts_as_sale(charge: ChargeRecord) -> bool:
@@ -146,6 +149,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     times = [c.created for c in ledger.charges] + [r.created for r in ledger.refunds]
     times += [d.created for d in ledger.disputes] + list(ledger.other_times)
     times += [p.created for p in ledger.payouts if p.created is not None]
+    times += [line.created for line in ledger.invoice_lines]  # their invoices'
     return Aggregates(
         currency=currency,
         months=tuple(MonthTotals(g, n, u) for g, n, u in months),
@@ -180,7 +184,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         first_charge=first_charge,
         data_through=max((t for t in times if t < end), default=None),
         last_synced=max((t for t in ledger.syncs if t < end), default=None),
-        mrr=reference_mrr(ledger.states, periods, cur),
+        mrr=reference_mrr(ledger.states, periods, cur, ledger.invoice_lines),
     )
 
 
@@ -229,17 +233,52 @@ def chosen_states(states: Iterable[StateRecord], end: datetime) -> dict[str, lis
     return chosen
 
 
+def billed_lines(lines: Iterable[InvoiceLineRecord]) -> dict[str, list[BilledLine]]:
+    """Each subscription's invoice lines that bill a usage-priced item."""
+    by_sub: dict[str, list[BilledLine]] = defaultdict(list)
+    for line in lines:
+        billed = line.billed()
+        if billed is not None and line.subscription_id is not None:
+            by_sub[line.subscription_id].append(billed)
+    return by_sub
+
+
+@dataclass(frozen=True)
+class PricedInstant:
+    """A subscription at an instant its MRR can change: the state in force and what its
+    usage-priced items were last billed (monthly, by item id)."""
+
+    at: datetime
+    state: StateRecord
+    billed: dict[str, Fraction]
+
+
+def priced_history(
+    rows: list[StateRecord], lines: list[BilledLine], end: datetime
+) -> list[PricedInstant]:
+    """One subscription's instants before `end`, from its first chosen state: where a state
+    begins, where a billed line's period ends (its amount becomes the price), and where a line
+    goes stale."""
+    starts = [r.valid_from for r in rows]
+    instants = set(starts) | {b.period_end for b in lines} | {b.stale_from for b in lines}
+    out = []
+    for at in sorted(t for t in instants if starts[0] <= t < end):
+        state = rows[bisect_right(starts, at) - 1]
+        out.append(PricedInstant(at, state, billed_in_force(lines, at)))
+    return out
+
+
 def customer_changes(
-    chosen: dict[str, list[StateRecord]], currency: str
+    histories: dict[str, list[PricedInstant]], currency: str
 ) -> dict[str, list[Change]]:
     """Each customer's MRR changes in time order (instants where the total does not move are
     dropped). Only subscriptions billed in `currency` (or without one) count."""
     deltas: dict[tuple[str, datetime], int] = defaultdict(int)
-    for rows in chosen.values():
+    for history in histories.values():
         previous = 0
-        for r in rows:
-            mrr = state_mrr(r, currency)
-            deltas[(r.customer_id, r.valid_from)] += mrr - previous
+        for p in history:
+            mrr = state_mrr(p.state, currency, p.billed)
+            deltas[(p.state.customer_id, p.at)] += mrr - previous
             previous = mrr
     per_customer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for (customer, at), delta in deltas.items():
@@ -256,10 +295,10 @@ def customer_changes(
     return changes
 
 
-def state_mrr(state: StateRecord, currency: str) -> int:
+def state_mrr(state: StateRecord, currency: str, billed: dict[str, Fraction]) -> int:
     if state.currency is not None and state.currency != currency:
         return 0
-    return subscription_mrr(state.status, state.items, state.discount)
+    return subscription_mrr(state.status, state.items, state.discount, billed)
 
 
 def mrr_at(changes: list[Change], instant: datetime) -> int:
@@ -284,11 +323,18 @@ def classify(movements: dict[str, int], change: Change) -> None:
         movements["contraction"] += before - after
 
 
-def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str) -> MrrAggregates:
+def reference_mrr(
+    states: Iterable[StateRecord],
+    periods: Periods,
+    currency: str,
+    invoice_lines: Iterable[InvoiceLineRecord] = (),
+) -> MrrAggregates:
     states = list(states)
     end, month_start = periods.end, periods.month_start
     chosen = chosen_states(states, end)
-    changes = customer_changes(chosen, currency)
+    lines = billed_lines(invoice_lines)
+    histories = {sub: priced_history(rows, lines.get(sub, []), end) for sub, rows in chosen.items()}
+    changes = customer_changes(histories, currency)
     # the three complete months before D's month: their starts, and the end of the last one
     boundaries = [periods.month_start_back(k) for k in (3, 2, 1, 0)]
     movements = {"new": 0, "expansion": 0, "contraction": 0, "churn": 0, "reactivation": 0}
@@ -321,14 +367,12 @@ def reference_mrr(states: Iterable[StateRecord], periods: Periods, currency: str
             capped += min(at_end, then)
     by_currency: dict[str, int] = defaultdict(int)
     unpriced = 0
-    for rows in chosen.values():
-        last = rows[-1]
-        native = subscription_mrr(last.status, last.items, last.discount)
-        by_currency[last.currency or currency] += native
-        if last.status in CONTRIBUTING_STATUSES and any(
-            i.unit_amount is None and i.usage_type != "metered" for i in last.items
-        ):
-            unpriced += 1
+    for history in histories.values():
+        last = history[-1]
+        state = last.state
+        native = subscription_mrr(state.status, state.items, state.discount, last.billed)
+        by_currency[state.currency or currency] += native
+        unpriced += is_unpriced(state.status, state.items, last.billed)
     return MrrAggregates(
         mrr_end=mrr_end,
         mrr_month_start=mrr_start,
