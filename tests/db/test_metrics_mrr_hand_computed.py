@@ -45,7 +45,16 @@ def usage_line(
 ) -> InvoiceLineRecord:
     """A line billing `item_id` for the period [start, end), on an invoice created at its end."""
     return InvoiceLineRecord(
-        line_id, subscription, item_id, amount, end, start, end, interval, 1, **kw  # type: ignore[arg-type]
+        line_id,
+        subscription,
+        item_id,
+        amount,
+        end,
+        start,
+        end,
+        interval,
+        1,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -474,12 +483,15 @@ def test_metered_usage_counts_what_was_last_billed_and_its_changes_are_movements
     assert v["paying_customers"] == 2
     assert "mrr" not in m.notes
     # As of Dec 31: December's usage is billed at Jan 1 00:00, after the end of D: only 2,000
-    assert mrr_metrics(
-        engine,
-        state("sub_m", "cus_m", since, monthly(2_000), metered("si_m")),
-        lines=(usage_line("il_m_dec", "sub_m", "si_m", 12_000, since, at(2026, 1, 1)),),
-        as_of=date(2025, 12, 31),
-    ).values["mrr"] == 2_000
+    assert (
+        mrr_metrics(
+            engine,
+            state("sub_m", "cus_m", since, monthly(2_000), metered("si_m")),
+            lines=(usage_line("il_m_dec", "sub_m", "si_m", 12_000, since, at(2026, 1, 1)),),
+            as_of=date(2025, 12, 31),
+        ).values["mrr"]
+        == 2_000
+    )
 
 
 def test_a_tiered_yearly_item_counts_its_last_yearly_bill_over_twelve(engine: Engine) -> None:

@@ -181,7 +181,6 @@ def items(subscription: int) -> st.SearchStrategy[Item]:
     )
 
 
-
 discounts = st.none() | st.builds(
     Discount,
     duration=st.sampled_from(["forever", "once", "repeating"]),
@@ -234,12 +233,16 @@ PERIOD_DAYS = [1, 7, 28, 30, 31, 365]
 
 @st.composite
 def invoice_lines(
-    draw: st.DrawFn, coarse_moments: st.SearchStrategy[datetime], subscription_states: list[StateRecord]
+    draw: st.DrawFn,
+    coarse_moments: st.SearchStrategy[datetime],
+    subscription_states: list[StateRecord],
 ) -> list[InvoiceLineRecord]:
     """Lines billing the generated subscriptions' items, mostly those their states have (and a
     few that bill nothing MRR reads: prorations, drafts and voids, licensed prices, a
     subscription without states, no item)."""
-    subscriptions = sorted({int(s.subscription_id.removeprefix("sub_")) for s in subscription_states})
+    subscriptions = sorted(
+        {int(s.subscription_id.removeprefix("sub_")) for s in subscription_states}
+    )
     held = {
         (s.subscription_id, i.item_id) for s in subscription_states for i in s.items if i.item_id
     }

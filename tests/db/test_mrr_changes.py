@@ -115,34 +115,78 @@ def _ts(year: int, month: int, day: int) -> int:
     return int(datetime(year, month, day, tzinfo=UTC).timestamp())
 
 
-LICENSED = {"id": "price_seat", "unit_amount": 2_000,
-            "recurring": {"interval": "month", "interval_count": 1, "usage_type": "licensed"}}
-METERED = {"id": "price_api", "unit_amount": 5,
-           "recurring": {"interval": "month", "interval_count": 1, "usage_type": "metered"}}
+LICENSED = {
+    "id": "price_seat",
+    "unit_amount": 2_000,
+    "recurring": {"interval": "month", "interval_count": 1, "usage_type": "licensed"},
+}
+METERED = {
+    "id": "price_api",
+    "unit_amount": 5,
+    "recurring": {"interval": "month", "interval_count": 1, "usage_type": "metered"},
+}
 
 
 def _subscription(seats: int) -> dict[str, Any]:
-    return {"object": "subscription", "id": "sub_u", "created": _ts(2025, 12, 1),
-            "customer": "cus_u", "status": "active", "currency": "usd",
-            "items": {"object": "list", "data": [
+    return {
+        "object": "subscription",
+        "id": "sub_u",
+        "created": _ts(2025, 12, 1),
+        "customer": "cus_u",
+        "status": "active",
+        "currency": "usd",
+        "items": {
+            "object": "list",
+            "data": [
                 {"id": "si_seat", "quantity": seats, "price": LICENSED},
-                {"id": "si_api", "price": METERED}]}}
+                {"id": "si_api", "price": METERED},
+            ],
+        },
+    }
 
 
-def _invoice(invoice_id: str, status: str, usage: int, start: int, end: int, renewal_end: int,
-             created: int) -> dict[str, Any]:
+def _invoice(
+    invoice_id: str, status: str, usage: int, start: int, end: int, renewal_end: int, created: int
+) -> dict[str, Any]:
     """A renewal invoice: the seats for the coming period, the API usage of the past one."""
-    def line(line_id: str, price: dict[str, Any], item: str, amount: int, period: tuple[int, int],
-             quantity: int) -> dict[str, Any]:
-        return {"id": line_id, "object": "line_item", "amount": amount, "currency": "usd",
-                "subscription": "sub_u", "subscription_item": item, "proration": False,
-                "quantity": quantity, "price": price,
-                "period": {"start": period[0], "end": period[1]}}
-    return {"object": "invoice", "id": invoice_id, "created": created, "currency": "usd",
-            "customer": "cus_u", "subscription": "sub_u", "status": status,
-            "lines": {"object": "list", "data": [
+
+    def line(
+        line_id: str,
+        price: dict[str, Any],
+        item: str,
+        amount: int,
+        period: tuple[int, int],
+        quantity: int,
+    ) -> dict[str, Any]:
+        return {
+            "id": line_id,
+            "object": "line_item",
+            "amount": amount,
+            "currency": "usd",
+            "subscription": "sub_u",
+            "subscription_item": item,
+            "proration": False,
+            "quantity": quantity,
+            "price": price,
+            "period": {"start": period[0], "end": period[1]},
+        }
+
+    return {
+        "object": "invoice",
+        "id": invoice_id,
+        "created": created,
+        "currency": "usd",
+        "customer": "cus_u",
+        "subscription": "sub_u",
+        "status": status,
+        "lines": {
+            "object": "list",
+            "data": [
                 line(f"il_{invoice_id}_seat", LICENSED, "si_seat", 2_000, (end, renewal_end), 1),
-                line(f"il_{invoice_id}_api", METERED, "si_api", usage, (start, end), usage // 5)]}}
+                line(f"il_{invoice_id}_api", METERED, "si_api", usage, (start, end), usage // 5),
+            ],
+        },
+    }
 
 
 DEC_1, JAN_1, JAN_15 = _ts(2025, 12, 1), _ts(2026, 1, 1), _ts(2026, 1, 15)
@@ -214,7 +258,9 @@ def test_usage_of_a_draft_invoice_counts_once_it_is_finalized_and_not_once_voide
         _deliver(conn, business, [EVENTS[2]])  # paid
         # December's 12,000 from Jan 1, until stale 62 days later (Mar 4) with no newer bill
         assert [(r[1], r[5]) for r in _changes(conn, business)] == [
-            (at(DEC_1), 2_000), (at(JAN_1), 12_000), (at(_ts(2026, 3, 4)), -12_000)
+            (at(DEC_1), 2_000),
+            (at(JAN_1), 12_000),
+            (at(_ts(2026, 3, 4)), -12_000),
         ]
         voided = _invoice("in_1", "void", 12_000, DEC_1, JAN_1, FEB_1, JAN_1)
         _deliver(conn, business, [("evt_in1_void", JAN_1 + 7200, voided)])

@@ -188,9 +188,7 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
             invoices.update(r[0] for r in written)
     if invoices:
         # After every table is written: the pricing reads the invoices' statuses and the lines.
-        billed = run_prepared(
-            conn, _BILLED_SUBSCRIPTIONS, b=business_id, ids=sorted(invoices)
-        )
+        billed = run_prepared(conn, _BILLED_SUBSCRIPTIONS, b=business_id, ids=sorted(invoices))
         repriced.update(r[0] for r in billed)
     if repriced:
         refresh_mrr_changes(conn, business_id, sorted(repriced))
