@@ -7,10 +7,12 @@ policy of docs/METRICS.md; keep the two in step.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from vaultra.domain.metrics.aggregates import (
     Aggregates,
@@ -25,11 +27,12 @@ from vaultra.domain.metrics.records import (
     VOID_REFUND_STATUSES,
     ChargeRecord,
     DisputeRecord,
+    InvoiceLineRecord,
     Ledger,
     RefundRecord,
     StateRecord,
 )
-from vaultra.domain.mrr import CONTRIBUTING_STATUSES, subscription_mrr
+from vaultra.domain.mrr import BilledLine, billed_in_force, is_unpriced, subscription_mrr
 
 
 def counts_as_sale(charge: ChargeRecord) -> bool:
@@ -145,6 +148,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
     times = [c.created for c in ledger.charges] + [r.created for r in ledger.refunds]
     times += [d.created for d in ledger.disputes] + list(ledger.other_times)
     times += [p.created for p in ledger.payouts if p.created is not None]
+    times += [line.created for line in ledger.invoice_lines]  # their invoices'
     rates = settlement_rates(ledger.charges, year_start, end, cur)
     return Aggregates(
         currency=currency,
@@ -182,7 +186,7 @@ def reference_aggregates(ledger: Ledger, periods: Periods, currency: str | None)
         data_through=max((t for t in times if t < end), default=None),
         last_synced=max((t for t in ledger.syncs if t < end), default=None),
         rates=rates,
-        mrr=reference_mrr(ledger.states, periods, cur, rates),
+        mrr=reference_mrr(ledger.states, periods, cur, ledger.invoice_lines, rates),
     )
 
 
@@ -258,8 +262,43 @@ def chosen_states(states: Iterable[StateRecord], end: datetime) -> dict[str, lis
     return chosen
 
 
+def billed_lines(lines: Iterable[InvoiceLineRecord]) -> dict[str, list[BilledLine]]:
+    """Each subscription's invoice lines that bill a usage-priced item."""
+    by_sub: dict[str, list[BilledLine]] = defaultdict(list)
+    for line in lines:
+        billed = line.billed()
+        if billed is not None and line.subscription_id is not None:
+            by_sub[line.subscription_id].append(billed)
+    return by_sub
+
+
+@dataclass(frozen=True)
+class PricedInstant:
+    """A subscription at an instant its MRR can change: the state in force and what its
+    usage-priced items were last billed (monthly, by item id)."""
+
+    at: datetime
+    state: StateRecord
+    billed: dict[str, Fraction]
+
+
+def priced_history(
+    rows: list[StateRecord], lines: list[BilledLine], end: datetime
+) -> list[PricedInstant]:
+    """One subscription's instants before `end`, from its first chosen state: where a state
+    begins, where a billed line's period ends (its amount becomes the price), and where a line
+    goes stale."""
+    starts = [r.valid_from for r in rows]
+    instants = set(starts) | {b.period_end for b in lines} | {b.stale_from for b in lines}
+    out = []
+    for at in sorted(t for t in instants if starts[0] <= t < end):
+        state = rows[bisect_right(starts, at) - 1]
+        out.append(PricedInstant(at, state, billed_in_force(lines, at)))
+    return out
+
+
 def customer_changes(
-    chosen: dict[str, list[StateRecord]],
+    histories: dict[str, list[PricedInstant]],
     currency: str,
     rates: dict[str, SettlementRate] | None = None,
 ) -> dict[str, list[Change]]:
@@ -268,11 +307,11 @@ def customer_changes(
     currency's settlement rate (one rate for every instant: constant currency), or not at all
     without one."""
     deltas: dict[tuple[str, datetime], int] = defaultdict(int)
-    for rows in chosen.values():
+    for history in histories.values():
         previous = 0
-        for r in rows:
-            mrr = state_mrr(r, currency, rates or {})
-            deltas[(r.customer_id, r.valid_from)] += mrr - previous
+        for p in history:
+            mrr = state_mrr(p.state, currency, p.billed, rates)
+            deltas[(p.state.customer_id, p.at)] += mrr - previous
             previous = mrr
     per_customer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for (customer, at), delta in deltas.items():
@@ -290,9 +329,12 @@ def customer_changes(
 
 
 def state_mrr(
-    state: StateRecord, currency: str, rates: dict[str, SettlementRate] | None = None
+    state: StateRecord,
+    currency: str,
+    billed: dict[str, Fraction],
+    rates: dict[str, SettlementRate] | None = None,
 ) -> int:
-    native = subscription_mrr(state.status, state.items, state.discount)
+    native = subscription_mrr(state.status, state.items, state.discount, billed)
     if state.currency is None or state.currency == currency:
         return native
     rate = (rates or {}).get(state.currency)
@@ -325,12 +367,15 @@ def reference_mrr(
     states: Iterable[StateRecord],
     periods: Periods,
     currency: str,
+    invoice_lines: Iterable[InvoiceLineRecord] = (),
     rates: dict[str, SettlementRate] | None = None,
 ) -> MrrAggregates:
     states = list(states)
     end, month_start = periods.end, periods.month_start
     chosen = chosen_states(states, end)
-    changes = customer_changes(chosen, currency, rates or {})
+    lines = billed_lines(invoice_lines)
+    histories = {sub: priced_history(rows, lines.get(sub, []), end) for sub, rows in chosen.items()}
+    changes = customer_changes(histories, currency, rates)
     # the three complete months before D's month: their starts, and the end of the last one
     boundaries = [periods.month_start_back(k) for k in (3, 2, 1, 0)]
     movements = {"new": 0, "expansion": 0, "contraction": 0, "churn": 0, "reactivation": 0}
@@ -363,14 +408,12 @@ def reference_mrr(
             capped += min(at_end, then)
     by_currency: dict[str, int] = defaultdict(int)
     unpriced = 0
-    for rows in chosen.values():
-        last = rows[-1]
-        native = subscription_mrr(last.status, last.items, last.discount)
-        by_currency[last.currency or currency] += native
-        if last.status in CONTRIBUTING_STATUSES and any(
-            i.unit_amount is None and i.usage_type != "metered" for i in last.items
-        ):
-            unpriced += 1
+    for history in histories.values():
+        last = history[-1]
+        state = last.state
+        native = subscription_mrr(state.status, state.items, state.discount, last.billed)
+        by_currency[state.currency or currency] += native
+        unpriced += is_unpriced(state.status, state.items, last.billed)
     return MrrAggregates(
         mrr_end=mrr_end,
         mrr_month_start=mrr_start,

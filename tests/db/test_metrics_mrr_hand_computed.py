@@ -8,19 +8,54 @@ unless a test says otherwise; the arithmetic is in the comments.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine
 from vaultra.domain.metrics.formulas import MetricSet, MetricValue
-from vaultra.domain.metrics.records import Ledger, StateRecord
+from vaultra.domain.metrics.records import InvoiceLineRecord, Ledger, StateRecord
 from vaultra.domain.mrr import Discount, Item
 
 from tests.db.test_metrics_hand_computed import D, at, compute, monthly, state
 
 
-def mrr_metrics(engine: Engine, *states: StateRecord, as_of: date = D) -> MetricSet:
-    return compute(engine, Ledger(states=states), as_of)
+def mrr_metrics(
+    engine: Engine,
+    *states: StateRecord,
+    as_of: date = D,
+    lines: tuple[InvoiceLineRecord, ...] = (),
+) -> MetricSet:
+    return compute(engine, Ledger(states=states, invoice_lines=lines), as_of)
+
+
+def metered(item_id: str) -> Item:
+    """A metered item (5 a unit of usage, reported, no quantity)."""
+    return Item(5, None, "month", 1, "metered", item_id=item_id)
+
+
+def usage_line(
+    line_id: str,
+    subscription: str,
+    item_id: str,
+    amount: int,
+    start: datetime,
+    end: datetime,
+    interval: str = "month",
+    **kw: object,
+) -> InvoiceLineRecord:
+    """A line billing `item_id` for the period [start, end), on an invoice created at its end."""
+    return InvoiceLineRecord(
+        line_id,
+        subscription,
+        item_id,
+        amount,
+        end,
+        start,
+        end,
+        interval,
+        1,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def assert_reconciles(v: dict[str, MetricValue]) -> None:
@@ -407,3 +442,111 @@ def test_subscriptions_in_another_currency_are_left_out_of_mrr_with_a_note(
     assert v["paying_customers"] == 2
     assert v["mrr_by_currency"] == {"eur": 5_000, "usd": 4_000}
     assert m.notes["mrr"].startswith("subscriptions billed in EUR are not in mrr")
+
+
+def test_metered_usage_counts_what_was_last_billed_and_its_changes_are_movements(
+    engine: Engine,
+) -> None:
+    since = at(2025, 12, 1)
+    m = mrr_metrics(
+        engine,
+        # 2,000 a month licensed and metered API usage, billed monthly in arrears
+        state("sub_m", "cus_m", since, monthly(2_000), metered("si_m")),
+        # metered usage only
+        state("sub_c", "cus_c", since, metered("si_c")),
+        lines=(
+            # cus_m: December's usage billed 12,000 (from Jan 1), January's 15,000 (from Feb 1)
+            usage_line("il_m_dec", "sub_m", "si_m", 12_000, since, at(2026, 1, 1)),
+            usage_line("il_m_jan", "sub_m", "si_m", 15_000, at(2026, 1, 1), at(2026, 2, 1)),
+            # ignored: a proration of the same item ending Feb 10, a draft invoice's line for
+            # February so far, a voided invoice's line
+            usage_line("il_m_pro", "sub_m", "si_m", 99_999, at(2026, 2, 1), at(2026, 2, 10),
+                       proration=True),
+            usage_line("il_m_draft", "sub_m", "si_m", 50_000, at(2026, 1, 12), at(2026, 2, 12),
+                       invoice_status="draft"),
+            usage_line("il_m_void", "sub_m", "si_m", 70_000, at(2026, 1, 13), at(2026, 2, 13),
+                       invoice_status="void"),
+            # cus_c: 8,000 for December, 5,000 for January
+            usage_line("il_c_dec", "sub_c", "si_c", 8_000, since, at(2026, 1, 1)),
+            usage_line("il_c_jan", "sub_c", "si_c", 5_000, at(2026, 1, 1), at(2026, 2, 1)),
+        ),
+    )  # fmt: skip
+    v = m.values
+    assert v["mrr"] == 22_000  # cus_m 2,000 + 15,000; cus_c 5,000
+    assert v["mrr_previous_month_end"] == 22_000  # cus_m 2,000 + 12,000; cus_c 8,000
+    assert v["mrr_expansion"] == 3_000  # cus_m 14,000 → 17,000 on Feb 1
+    assert v["mrr_contraction"] == 3_000  # cus_c 8,000 → 5,000 on Feb 1
+    assert (v["mrr_new"], v["mrr_churn"], v["mrr_reactivation"]) == (0, 0, 0)
+    assert_reconciles(v)  # 22,000 − 22,000 = 3,000 − 3,000
+    # 30 days before (end of Jan 16): December's bills, 2,000 + 12,000 + 8,000 = 22,000
+    assert v["mrr_30_days_before"] == 22_000
+    assert v["paying_customers"] == 2
+    assert "mrr" not in m.notes
+    # As of Dec 31: December's usage is billed at Jan 1 00:00, after the end of D: only 2,000
+    assert (
+        mrr_metrics(
+            engine,
+            state("sub_m", "cus_m", since, monthly(2_000), metered("si_m")),
+            lines=(usage_line("il_m_dec", "sub_m", "si_m", 12_000, since, at(2026, 1, 1)),),
+            as_of=date(2025, 12, 31),
+        ).values["mrr"]
+        == 2_000
+    )
+
+
+def test_a_tiered_yearly_item_counts_its_last_yearly_bill_over_twelve(engine: Engine) -> None:
+    tiered = Item(None, 40, "year", 1, item_id="si_t")
+    m = mrr_metrics(
+        engine,
+        # a tiered yearly price since January 2025, its first year billed 100,000
+        state("sub_t", "cus_t", at(2025, 1, 1), tiered),
+        # a tiered price never billed yet: unknown, 0, with a note
+        state("sub_u", "cus_u", at(2026, 1, 20), Item(None, 3, "month", 1, item_id="si_u")),
+        lines=(usage_line("il_t", "sub_t", "si_t", 100_000, at(2025, 1, 1), at(2026, 1, 1),
+                          "year", unit_amount=None, usage_type="licensed"),),
+    )  # fmt: skip
+    v = m.values
+    assert v["mrr"] == 8_333  # 100,000 / 12 = 8,333.33… → 8,333
+    assert v["arr"] == 99_996  # 8,333 × 12
+    assert v["mrr_previous_month_end"] == 8_333  # billed from the end of its year, Jan 1 2026
+    assert v["paying_customers"] == 1
+    assert m.notes["mrr"] == (
+        "1 subscription(s) have items without a unit price (tiered pricing) and no recent "
+        "invoice line for them, counted as 0"
+    )
+
+
+def test_a_bill_older_than_two_of_its_periods_counts_0(engine: Engine) -> None:
+    m = mrr_metrics(
+        engine,
+        state("sub_s", "cus_s", at(2025, 10, 10), metered("si_s")),
+        state("sub_k", "cus_k", at(2025, 10, 10), metered("si_k")),
+        lines=(
+            # 30 days to Dec 10, billed 9,000: stale 60 days later, at Feb 8 00:00 — nothing
+            # billed since: churn in February
+            usage_line("il_s", "sub_s", "si_s", 9_000, at(2025, 11, 10), at(2025, 12, 10)),
+            # 31 days to Jan 10, billed 4,000: recent until Jan 10 + 62 days = Mar 13
+            usage_line("il_k", "sub_k", "si_k", 4_000, at(2025, 12, 10), at(2026, 1, 10)),
+        ),
+    )
+    v = m.values
+    assert v["mrr_previous_month_end"] == 13_000  # 9,000 + 4,000
+    assert v["mrr"] == 4_000  # cus_s's bill went stale on Feb 8
+    assert v["mrr_churn"] == 9_000
+    assert v["customers_churned_month"] == 1
+    assert_reconciles(v)  # 4,000 − 13,000 = −9,000
+    march = mrr_metrics(
+        engine,
+        state("sub_k", "cus_k", at(2025, 10, 10), metered("si_k")),
+        lines=(usage_line("il_k", "sub_k", "si_k", 4_000, at(2025, 12, 10), at(2026, 1, 10)),),
+        as_of=date(2026, 3, 12),
+    ).values
+    assert march["mrr"] == 4_000  # the end of Mar 12 is before Mar 13 00:00
+    after = mrr_metrics(
+        engine,
+        state("sub_k", "cus_k", at(2025, 10, 10), metered("si_k")),
+        lines=(usage_line("il_k", "sub_k", "si_k", 4_000, at(2025, 12, 10), at(2026, 1, 10)),),
+        as_of=date(2026, 3, 13),
+    ).values
+    assert after["mrr"] == 0
+    assert after["mrr_churn"] == 4_000

@@ -2,7 +2,8 @@
 
 Hypothesis builds small ledgers that stress the rules (several currencies, settled and unsettled
 amounts, inquiries, won disputes, failed payouts, subscriptions with every status, intervals, coupons,
-rebuilt and event states at the same instants) and as-of days that include month ends, the 1st of
+rebuilt and event states at the same instants, metered and tiered items billed by invoice lines
+that end, go stale and tie at the same instants, prorations and draft or void invoices) and as-of days that include month ends, the 1st of
 a month and leap days. Both implementations must produce identical aggregates, and the MRR
 movements must reconcile.
 """
@@ -20,6 +21,7 @@ from vaultra.domain.metrics.periods import Periods
 from vaultra.domain.metrics.records import (
     ChargeRecord,
     DisputeRecord,
+    InvoiceLineRecord,
     Ledger,
     PayoutRecord,
     RefundRecord,
@@ -166,14 +168,27 @@ def payouts(draw: st.DrawFn, moments: st.SearchStrategy[datetime]) -> list[Payou
     return found
 
 
-items = st.builds(
-    Item,
-    unit_amount=st.none() | st.integers(0, 100_000),
-    quantity=st.none() | st.integers(1, 20),
-    interval=st.sampled_from(["month", "month", "year", "week", "day"]),
-    interval_count=st.sampled_from([1, 1, 2, 3]),
-    usage_type=st.sampled_from(["licensed", "licensed", "metered"]),
-)
+intervals = st.sampled_from(["month", "month", "year", "week", "day"])
+interval_counts = st.sampled_from([1, 1, 2, 3])
+ITEMS_PER_SUBSCRIPTION = 3
+
+
+def items(subscription: int) -> st.SearchStrategy[Item]:
+    """Items of one subscription: ids from a small pool, so that its invoice lines bill them and
+    one item keeps its id across states (a price change keeps the item)."""
+    return st.builds(
+        Item,
+        unit_amount=st.none() | st.integers(0, 100_000),
+        quantity=st.none() | st.integers(1, 20),
+        interval=intervals,
+        interval_count=interval_counts,
+        usage_type=st.sampled_from(["licensed", "licensed", "metered"]),
+        item_id=st.sampled_from(
+            [None] + [f"si_{subscription}_{k}" for k in range(ITEMS_PER_SUBSCRIPTION)] * 3
+        ),
+    )
+
+
 discounts = st.none() | st.builds(
     Discount,
     duration=st.sampled_from(["forever", "once", "repeating"]),
@@ -219,7 +234,7 @@ def states(
                     customer_id=customer,
                     valid_from=draw(coarse_moments),
                     status=draw(statuses),
-                    items=tuple(draw(st.lists(items, min_size=0, max_size=3))),
+                    items=tuple(draw(st.lists(items(s), min_size=0, max_size=3))),
                     discount=draw(discounts),
                     currency=currency,
                     source=draw(st.sampled_from(["event", "snapshot", "reconstructed"])),
@@ -229,16 +244,68 @@ def states(
     return out
 
 
+# A service period: a day, a week, a month of 28, 30 or 31 days, a year.
+PERIOD_DAYS = [1, 7, 28, 30, 31, 365]
+
+
+@st.composite
+def invoice_lines(
+    draw: st.DrawFn,
+    coarse_moments: st.SearchStrategy[datetime],
+    subscription_states: list[StateRecord],
+) -> list[InvoiceLineRecord]:
+    """Lines billing the generated subscriptions' items, mostly those their states have (and a
+    few that bill nothing MRR reads: prorations, drafts and voids, licensed prices, a
+    subscription without states, no item)."""
+    subscriptions = sorted(
+        {int(s.subscription_id.removeprefix("sub_")) for s in subscription_states}
+    )
+    held = {
+        (s.subscription_id, i.item_id) for s in subscription_states for i in s.items if i.item_id
+    }
+    out = []
+    for n in range(draw(st.integers(0, 20))):
+        sub = draw(st.sampled_from([*subscriptions, *subscriptions, 7]))  # sub_7 has no states
+        pool = [f"si_{sub}_{k}" for k in range(ITEMS_PER_SUBSCRIPTION)]
+        present = [item for item in pool if (f"sub_{sub}", item) in held]
+        end = draw(coarse_moments)
+        start = end - timedelta(days=draw(st.sampled_from(PERIOD_DAYS)))
+        out.append(
+            InvoiceLineRecord(
+                id=f"il_{n:02d}",
+                subscription_id=draw(st.sampled_from([f"sub_{sub}"] * 5 + [None])),
+                subscription_item_id=draw(st.sampled_from([None, *pool, *present * 6])),
+                amount=draw(st.integers(0, 200_000)),
+                # invoices created at the period's end or a little later: ties between lines
+                # ending together are decided by the later invoice, then the line id
+                created=end + timedelta(hours=draw(st.sampled_from([0, 0, 1, 30]))),
+                period_start=draw(st.sampled_from([start] * 9 + [None])),
+                period_end=draw(st.sampled_from([end] * 9 + [None])),
+                interval=draw(st.sampled_from(["month", "month", "year", "week", "day", None])),
+                interval_count=draw(interval_counts),
+                unit_amount=draw(st.none() | st.none() | st.integers(1, 5_000)),
+                usage_type=draw(st.sampled_from(["metered", "metered", "licensed", None])),
+                proration=draw(st.sampled_from([False] * 7 + [True])),
+                invoice_status=draw(
+                    st.sampled_from(["paid"] * 4 + ["open", "uncollectible", "draft", "void"])
+                ),
+            )
+        )
+    return out
+
+
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[Ledger, date]:
     as_of = draw(st.sampled_from(AS_OF_DAYS))
     moments, coarse = relative(as_of), relative(as_of, grid_s=4 * DAY_S)
+    subscription_states = draw(states(coarse))
     ledger = Ledger(
         charges=tuple(draw(charges(moments))),
         refunds=tuple(draw(refunds(moments))),
         disputes=tuple(draw(disputes(moments))),
         payouts=tuple(draw(payouts(moments))),
-        states=tuple(draw(states(coarse))),
+        states=tuple(subscription_states),
+        invoice_lines=tuple(draw(invoice_lines(coarse, subscription_states))),
         other_times=tuple(draw(st.lists(moments, max_size=3))),
         syncs=tuple(draw(st.lists(moments, max_size=4))),
     )

@@ -20,6 +20,7 @@ from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.metrics.records import (
     ChargeRecord,
     DisputeRecord,
+    InvoiceLineRecord,
     Ledger,
     PayoutRecord,
     RefundRecord,
@@ -185,7 +186,39 @@ def load_ledger(conn: Connection, business_id: uuid.UUID, ledger: Ledger) -> Non
         }
         for s in ledger.states
     ]
+    # Each line on an invoice of its own, carrying the line's invoice status.
+    invoices = [
+        {
+            **_common(b, f"in_{line.id}", line.created),
+            "subscription_id": line.subscription_id,
+            "status": line.invoice_status,
+            "currency": "usd",
+            "amount_due": line.amount,
+            "amount_paid": 0,
+        }
+        for line in ledger.invoice_lines
+    ]
+    lines = [
+        {
+            **_common(b, line.id, line.created),
+            "invoice_id": f"in_{line.id}",
+            "subscription_id": line.subscription_id,
+            "subscription_item_id": line.subscription_item_id,
+            "amount": line.amount,
+            "currency": "usd",
+            "unit_amount": line.unit_amount,
+            "interval": line.interval,
+            "interval_count": line.interval_count,
+            "usage_type": line.usage_type,
+            "proration": line.proration,
+            "period_start": line.period_start,
+            "period_end": line.period_end,
+        }
+        for line in ledger.invoice_lines
+    ]
     _insert(conn, "balance_transactions", bts)
+    _insert(conn, "invoices", invoices)
+    _insert(conn, "invoice_lines", lines)
     _insert(conn, "charges", charges)
     _insert(conn, "refunds", refunds)
     _insert(conn, "disputes", disputes)
@@ -253,6 +286,7 @@ def _item_json(item: Item) -> dict[str, Any]:
         "interval": item.interval,
         "interval_count": item.interval_count,
         "usage_type": item.usage_type,
+        "item_id": item.item_id,
     }
 
 
@@ -272,6 +306,7 @@ def _items(raw: list[dict[str, Any]]) -> tuple[Item, ...]:
             i.get("interval"),
             i.get("interval_count"),
             i.get("usage_type"),
+            i.get("item_id"),
         )
         for i in raw
     )
@@ -370,6 +405,31 @@ def read_ledger(conn: Connection, business_id: uuid.UUID, currency: str) -> Ledg
         )
         for r in conn.execute(text("SELECT * FROM subscription_states WHERE business_id = :b"), p)
     )
+    invoice_lines = tuple(
+        InvoiceLineRecord(
+            r.id,
+            r.subscription_id,
+            r.subscription_item_id,
+            r.amount,
+            r.created,
+            r.period_start,
+            r.period_end,
+            r.interval,
+            r.interval_count,
+            r.unit_amount,
+            r.usage_type,
+            r.proration,
+            r.status,
+        )
+        for r in conn.execute(
+            text(
+                "SELECT l.*, i.status FROM invoice_lines l JOIN invoices i "
+                "ON i.business_id = l.business_id AND i.id = l.invoice_id "
+                "WHERE l.business_id = :b"
+            ),
+            p,
+        )
+    )
     other_times = tuple(
         t
         for (t,) in conn.execute(
@@ -396,7 +456,16 @@ def read_ledger(conn: Connection, business_id: uuid.UUID, currency: str) -> Ledg
             p,
         )
     )
-    return Ledger(charges, refunds, disputes, payouts, states, other_times, syncs)
+    return Ledger(
+        charges=charges,
+        refunds=refunds,
+        disputes=disputes,
+        payouts=payouts,
+        states=states,
+        invoice_lines=invoice_lines,
+        other_times=other_times,
+        syncs=syncs,
+    )
 
 
 def save_metrics(

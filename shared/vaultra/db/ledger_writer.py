@@ -8,10 +8,11 @@ the same ledger. A few columns merge regardless of version because they only eve
 `created` (the earliest known value; a deleted customer's event carries none) and a dispute's
 `closed_at` (the earliest moment it was seen closed).
 
-Subscription states are also priced here, once, when they arrive: every write that inserts states
-replaces the `subscription_mrr_changes` rows of their subscriptions in the same transaction
-(`refresh_mrr_changes`), so the metrics read MRR changes instead of pricing the whole history on
-every computation, and the two can never disagree.
+Subscription states are also priced here, once, when they arrive: every write that inserts states,
+or writes invoices that bill usage-priced items (metered or tiered prices, whose MRR is what they
+were last billed), replaces the `subscription_mrr_changes` rows of their subscriptions in the same
+transaction (`refresh_mrr_changes`), so the metrics read MRR changes instead of pricing the whole
+history on every computation, and the two can never disagree.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy import Connection, DateTime, Table, text
 from vaultra.db.models import LEDGER_TABLES, Base
 from vaultra.db.prepared import run_prepared
 from vaultra.db.row_checks import InvalidRow, check_mapped
-from vaultra.domain.mrr import CONTRIBUTING_STATUSES
+from vaultra.domain.mrr import CONTRIBUTING_STATUSES, UNBILLED_INVOICE_STATUSES
 
 __all__ = ["Batch", "InvalidRow", "Written", "refresh_mrr_changes", "write_batch"]
 
@@ -130,10 +131,11 @@ def _upsert_sql(table_name: str) -> str:
     if merged is None:
         targets = ", ".join(columns)
         values = ", ".join(f"excluded.{c}" for c in columns)
-        return (
-            head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {newer} "
-            f"RETURNING {_earliest_of(table_name)}"
-        )
+        # Invoices written (a new one, or a new status) may bill usage: their subscriptions are
+        # re-priced (`_BILLED_SUBSCRIPTIONS`). The earliest moment each row is about comes last.
+        returned = _INVOICE_OF.get(table_name)
+        tail = f"{returned}, {_earliest_of(table_name)}" if returned else _earliest_of(table_name)
+        return head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {newer} RETURNING {tail}"
     sets = ", ".join(
         f"{c} = {merged[c]}"
         if c in merged
@@ -145,6 +147,8 @@ def _upsert_sql(table_name: str) -> str:
         head + f"UPDATE SET {sets} WHERE {newer} OR {changed} RETURNING {_earliest_of(table_name)}"
     )
 
+
+_INVOICE_OF = {"invoices": "t.id", "invoice_lines": "t.invoice_id"}
 
 # Items no longer in their subscription's newest snapshot were removed from it.
 _DELETE_STALE_ITEMS = text(
@@ -181,9 +185,15 @@ def _merge_within_batch(table_name: str, rows: list[dict[str, Any]]) -> None:
 
 def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch: Batch) -> Written:
     """Upsert every row of the batch; returns how many rows were inserted or changed, and the
-    earliest moment they are about."""
+    earliest moment they are about.
+
+    The subscriptions whose MRR may have changed are re-priced in the same transaction: those
+    that got a new state, and those billed for usage by an invoice written (its lines are written
+    with it, whatever their order of arrival relative to the states)."""
     changed = 0
     earliest: datetime | None = None
+    repriced: set[str] = set()
+    invoices: set[str] = set()
     for table_name in _ORDER:
         rows = batch.rows.get(table_name)
         if not rows:
@@ -196,8 +206,16 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
         if written:
             first = min(r[-1] for r in written)
             earliest = first if earliest is None else min(earliest, first)
-        if table_name == STATES_TABLE and written:
-            refresh_mrr_changes(conn, business_id, sorted({r[0] for r in written}))
+        if table_name == STATES_TABLE:
+            repriced.update(r[0] for r in written)
+        elif table_name in _INVOICE_OF:
+            invoices.update(r[0] for r in written)
+    if invoices:
+        # After every table is written: the pricing reads the invoices' statuses and the lines.
+        billed = run_prepared(conn, _BILLED_SUBSCRIPTIONS, b=business_id, ids=sorted(invoices))
+        repriced.update(r[0] for r in billed)
+    if repriced:
+        refresh_mrr_changes(conn, business_id, sorted(repriced))
     sub_ids = sorted({r["id"] for r in batch.rows.get("subscriptions", [])})
     if sub_ids:
         conn.execute(_DELETE_STALE_ITEMS, {"business_id": business_id, "ids": sub_ids})
@@ -205,14 +223,27 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
 
 
 _CONTRIBUTING = "(" + ", ".join(f"'{v}'" for v in sorted(CONTRIBUTING_STATUSES)) + ")"
+_UNBILLED = "(" + ", ".join(f"'{v}'" for v in sorted(UNBILLED_INVOICE_STATUSES)) + ")"
 
-# Each subscription's states → its MRR changes (docs/DATA_MODEL.md, `subscription_mrr_changes`):
-# the reading rules choose one state per instant (a state rebuilt from invoices counts only
-# before the subscription's first event state; of states at one instant the greatest
-# `version_key` wins), each chosen state is priced by domain/mrr.py's rule (exact to 40 decimal
-# places, then half up), and each is compared with the chosen state before it. The rules depend
-# on nothing but the subscription's own states, whatever the day the metrics are computed for:
-# the first event state is the earliest one, and a state's change depends only on earlier ones.
+# An invoice line that may bill a usage-priced item (metered, or tiered: no unit amount). The
+# partial index on `invoice_lines` has this predicate, so a few subscriptions' lines are found
+# without reading the business's other lines.
+USAGE_LINE = (
+    "l.subscription_item_id IS NOT NULL AND NOT l.proration "
+    "AND (l.unit_amount IS NULL OR l.usage_type = 'metered')"
+)
+
+# Each subscription's states and billed usage → its MRR changes (docs/DATA_MODEL.md,
+# `subscription_mrr_changes`): the reading rules choose one state per instant (a state rebuilt
+# from invoices counts only before the subscription's first event state; of states at one instant
+# the greatest `version_key` wins). A usage-priced item's price is its latest billed line
+# (`billed`: from the end of its service period until the next line of the item ends or it goes
+# stale, two of its periods later: domain/mrr.py `billed_in_force`), so the subscription is
+# priced at every instant where a state begins or a line starts or stops counting (`at`), by
+# domain/mrr.py's rule (exact to 40 decimal places, then half up), and each is compared with the
+# instant before it. The rules depend on nothing but the subscription's own states and lines,
+# whatever the day the metrics are computed for: the first event state is the earliest one, and
+# an instant's change depends only on earlier states and lines.
 _MRR_CHANGES = f"""
     INSERT INTO subscription_mrr_changes (business_id, subscription_id, at, slot, customer_id,
                                           currency, mrr_delta, unpriced_delta)
@@ -222,72 +253,137 @@ _MRR_CHANGES = f"""
              min(s.valid_from) FILTER (WHERE s.source = 'event')
                OVER (PARTITION BY s.subscription_id) AS first_event
       FROM subscription_states s
-      WHERE s.business_id = :b AND {{subscriptions}}
+      WHERE s.business_id = :b AND {{states}}
     ),
     chosen AS (
-      SELECT DISTINCT ON (subscription_id, valid_from)
-             subscription_id, customer_id, valid_from, status, currency, items, discount
-      FROM st
-      WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
-      ORDER BY subscription_id, valid_from, version_key COLLATE "C" DESC
+      SELECT subscription_id, customer_id, valid_from, status, currency, items, discount,
+             row_number() OVER (PARTITION BY subscription_id ORDER BY valid_from) AS n
+      FROM (
+        SELECT DISTINCT ON (subscription_id, valid_from)
+               subscription_id, customer_id, valid_from, status, currency, items, discount
+        FROM st
+        WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
+        ORDER BY subscription_id, valid_from, version_key COLLATE "C" DESC
+      ) c
+    ),
+    lines AS (
+      -- Of lines of one item ending at one instant, the latest invoice's (then the greatest id).
+      SELECT DISTINCT ON (l.subscription_id, l.subscription_item_id, l.period_end)
+             l.subscription_id, l.subscription_item_id AS item_id, l.period_end AS known_from,
+             to_timestamp(extract(epoch FROM l.period_end) * 3
+                          - extract(epoch FROM l.period_start) * 2) AS stale_from,
+             (l.amount::numeric * f.k)::numeric(1000, 40) / (12 * f.ic) AS monthly
+      FROM invoice_lines l
+      JOIN invoices i ON i.business_id = l.business_id AND i.id = l.invoice_id
+      CROSS JOIN LATERAL (
+        SELECT CASE l.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1
+                               WHEN 'week' THEN 52 WHEN 'day' THEN 365 END AS k,
+               coalesce(nullif(l.interval_count, 0), 1) AS ic) f
+      WHERE l.business_id = :b AND {{lines}} AND {USAGE_LINE}
+        AND coalesce(i.status, '') NOT IN {_UNBILLED}
+        AND f.k IS NOT NULL AND l.period_start IS NOT NULL AND l.period_end IS NOT NULL
+      ORDER BY l.subscription_id, l.subscription_item_id, l.period_end, l.created DESC,
+               l.id COLLATE "C" DESC
+    ),
+    billed AS (
+      SELECT subscription_id, item_id, known_from, monthly,
+             least(stale_from, lead(known_from) OVER (PARTITION BY subscription_id, item_id
+                                                      ORDER BY known_from)) AS until
+      FROM lines
+    ),
+    instants AS (
+      SELECT subscription_id, at, max(n) AS n
+      FROM (SELECT subscription_id, valid_from AS at, n FROM chosen
+            UNION ALL SELECT subscription_id, known_from, NULL FROM billed
+            UNION ALL SELECT subscription_id, until, NULL FROM billed) x
+      GROUP BY subscription_id, at
+    ),
+    at_instants AS (
+      -- The chosen state in force at each instant; instants before the first state have none.
+      SELECT c.subscription_id, c.customer_id, i.at, c.status, c.currency, c.items, c.discount
+      FROM (SELECT subscription_id, at,
+                   max(n) OVER (PARTITION BY subscription_id ORDER BY at) AS n
+            FROM instants) i
+      JOIN chosen c ON c.subscription_id = i.subscription_id AND c.n = i.n
+    ),
+    items AS (
+      SELECT a.subscription_id, a.at, e.ord, e.i,
+             coalesce(e.i->>'usage_type', 'licensed') = 'metered'
+               OR e.i->>'unit_amount' IS NULL AS by_usage,
+             f.k, f.ic
+      FROM at_instants a
+      CROSS JOIN LATERAL jsonb_array_elements(a.items) WITH ORDINALITY AS e(i, ord)
+      CROSS JOIN LATERAL (
+        SELECT CASE e.i->>'interval' WHEN 'month' THEN 12 WHEN 'year' THEN 1
+                                     WHEN 'week' THEN 52 WHEN 'day' THEN 365 END AS k,
+               coalesce(nullif((e.i->>'interval_count')::int, 0), 1) AS ic) f
+      WHERE a.status IN {_CONTRIBUTING}
+    ),
+    gross AS (
+      SELECT it.subscription_id, it.at,
+             sum(CASE WHEN it.by_usage THEN coalesce(b.monthly, 0)
+                      WHEN it.k IS NULL THEN 0
+                      ELSE ((it.i->>'unit_amount')::numeric
+                            * coalesce((it.i->>'quantity')::numeric, 1)
+                            * it.k)::numeric(1000, 40) / (12 * it.ic) END) AS gross,
+             (array_agg(it.k::numeric(1000, 40) / (12 * it.ic) ORDER BY it.ord)
+                FILTER (WHERE it.i->>'interval' IS NOT NULL))[1] AS periods,
+             bool_or(it.i->>'unit_amount' IS NULL
+                     AND coalesce(it.i->>'usage_type', 'licensed') <> 'metered'
+                     AND b.monthly IS NULL) AS unpriced
+      FROM items it
+      LEFT JOIN billed b
+        ON it.by_usage AND b.subscription_id = it.subscription_id
+       AND b.item_id = it.i->>'item_id' AND b.known_from <= it.at AND it.at < b.until
+      GROUP BY it.subscription_id, it.at
     ),
     priced AS (
-      SELECT c.subscription_id, c.customer_id, c.valid_from, c.currency,
-             CASE WHEN c.status NOT IN {_CONTRIBUTING} THEN 0
+      SELECT a.subscription_id, a.customer_id, a.at, a.currency,
+             CASE WHEN a.status NOT IN {_CONTRIBUTING} THEN 0
                   ELSE floor(greatest(
-                    CASE WHEN c.discount->>'duration' = 'forever' AND g.gross > 0 THEN
-                      CASE WHEN c.discount->>'percent_off' IS NOT NULL
-                             THEN g.gross * (1 - (c.discount->>'percent_off')::numeric / 100)
-                           WHEN c.discount->>'amount_off' IS NOT NULL
-                             THEN g.gross - (c.discount->>'amount_off')::numeric
+                    CASE WHEN a.discount->>'duration' = 'forever' AND g.gross > 0 THEN
+                      CASE WHEN a.discount->>'percent_off' IS NOT NULL
+                             THEN g.gross * (1 - (a.discount->>'percent_off')::numeric / 100)
+                           WHEN a.discount->>'amount_off' IS NOT NULL
+                             THEN g.gross - (a.discount->>'amount_off')::numeric
                                             * coalesce(g.periods, 1)
                            ELSE g.gross END
-                    ELSE g.gross END, 0) + 0.5 + 1e-20)::bigint END AS native,
-             (c.status IN {_CONTRIBUTING} AND EXISTS (
-                SELECT 1 FROM jsonb_array_elements(c.items) i
-                WHERE i->>'unit_amount' IS NULL
-                  AND coalesce(i->>'usage_type', 'licensed') <> 'metered'))::int AS unpriced
-      FROM chosen c
-      LEFT JOIN LATERAL (
-        SELECT coalesce(sum(CASE
-                 WHEN coalesce(i->>'usage_type', 'licensed') = 'metered'
-                      OR i->>'unit_amount' IS NULL OR f.k IS NULL THEN 0
-                 ELSE ((i->>'unit_amount')::numeric * coalesce((i->>'quantity')::numeric, 1)
-                       * f.k)::numeric(1000, 40) / (12 * f.ic) END), 0) AS gross,
-               (array_agg(f.k::numeric(1000, 40) / (12 * f.ic) ORDER BY e.ord)
-                  FILTER (WHERE i->>'interval' IS NOT NULL))[1] AS periods
-        FROM jsonb_array_elements(c.items) WITH ORDINALITY AS e(i, ord)
-        CROSS JOIN LATERAL (
-          SELECT CASE i->>'interval' WHEN 'month' THEN 12 WHEN 'year' THEN 1
-                                     WHEN 'week' THEN 52 WHEN 'day' THEN 365 END AS k,
-                 coalesce(nullif((i->>'interval_count')::int, 0), 1) AS ic) f
-      ) g ON c.status IN {_CONTRIBUTING}
+                    ELSE coalesce(g.gross, 0) END, 0) + 0.5 + 1e-20)::bigint END AS native,
+             coalesce(g.unpriced, false)::int AS unpriced
+      FROM at_instants a
+      LEFT JOIN gross g ON g.subscription_id = a.subscription_id AND g.at = a.at
     ),
     ordered AS (
       SELECT *, row_number() OVER w > 1 AS has_prev, lag(native) OVER w AS prev_native,
              lag(currency) OVER w AS prev_currency, lag(unpriced) OVER w AS prev_unpriced
       FROM priced
-      WINDOW w AS (PARTITION BY subscription_id ORDER BY valid_from)
+      WINDOW w AS (PARTITION BY subscription_id ORDER BY at)
     ),
     changes AS (
-      SELECT subscription_id, valid_from, 0 AS slot, customer_id, currency,
+      SELECT subscription_id, at, 0 AS slot, customer_id, currency,
              native - CASE WHEN has_prev AND prev_currency IS NOT DISTINCT FROM currency
                            THEN prev_native ELSE 0 END AS mrr_delta,
              unpriced - coalesce(prev_unpriced, 0) AS unpriced_delta
       FROM ordered
       UNION ALL
-      SELECT subscription_id, valid_from, 1, customer_id, prev_currency, -prev_native, 0
+      SELECT subscription_id, at, 1, customer_id, prev_currency, -prev_native, 0
       FROM ordered
       WHERE has_prev AND prev_currency IS DISTINCT FROM currency
     )
-    SELECT :b, subscription_id, valid_from, slot, customer_id, currency, mrr_delta,
-           unpriced_delta
+    SELECT :b, subscription_id, at, slot, customer_id, currency, mrr_delta, unpriced_delta
     FROM changes
     WHERE mrr_delta <> 0 OR unpriced_delta <> 0
 """
-_SOME = "s.subscription_id = ANY(CAST(:ids AS text[]))"
-_REPRICE_SOME = _MRR_CHANGES.format(subscriptions=_SOME)
-_REPRICE_ALL = text(_MRR_CHANGES.format(subscriptions="true"))
+# The subscriptions these invoices bill for usage (a line of a usage-priced item): an invoice
+# finalized, paid or voided changes which of its lines count.
+_BILLED_SUBSCRIPTIONS = (
+    "SELECT DISTINCT l.subscription_id FROM invoice_lines l "
+    "WHERE l.business_id = :b AND l.invoice_id = ANY(CAST(:ids AS text[])) "
+    f"AND l.subscription_id IS NOT NULL AND {USAGE_LINE}"
+)
+_SOME = "{t}.subscription_id = ANY(CAST(:ids AS text[]))"
+_REPRICE_SOME = _MRR_CHANGES.format(states=_SOME.format(t="s"), lines=_SOME.format(t="l"))
+_REPRICE_ALL = text(_MRR_CHANGES.format(states="true", lines="true"))
 _FORGET_SOME = (
     "DELETE FROM subscription_mrr_changes "
     "WHERE business_id = :b AND subscription_id = ANY(CAST(:ids AS text[]))"
@@ -309,7 +405,8 @@ def refresh_mrr_changes(
     conn: Connection, business_id: uuid.UUID, subscription_ids: Sequence[str] | None = None
 ) -> None:
     """Recompute the MRR changes of these subscriptions (None: all of the business's) from their
-    states. Call it in the transaction that inserted the states, after inserting them. A few
+    states and billed usage lines. Call it in the transaction that inserted the states or
+    invoices, after inserting them. A few
     subscriptions (a webhook's, a batch's) take three prepared statements."""
     if subscription_ids is None:
         p = {"b": business_id}

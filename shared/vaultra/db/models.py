@@ -435,7 +435,20 @@ class InvoiceLine(LedgerRow, Base):
     """An invoice's lines. `version_*` is the invoice's: a newer invoice replaces its lines."""
 
     __tablename__ = "invoice_lines"
-    __table_args__ = (Index(None, "business_id", "invoice_id"),)
+    __table_args__ = (
+        Index(None, "business_id", "invoice_id"),
+        # The lines that may bill a usage-priced item, by subscription: what re-pricing a few
+        # subscriptions reads (ledger_writer.USAGE_LINE, the same predicate).
+        Index(
+            "ix_invoice_lines_business_id_subscription_id_usage",
+            "business_id",
+            "subscription_id",
+            postgresql_where=text(
+                "subscription_item_id IS NOT NULL AND NOT proration "
+                "AND (unit_amount IS NULL OR usage_type = 'metered')"
+            ),
+        ),
+    )
     invoice_id: Mapped[str] = mapped_column(String(255))
     subscription_id: Mapped[str | None] = mapped_column(String(255))
     subscription_item_id: Mapped[str | None] = mapped_column(String(255))

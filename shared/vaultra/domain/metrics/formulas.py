@@ -265,7 +265,7 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
             out.notes.get("mrr", "")
             + ("; " if "mrr" in out.notes else "")
             + f"{m.unpriced_subscriptions} subscription(s) have items without a unit price "
-            "(tiered pricing), counted as 0"
+            "(tiered pricing) and no recent invoice line for them, counted as 0"
         )
 
 
