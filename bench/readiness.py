@@ -95,6 +95,12 @@ SEGMENT_WEIGHTS = (40, 30, 15, 15)
 CURRENCIES = ("usd", "gbp", "eur", "cad")
 CURRENCY_WEIGHTS = (75, 12, 10, 3)
 FOREIGN = {"usd": "eur", "gbp": "eur", "eur": "usd", "cad": "usd"}
+RATES = {
+    ("eur", "usd"): 1_085_000,
+    ("eur", "gbp"): 850_000,
+    ("usd", "eur"): 920_000,
+    ("usd", "cad"): 1_360_000,
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,9 @@ def generate_business(rng: random.Random) -> Business:
         by_currency[FOREIGN[currency]] = round(gross_12m * foreign)
     m["gross_volume_by_currency_12m"] = dict(sorted(by_currency.items()))
     m["currency_coverage_12m"] = _ratio(1 - foreign)  # foreign sales not settled yet, by count
+    # The rate Stripe applied to the foreign sales that did settle (units of the account's
+    # currency per unit of the foreign one, in millionths): what the score converts USD at.
+    m["fx_rates_12m"] = {FOREIGN[currency]: RATES[(FOREIGN[currency], currency)]} if foreign else {}
     if last:
         m["revenue_growth_mom"] = _ratio(this / last - 1)
     else:

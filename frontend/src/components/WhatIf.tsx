@@ -59,7 +59,9 @@ function sliderFor(t: Threshold, currency: string | null): Slider {
   const value = t.value as number;
   const base = { metric: t.metric as string, label: capitalize(t.label), unit: t.unit!, currency };
   if (t.unit === "money") {
-    return { ...base, mode: "percent", start: 0, min: -50, max: 100, step: 5, currency: t.currency ?? currency };
+    // The value is the business's own amount, in its currency; the bands' `currency` is the
+    // thresholds' (US dollars), which a founder's amount is not written in.
+    return { ...base, mode: "percent", start: 0, min: -50, max: 100, step: 5 };
   }
   const limits = t.bands.map((b) => b.limit).filter((l) => Math.abs(l) < UNBOUNDED);
   if (t.unit === "ratio") {

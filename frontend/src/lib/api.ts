@@ -253,7 +253,15 @@ export type Granularity = "monthly" | "daily";
 
 export interface MetricSeries {
   metric: string;
-  kind: "money" | "money_by_key" | "ratio" | "multiple" | "count" | "index" | "timestamp";
+  kind:
+    | "money"
+    | "money_by_key"
+    | "rate_by_key"
+    | "ratio"
+    | "multiple"
+    | "count"
+    | "index"
+    | "timestamp";
   granularity: Granularity;
   range: MetricRange;
   start: string | null;

@@ -384,6 +384,7 @@ _UNITS = {
     "index": "an index from 0 to 10,000",
     "timestamp": "an ISO 8601 time",
     "money_by_key": "integer minor units per key (a currency or a month)",
+    "rate_by_key": "per currency: millionths of the reporting currency for one unit of it",
 }
 
 

@@ -30,7 +30,7 @@ from vaultra.domain.metrics.catalog import BY_KEY, Kind
 from vaultra.domain.metrics.periods import add_months
 from vaultra.domain.money import minor_units_per_unit
 from vaultra.domain.readiness import THIS_WEEK
-from vaultra.domain.scoring.criteria import MONEY_LIKE_USD
+from vaultra.domain.scoring.criteria import THRESHOLD_CURRENCY
 from vaultra.domain.scoring.model import CRITERIA, MODEL_VERSION
 from vaultra.services.readiness import Status
 from vaultra.services.tenancy import Access, NotFound
@@ -172,7 +172,7 @@ class Dashboard:
             model_version=MODEL_VERSION,
             score=row.score,
             confidence=row.confidence,
-            components=components_in_minor_units(row.components or [], row.currency),
+            components=components_in_minor_units(row.components or []),
             top_factors=row.top_factors or [],
             missing=row.missing or [],
             currency=row.currency,
@@ -301,14 +301,12 @@ class Dashboard:
             return uow.readiness.mark_all_read(access.business_id)
 
 
-def components_in_minor_units(
-    components: list[dict[str, Any]], currency: str | None
-) -> list[dict[str, Any]]:
+def components_in_minor_units(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The stored components with each threshold's `label` and `unit`, and money bands in integer minor units
     like every other amount the API answers. The score writes money bands in whole US dollars and
-    applies them one to one to currencies of about a dollar's worth (`MONEY_LIKE_USD`); for those
-    the limits are given in the business's currency, otherwise in US cents, with `currency`."""
-    money_currency = currency if currency and currency.lower() in MONEY_LIKE_USD else "usd"
+    compares another currency with them only at a rate Stripe applied (docs/SCORING.md,
+    "Currencies"), so the limits are given as they are, in US cents, with `currency`."""
+    money_currency = THRESHOLD_CURRENCY
     per_unit = minor_units_per_unit(money_currency)
     out = []
     for component in components:

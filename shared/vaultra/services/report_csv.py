@@ -25,6 +25,7 @@ def unit(definition: MetricDefinition, currency: str | None) -> str:
     return {
         "money": money,
         "money_by_key": "minor units of the currency named",
+        "rate_by_key": "millionths of the reporting currency per unit of the currency named",
         "ratio": "ratio (0.05 = 5 %)",
         "multiple": "multiple",
         "count": "count",
@@ -50,14 +51,16 @@ def render_csv(content: ReportContent) -> bytes:
         if definition.key in SKIPPED:
             continue
         values = [run.values.get(definition.key) for run in content.runs]
-        if definition.kind == "money_by_key":
+        if definition.kind in ("money_by_key", "rate_by_key"):
             keys = sorted({k for v in values if isinstance(v, dict) for k in v})
             for key in keys:
                 writer.writerow(
                     [
                         f"{definition.key}[{key}]",
                         definition.group,
-                        f"minor units of {key.upper()}",
+                        f"minor units of {key.upper()}"
+                        if definition.kind == "money_by_key"
+                        else unit(definition, content.currency),
                         definition.meaning,
                         *(_cell(v.get(key) if isinstance(v, dict) else None) for v in values),
                     ]

@@ -74,7 +74,7 @@ def test_stripe_us_is_not_a_fit_for_an_account_settling_in_gbp() -> None:
             "GBP",
             "USD",
             "Stripe Capital (US) is for US businesses and its thresholds are in USD; this account "
-            "settles in GBP, and Vaultra does not convert currencies",
+            "settles in GBP, so it is outside that market",
         ),
     )
     assert fit.offer is None
@@ -187,7 +187,7 @@ def test_uk_is_not_a_fit_for_an_account_settling_in_usd() -> None:
     assert fit.status == "not_a_fit"
     assert fit.unmet[0].text == (
         "Stripe Capital (UK) is for UK businesses and its thresholds are in GBP; this account "
-        "settles in USD, and Vaultra does not convert currencies"
+        "settles in USD, so it is outside that market"
     )
 
 

@@ -92,6 +92,7 @@ def test_an_empty_account_has_zeros_for_amounts_and_null_with_a_reason_for_ratio
         "customer_churn_rate_3m": None,
         "ltv": None,
         "mrr_by_currency": {},
+        "fx_rates_12m": {},
         "gross_volume_month": 0,
         "gross_volume_12m": 0,
         "gross_volume_90d": 0,

@@ -167,11 +167,17 @@ def test_a_criterion_without_data_earns_half_marks_and_says_why() -> None:
     )
 
 
-def test_money_is_compared_in_major_units_of_a_dollar_like_currency_only() -> None:
-    # 200,000 GBP in pence reaches the 200K band; 200,000 yen is not compared with dollars
-    pounds = evaluate(CRITERIA["annual_revenue"], {"gross_volume_12m": 20_000_000}, "gbp")
-    yen = evaluate(CRITERIA["annual_revenue"], {"gross_volume_12m": 200_000}, "jpy")
+def test_money_in_another_currency_is_compared_at_stripes_usd_rate_or_not_at_all() -> None:
+    # 200,000 GBP in pence at 1 USD = 0.8 GBP: 250,000 USD, the 200K band (9). Without a rate
+    # neither pounds nor yen are compared with dollars: half marks, with the reason.
+    criterion = CRITERIA["annual_revenue"]
+    pounds = evaluate(
+        criterion, {"gross_volume_12m": 20_000_000, "fx_rates_12m": {"usd": 800_000}}, "gbp"
+    )
+    no_rate = evaluate(criterion, {"gross_volume_12m": 20_000_000}, "gbp")
+    yen = evaluate(criterion, {"gross_volume_12m": 200_000}, "jpy")
 
-    assert pounds.points == 9
+    assert (pounds.points, pounds.usd_value) == (9, D(250_000))
+    assert (no_rate.status, no_rate.points) == ("no_data", 6)
     assert (yen.status, yen.points) == ("no_data", 6)
-    assert "JPY has no rate source" in yen.reason
+    assert "no USD sale of the 12 months settled in JPY" in yen.reason

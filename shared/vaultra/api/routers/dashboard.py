@@ -238,9 +238,9 @@ class MetricSeriesOut(BaseModel):
         }
     )
     metric: str
-    kind: Literal["money", "money_by_key", "ratio", "multiple", "count", "index", "timestamp"] = (
-        Field(description="How to read a value: money in minor units, ratios as fractions.")
-    )
+    kind: Literal[
+        "money", "money_by_key", "rate_by_key", "ratio", "multiple", "count", "index", "timestamp"
+    ] = Field(description="How to read a value: money in minor units, ratios as fractions.")
     granularity: Granularity
     range: Range
     start: date | None = Field(description="The range's first day; null without data.")

@@ -1,9 +1,10 @@
 """Lender fit: each product's criteria against the metric set, ordered for a founder to read.
 
-A product is *not a fit* when the mismatch is structural — the account settles in a currency the
-published thresholds are not in (there is no rate source, so nothing is converted), or a lender of
-subscription revenue meets an account without MRR — and more months or more sales will not fix it
-soon. Otherwise each measurable criterion is met or listed with its gap: none unmet is *eligible*,
+A product is *not a fit* when the mismatch is structural — the account settles in another currency
+than the one of the product's market (every product with money thresholds lends in one market, in
+its currency: an account settling elsewhere is outside it, whatever a conversion would say), or a
+lender of subscription revenue meets an account without MRR — and more months or more sales will
+not fix it soon. Otherwise each measurable criterion is met or listed with its gap: none unmet is *eligible*,
 which means eligible as far as Vaultra can see; the rest is in `to_confirm`.
 """
 
@@ -91,8 +92,8 @@ def _structural_gaps(
                 currency.upper(),
                 need,
                 f"{product.product} is for {product.market} businesses and its thresholds are in "
-                f"{need}; this account settles in {currency.upper()}, and Vaultra does not "
-                "convert currencies",
+                f"{need}; this account settles in {currency.upper()}, so it is outside that "
+                "market",
             )
         )
     if product.needs_subscription_revenue:

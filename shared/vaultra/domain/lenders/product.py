@@ -16,8 +16,8 @@ class LenderProduct:
     key: str
     lender: str
     product: str
-    # The currency the published money thresholds are in, and so the only settlement currency
-    # they can be compared with (there is no rate source). None: no money threshold at all.
+    # The currency the published money thresholds are in: the currency of the product's market,
+    # and so the only settlement currency of an account in it. None: no money threshold at all.
     currency: str | None
     market: str  # where the lender lends, in words: "US", "UK", "US, UK and Europe"
     criteria: tuple[Criterion, ...]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["money", "money_by_key", "ratio", "multiple", "count", "index", "timestamp"]
+Kind = Literal[
+    "money", "money_by_key", "rate_by_key", "ratio", "multiple", "count", "index", "timestamp"
+]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,13 @@ CATALOG: tuple[MetricDefinition, ...] = (
         "money_by_key",
         REVENUE,
         "12-month gross volume per charge currency, unconverted",
+    ),
+    _m(
+        "fx_rates_12m",
+        "rate_by_key",
+        REVENUE,
+        "per currency sold: the rate Stripe applied to its latest sale settled in the reporting "
+        "currency, in millionths",
     ),
     _m(
         "currency_coverage_12m",

@@ -22,6 +22,14 @@ def format_value(definition: MetricDefinition, value: Any, currency: str | None)
         if definition.key.endswith("by_currency") or definition.key.endswith("by_currency_12m"):
             return ", ".join(format_money(int(v), k) for k, v in value.items())
         return ", ".join(f"{k}: {format_money(int(v), currency)}" for k, v in value.items())
+    if kind == "rate_by_key":
+        if not value:
+            return "—"
+        into = (currency or "").upper()
+        return ", ".join(
+            f"1 {k.upper()} = {(Decimal(int(v)) / 1_000_000).normalize():f} {into}"
+            for k, v in value.items()
+        )
     if kind == "ratio":
         return f"{Decimal(value) * 100:.2f} %"
     if kind == "multiple":

@@ -249,6 +249,16 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
         arpa = round_half_up(Fraction(m.mrr_end, m.paying_end))
         v["ltv"] = round_half_up(arpa / Fraction(churned_3m, starting))
     v["mrr_by_currency"] = dict(sorted(m.mrr_by_currency.items()))
+    into = agg.currency or ""
+    v["fx_rates_12m"] = {
+        c: int(agg.rates[c].per_unit(c, into) * 1_000_000) for c in sorted(agg.rates)
+    }
+    if agg.rates:
+        out.notes["fx_rates_12m"] = "; ".join(
+            f"{c.upper()}: the rate Stripe applied on "
+            f"{agg.rates[c].at.astimezone(UTC).date().isoformat()}"
+            for c in sorted(agg.rates)
+        )
     others = sorted(c for c, amount in m.mrr_by_currency.items() if c != agg.currency and amount)
     said = [_converted(c, agg) for c in others if c in agg.rates]
     left_out = [c for c in others if c not in agg.rates]

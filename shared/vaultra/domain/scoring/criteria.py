@@ -29,7 +29,13 @@ Number = int | Decimal
 # Money thresholds are written in US dollars. They are applied one to one to these currencies,
 # whose unit is within about a third of a dollar's; for any other currency Vaultra has no rate
 # source, and a money criterion reports "no data" rather than compare yen with dollars.
-MONEY_LIKE_USD = frozenset({"usd", "eur", "gbp", "cad", "aud", "chf"})
+# Money thresholds are written in US dollars. An amount in another currency is compared with them
+# only through a rate Stripe applied on this account (`fx_rates_12m`: the latest USD sale of the 12
+# months settled in the account's currency) — the one policy lender fit follows too: no rate, no
+# comparison (docs/SCORING.md, "Currencies").
+THRESHOLD_CURRENCY = "usd"
+FX_RATES = "fx_rates_12m"
+RATE_SCALE = Decimal(1_000_000)  # fx_rates_12m holds millionths of a unit
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,10 @@ class CriterionResult:
     counted_as: Decimal | None = None
     count: int | None = None
     minimums: CountMinimums | None = None
+    # Set when a money value in another currency was converted to compare with the USD thresholds:
+    # the value in whole US dollars and the rate (units of the currency per dollar) it took.
+    usd_value: Decimal | None = None
+    usd_rate: Decimal | None = None
 
     @property
     def max_points(self) -> int:
@@ -162,15 +172,17 @@ def evaluate(
         if not _number(raw):
             reasons.append((notes or {}).get(metric) or f"{metric} is not known yet")
             continue
-        comparable = _comparable(criterion, raw, currency)
+        comparable = _comparable(criterion, raw, currency, inputs)
         if comparable is None:
-            reasons.append(f"thresholds are in USD and {str(currency).upper()} has no rate source")
+            reasons.append(no_rate_reason(currency))
             continue
         rule = minimums.get(metric)
         counted = criterion.counted(metric, comparable, inputs)
         band = _band_of(criterion, counted)
         points = band.points if band else 0
         result = CriterionResult(criterion, "scored", points, raw, metric, band)
+        if criterion.unit == "money" and currency and currency.lower() != THRESHOLD_CURRENCY:
+            result = replace(result, usd_value=comparable, usd_rate=usd_rate(currency, inputs))
         if rule is not None and counted != comparable:
             count = inputs.get(rule.count)  # an int: minimums apply only to a known count
             result = replace(
@@ -220,12 +232,43 @@ def _number(value: object) -> TypeGuard[int | Decimal]:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
-def _comparable(criterion: Criterion, value: Number, currency: str | None) -> Decimal | None:
+def usd_rate(currency: str | None, inputs: Mapping[str, object]) -> Decimal | None:
+    """Units of `currency` one US dollar settled into, as Stripe applied it on this account (1 for
+    USD itself); None when no USD sale of the 12 months settled in `currency`."""
+    if currency is None:
+        return None
+    if currency.lower() == THRESHOLD_CURRENCY:
+        return Decimal(1)
+    rates = inputs.get(FX_RATES)
+    millionths = rates.get(THRESHOLD_CURRENCY) if isinstance(rates, dict) else None
+    if not isinstance(millionths, int) or millionths <= 0:
+        return None
+    return Decimal(millionths) / RATE_SCALE
+
+
+def in_usd(value: Number, currency: str | None, inputs: Mapping[str, object]) -> Decimal | None:
+    """An amount in minor units of `currency` as whole US dollars, at Stripe's rate."""
+    rate = usd_rate(currency, inputs)
+    if currency is None or rate is None:
+        return None
+    return Decimal(value) / minor_units_per_unit(currency) / rate
+
+
+def no_rate_reason(currency: str | None) -> str:
+    if currency is None:
+        return "the account's currency is not known yet"
+    return (
+        f"thresholds are in USD and no USD sale of the 12 months settled in "
+        f"{currency.upper()}: no rate Stripe applied to convert at"
+    )
+
+
+def _comparable(
+    criterion: Criterion, value: Number, currency: str | None, inputs: Mapping[str, object]
+) -> Decimal | None:
     if criterion.unit != "money":
         return Decimal(value)
-    if currency is None or currency.lower() not in MONEY_LIKE_USD:
-        return None
-    return Decimal(value) / minor_units_per_unit(currency)
+    return in_usd(value, currency, inputs)
 
 
 def _band_of(criterion: Criterion, value: Decimal) -> Band | None:

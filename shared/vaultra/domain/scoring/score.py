@@ -207,6 +207,11 @@ def _phrase(result: CriterionResult, currency: str | None) -> str:
         else ""
     )
     shown = show(result.value, criterion.unit, currency)
+    if result.usd_value is not None and result.usd_rate is not None and currency:
+        shown += (
+            f" (= {result.usd_value:,.0f} USD at 1 USD = {result.usd_rate.normalize():f} "
+            f"{currency.upper()}, the rate Stripe applied)"
+        )
     if result.counted_as is not None and result.minimums and result.count is not None:
         shown += (
             f" on {result.minimums.counted(result.count)}, counted as "
@@ -227,7 +232,7 @@ def _criterion_json(result: CriterionResult, currency: str | None) -> dict[str, 
         "points": result.points,
         "max_points": result.max_points,
         "applied": (
-            f"{sign} {show_limit(result.band.limit, criterion.unit, currency)}"
+            f"{sign} {show_limit(result.band.limit, criterion.unit, 'usd')}"
             if result.band
             else None
         ),
