@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
+from vaultra.db.unit_of_work import UnitOfWork
 from vaultra.domain.readiness import assess
 from vaultra.services.readiness import (
     UnknownRecommendation,
@@ -256,6 +257,24 @@ def test_an_old_day_is_scored_without_recommendations_or_alerts(
     assert len(rows(engine, "readiness_scores", business)) == 1
     assert rows(engine, "recommendations", business) == []
     assert rows(engine, "notifications", business) == []
+
+
+def test_the_first_score_is_ready_once_the_latest_day_is_scored_not_a_month_end_before_it(
+    engine: Engine, business: uuid.UUID
+) -> None:
+    # An import saves today's metrics and its month ends; the month end's score lands first.
+    month_end = DAY - timedelta(days=20)
+    save(engine, business, month_end)
+    save(engine, business, DAY)
+
+    readiness(engine).score(business, month_end)
+    with engine.connect() as conn:
+        after_month_end = UnitOfWork(conn).sync_progress.scored(business)
+    readiness(engine).score(business, DAY)
+    with engine.connect() as conn:
+        after_today = UnitOfWork(conn).sync_progress.scored(business)
+
+    assert (after_month_end, after_today) == (False, True)
 
 
 def test_a_new_model_version_never_rewrites_an_old_versions_score(

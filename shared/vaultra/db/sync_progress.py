@@ -33,8 +33,12 @@ _MONTHS_DONE = text(
     "GROUP BY window_start HAVING count(*) >= :n AND bool_and(completed_at IS NOT NULL)) AS done"
 )
 _LAST_EVENT = text("SELECT max(created) FROM stripe_events WHERE business_id = :b")
+# The latest day with metrics is scored: an imported history's month ends are scored too, beside
+# it and sometimes first, and a first score shown must be today's, not last month's.
 _SCORED = text(
-    "SELECT EXISTS (SELECT 1 FROM readiness_scores WHERE business_id = :b AND model_version = :mv)"
+    "SELECT EXISTS (SELECT 1 FROM readiness_scores s WHERE s.business_id = :b "
+    "AND s.model_version = :mv "
+    "AND s.as_of >= (SELECT max(r.as_of) FROM metric_runs r WHERE r.business_id = :b))"
 )
 
 
@@ -83,6 +87,6 @@ class SyncProgress:
         return value
 
     def scored(self, business_id: uuid.UUID) -> bool:
-        """Whether the business has a score under the current model."""
+        """Whether the business's latest day with metrics is scored under the current model."""
         params = {"b": business_id, "mv": self._model_version}
         return bool(self._conn.execute(_SCORED, params).scalar_one())
