@@ -1025,9 +1025,9 @@ class StripeApiServer:
         params: Mapping[str, Any],
         url: str,
         object_name: str,
-        visible: Callable[[str], bool] = lambda _id: True,
     ) -> dict[str, Any]:
-        """One page of `items` (already filtered, in list order) after the cursors."""
+        """One page of `items` (already filtered, in list order) after the cursors: a short list
+        held whole (an invoice's lines)."""
         limit = _parse_limit(params)
         starting_after = params.get("starting_after")
         ending_before = params.get("ending_before")
@@ -1040,7 +1040,7 @@ class StripeApiServer:
         if starting_after is not None or ending_before is not None:
             param = "starting_after" if starting_after is not None else "ending_before"
             cursor = starting_after if starting_after is not None else ending_before
-            if not isinstance(cursor, str) or cursor not in rank or not visible(cursor):
+            if not isinstance(cursor, str) or cursor not in rank:
                 raise _no_such(object_name, str(cursor), param=param, status=400)
             at = rank[cursor]
             if starting_after is not None:
@@ -1073,9 +1073,23 @@ class StripeApiServer:
         if resource == "subscriptions" and "status" not in params:
             # Like Stripe: without `status`, canceled subscriptions are left out.
             predicates.append(lambda obj: obj.get("status") != "canceled")
-        # A page is found from its cursor and the `created` window by position, then filtered
-        # only as far as it takes: a request reads about a page, not the whole list (a 100,000
-        # object account made the server, not the import, the bound of `bench.connect`).
+        return self._page(account, resource, params, predicates, url, _object_name(resource))
+
+    @staticmethod
+    def _page(
+        account: _Account,
+        resource: str,
+        params: Mapping[str, Any],
+        predicates: list[Callable[[dict[str, Any]], bool]],
+        url: str,
+        object_name: str,
+        visible: Callable[[dict[str, Any]], bool] = lambda _obj: True,
+    ) -> dict[str, Any]:
+        """One page of `resource`'s list (newest first) after the cursors, of the objects every
+        predicate accepts. Found by position — the `created` window by bisection, the cursor by
+        its rank — then filtered only as far as the page takes: a request reads about a page, not
+        the whole list (at 100,000 objects the server, not the import, was the bound of
+        `bench.connect`)."""
         objects = account.lists.get(resource, [])
         rank = account.ranks.get(resource, {})
         lo, hi = account.created_slice(resource, params.get("created"))
@@ -1090,8 +1104,12 @@ class StripeApiServer:
         cursor = starting_after if starting_after is not None else ending_before
         if cursor is not None:
             param = "starting_after" if starting_after is not None else "ending_before"
-            if not isinstance(cursor, str) or cursor not in rank:
-                raise _no_such(_object_name(resource), str(cursor), param=param, status=400)
+            if (
+                not isinstance(cursor, str)
+                or cursor not in rank
+                or not visible(objects[rank[cursor]])
+            ):
+                raise _no_such(object_name, str(cursor), param=param, status=400)
             if starting_after is not None:
                 lo = max(lo, rank[cursor] + 1)
             else:
@@ -1147,15 +1165,14 @@ class StripeApiServer:
             # Events carry no delivery log; an event is "delivered" when no webhook is pending.
             wanted = _parse_bool(params["delivery_success"], "delivery_success")
             predicates.append(lambda ev: (not ev.get("pending_webhooks")) == wanted)
-        items = [ev for ev in account.lists["events"] if all(p(ev) for p in predicates)]
-        by_id = {ev["id"]: ev for ev in account.lists["events"]}
-        return self._paginate(
-            items,
-            account.ranks["events"],
+        return self._page(
+            account,
+            "events",
             params,
+            predicates,
             "/v1/events",
             "event",
-            visible=lambda id_: (_as_int(by_id[id_].get("created")) or 0) >= cutoff,
+            visible=lambda ev: (_as_int(ev.get("created")) or 0) >= cutoff,
         )
 
     def _retrieve(
