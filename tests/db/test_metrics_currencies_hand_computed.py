@@ -18,7 +18,7 @@ from vaultra.domain.metrics.formulas import MetricSet
 from vaultra.domain.metrics.records import ChargeRecord, Ledger, StateRecord
 from vaultra.domain.mrr import Item
 
-from tests.db.test_metrics_hand_computed import at, compute, monthly, state
+from tests.db.test_metrics_hand_computed import at, charge, compute, monthly, state
 from tests.db.test_metrics_mrr_hand_computed import assert_reconciles
 
 SINCE = at(2025, 12, 1)
@@ -28,14 +28,7 @@ def sale(
     charge_id: str, created: datetime, amount: int, currency: str, settled: int | None = None
 ) -> ChargeRecord:
     """A sale in `currency`; `settled`: its balance transaction's amount in USD (None: not yet)."""
-    return ChargeRecord(
-        charge_id,
-        created,
-        amount,
-        currency,
-        settled_amount=settled,
-        settled_currency="usd" if settled is not None else None,
-    )
+    return charge(charge_id, created, amount, currency=currency, settled_usd=settled)
 
 
 def metrics(
