@@ -17,6 +17,14 @@ from vaultra.domain.metrics.periods import MONTHS_IN_QUARTER, MONTHS_IN_YEAR
 from vaultra.domain.money import minor_units_per_unit
 from vaultra.domain.mrr import round_half_up
 
+# `fx_rates_12m` holds each rate as an integer number of millionths (1 EUR = 1.085 USD → 1,085,000):
+# metric values are integers, decimals or strings, and a rate keyed by currency is a dict of them.
+RATE_MILLIONTHS = 1_000_000
+
+
+def rate_of_millionths(millionths: int) -> Decimal:
+    return Decimal(millionths) / RATE_MILLIONTHS
+
 
 @dataclass(frozen=True)
 class SettlementRate:
@@ -37,6 +45,10 @@ class SettlementRate:
         return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
             Decimal("0.000001"), ROUND_HALF_UP
         )
+
+    def millionths(self, currency: str, into: str) -> int:
+        """`per_unit` as `fx_rates_12m` stores it."""
+        return int(self.per_unit(currency, into) * RATE_MILLIONTHS)
 
     def convert(self, amount: int) -> int:
         """`amount` minor units of the foreign currency in the account's, exactly at this rate,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from vaultra.domain.metrics.aggregates import rate_of_millionths
 from vaultra.domain.metrics.catalog import MetricDefinition
 from vaultra.domain.money import format_money
 
@@ -27,7 +28,7 @@ def format_value(definition: MetricDefinition, value: Any, currency: str | None)
             return "—"
         into = (currency or "").upper()
         return ", ".join(
-            f"1 {k.upper()} = {(Decimal(int(v)) / 1_000_000).normalize():f} {into}"
+            f"1 {k.upper()} = {rate_of_millionths(int(v)).normalize():f} {into}"
             for k, v in value.items()
         )
     if kind == "ratio":

@@ -250,9 +250,7 @@ def _mrr_metrics(out: MetricSet, agg: Aggregates) -> None:
         v["ltv"] = round_half_up(arpa / Fraction(churned_3m, starting))
     v["mrr_by_currency"] = dict(sorted(m.mrr_by_currency.items()))
     into = agg.currency or ""
-    v["fx_rates_12m"] = {
-        c: int(agg.rates[c].per_unit(c, into) * 1_000_000) for c in sorted(agg.rates)
-    }
+    v["fx_rates_12m"] = {c: agg.rates[c].millionths(c, into) for c in sorted(agg.rates)}
     if agg.rates:
         out.notes["fx_rates_12m"] = "; ".join(
             f"{c.upper()}: the rate Stripe applied on "

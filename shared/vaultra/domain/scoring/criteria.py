@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal, TypeGuard
 
+from vaultra.domain.metrics.aggregates import rate_of_millionths
 from vaultra.domain.money import minor_units_per_unit
 
 Direction = Literal["higher", "lower"]  # which way is better
@@ -35,7 +36,6 @@ Number = int | Decimal
 # comparison (docs/SCORING.md, "Currencies").
 THRESHOLD_CURRENCY = "usd"
 FX_RATES = "fx_rates_12m"
-RATE_SCALE = Decimal(1_000_000)  # fx_rates_12m holds millionths of a unit
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def usd_rate(currency: str | None, inputs: Mapping[str, object]) -> Decimal | No
     millionths = rates.get(THRESHOLD_CURRENCY) if isinstance(rates, dict) else None
     if not isinstance(millionths, int) or millionths <= 0:
         return None
-    return Decimal(millionths) / RATE_SCALE
+    return rate_of_millionths(millionths)
 
 
 def in_usd(value: Number, currency: str | None, inputs: Mapping[str, object]) -> Decimal | None:
