@@ -30,6 +30,7 @@ PROFILE: dict[str, Any] = {
     "gross_volume_by_currency_12m": {"usd": 22_000_000},
     "currency_coverage_12m": D(1),
     "mrr_by_currency": {"usd": 2_000_000},
+    "fx_rates_12m": {"eur": 1_085_000},  # 1 EUR = 1.085 USD, on its few EUR sales
     "revenue_volatility_cv_12m": D("0.12"),
     "customer_churn_rate": D("0.02"),
     "customer_churn_rate_3m": D("0.025"),

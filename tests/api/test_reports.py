@@ -93,6 +93,11 @@ def test_the_report_csv_parses_with_the_months_and_the_stored_values(
     assert by_metric["mrr"]["definition"] == "MRR at the end of D"
     assert by_metric["customer_churn_rate"]["2026-11-20"] == "0.02"
     assert by_metric["mrr_by_currency[usd]"]["2026-11-20"] == "2000000"
+    # A rate per currency, one row each, in millionths of the reporting currency.
+    assert by_metric["fx_rates_12m[eur]"]["2026-11-20"] == "1085000"
+    assert by_metric["fx_rates_12m[eur]"]["unit"] == (
+        "millionths of the reporting currency per unit of the currency named"
+    )
     assert by_metric["arpa"]["2026-11-20"] == ""  # not stored: an empty cell, not a zero
     assert int(by_metric["readiness_score"]["2026-11-20"]) == report["score"]
     assert all(by_metric["readiness_score"][d] for d in days)  # every month end was scored
