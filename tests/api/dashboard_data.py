@@ -56,7 +56,9 @@ def load_history(runtime: Runtime, business: uuid.UUID) -> None:
         assert run.outcome == "computed", (day, run.outcome)
 
 
-def score_profile(runtime: Runtime, business: uuid.UUID, day: date, **changes: Any) -> Scored:
+def score_profile(
+    runtime: Runtime, business: uuid.UUID, day: date, currency: str = "usd", **changes: Any
+) -> Scored:
     """`PROFILE` (with `changes`) saved as the day's metrics, computed that morning, and scored:
     the day is current, so its recommendations and alerts are stored too."""
     with runtime.database.transaction() as uow:
@@ -66,6 +68,7 @@ def score_profile(runtime: Runtime, business: uuid.UUID, day: date, **changes: A
             day,
             {**PROFILE, **changes},
             computed_at=datetime.combine(day, time(6), UTC),
+            currency=currency,
         )
     scored = runtime.readiness.score(business, day)
     assert scored is not None

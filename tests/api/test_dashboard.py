@@ -102,6 +102,25 @@ def test_money_bands_are_in_minor_units_of_the_business_currency(
     assert growth["thresholds"][0]["bands"][0]["limit"] == 0.10
 
 
+def test_money_bands_stay_in_us_cents_for_a_business_in_another_currency(
+    client: TestClient, alice: User, runtime: Runtime
+) -> None:
+    business = business_of(alice, client)
+    # 220,000.00 EUR over 12 months; Stripe settled its USD sales at 1 USD = 0.92 EUR
+    score_profile(runtime, business, LAST_DAY, "eur", fx_rates_12m={"usd": 920_000}, arr=None)
+
+    body = client.get(f"{API}/{business}/summary", headers=alice.headers).json()
+
+    [revenue] = [c for c in body["components"] if c["key"] == "revenue_scale"]
+    [annual] = revenue["thresholds"]
+    # The bands are the score's dollars, not euros one to one; the value is the business's own.
+    assert (annual["currency"], annual["bands"][2]["limit"]) == ("usd", 20_000_000)
+    assert annual["value"] == 22_000_000  # EUR cents
+    # 220,000 / 0.92 = 239,130 USD ≥ 200,000: 9 points, and the explanation says at what rate
+    assert revenue["points"] == 9
+    assert "= 239,130 USD at 1 USD = 0.92 EUR, the rate Stripe applied" in revenue["explanation"]
+
+
 def test_the_sync_state_names_the_account_the_newest_event_and_the_backfill(
     client: TestClient, alice: User, runtime: Runtime
 ) -> None:
