@@ -32,9 +32,9 @@ from vaultra.db.businesses import LinkedAccount
 from vaultra.db.checkpoints import Checkpoint
 from vaultra.db.ledger_writer import Batch, InvalidRow
 from vaultra.db.unit_of_work import Database
-from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.apply_events import apply_and_store_imported
+from vaultra.services.data_changed import announce_committed
 from vaultra.stripe import mapping
 from vaultra.stripe.events import MalformedEvent, ParsedEvent, parse_event
 
@@ -395,22 +395,8 @@ class Backfill:
                 ) from exc
         raise AssertionError("unreachable")
 
-    def _committed_version(self) -> str:
-        """The id of a fresh transaction: later than every batch this backfill committed."""
-        with self.db.transaction() as uow:
-            return uow.transaction_id()
-
     def _publish(self) -> None:
-        self.publisher.publish(
-            StripeDataChanged(
-                business_id=self.account.business_id,
-                account_id=self.account.account_id,
-                livemode=self.account.livemode,
-                reason="backfill",
-                changed_at=self.clock(),
-                data_version=self._committed_version(),
-            )
-        )
+        announce_committed(self.db, self.publisher, self.account, "backfill", self.clock())
 
 
 def _ceil_ts(moment: datetime) -> int:

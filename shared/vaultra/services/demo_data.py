@@ -26,7 +26,7 @@ from typing import Any
 
 from vaultra.db.businesses import LinkedAccount
 from vaultra.db.unit_of_work import Database
-from vaultra.events.messages import DemoDataRequested, StripeDataChanged
+from vaultra.events.messages import DemoDataRequested
 from vaultra.events.publisher import Publisher
 from vaultra.sample_data.archetypes import ARCHETYPES, Archetype
 from vaultra.services.apply_events import apply_and_store_imported
@@ -37,6 +37,7 @@ from vaultra.services.businesses import (
     BusinessHoldsOtherData,
     link_existing_business,
 )
+from vaultra.services.data_changed import announce_committed
 from vaultra.services.tenancy import Access
 from vaultra.stripe.events import parse_event
 
@@ -158,18 +159,7 @@ class DemoData:
         applied = 0
         for chunk in _chunks(history.events, self._batch):
             applied += self._apply(link, chunk)
-        with self._db.transaction() as uow:
-            version = uow.transaction_id()  # later than every batch above
-        self._publisher.publish(
-            StripeDataChanged(
-                business_id=link.business_id,
-                account_id=link.account_id,
-                livemode=link.livemode,
-                reason="backfill",
-                changed_at=self._clock(),
-                data_version=version,
-            )
-        )
+        announce_committed(self._db, self._publisher, link, "backfill", self._clock())
         return DemoLoaded(
             events=len(history.events),
             applied=applied,

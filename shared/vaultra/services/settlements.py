@@ -41,10 +41,10 @@ from vaultra.db.businesses import LinkedAccount
 from vaultra.db.ledger_writer import Batch, InvalidRow
 from vaultra.db.settlements import FetchPolicy, Unsettled
 from vaultra.db.unit_of_work import Database, Session
-from vaultra.events.messages import StripeDataChanged
 from vaultra.events.publisher import Publisher
 from vaultra.services.businesses import is_demo_account
 from vaultra.services.credentials import CredentialsKeyError
+from vaultra.services.data_changed import announce_committed
 from vaultra.services.stripe_access import NoStripeCredentials
 from vaultra.stripe import mapping
 
@@ -237,18 +237,7 @@ class Settlements:
                 uow.ledger.write(business, self.account.livemode, batch)
 
     def _publish(self) -> None:
-        with self.db.transaction() as uow:  # later than every batch this run committed
-            version = uow.transaction_id()
-        self.publisher.publish(
-            StripeDataChanged(
-                business_id=self.account.business_id,
-                account_id=self.account.account_id,
-                livemode=self.account.livemode,
-                reason="settlement",
-                changed_at=self.clock(),
-                data_version=version,
-            )
-        )
+        announce_committed(self.db, self.publisher, self.account, "settlement", self.clock())
 
 
 def _amount(txn: dict[str, Any]) -> int:
