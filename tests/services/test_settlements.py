@@ -28,7 +28,7 @@ from vaultra.events.messages import SettlementsRequested, StripeDataChanged
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics
 from vaultra.services.reconcile import reconcile
-from vaultra.services.settlements import GIVE_UP_AFTER, Settlements
+from vaultra.services.settlements import GIVE_UP_AFTER, SettlementReport, Settlements
 from vaultra.services.stripe_access import NoStripeCredentials
 from vaultra.services.webhook import WebhookReceiver
 from vaultra.stripe.client import build_client
@@ -112,6 +112,17 @@ def job(
     return Settlements(db, lambda: client, link, bus, backoff_s=0, sleep=lambda _: None)
 
 
+def settle(
+    db: Database, server: StripeApiServer, link: LinkedAccount
+) -> tuple[SettlementReport, StripeDataChanged]:
+    """A run of the job, and the one "stripe data changed" it announced."""
+    bus = Recorder()
+    report = job(db, server, link, bus).run()
+    [changed] = bus.sent
+    assert isinstance(changed, StripeDataChanged)
+    return report, changed
+
+
 def fetched(server: StripeApiServer) -> list[tuple[str, str | None]]:
     return [(path, account) for _, path, account in server.requests]
 
@@ -138,12 +149,9 @@ def test_a_foreign_charge_that_came_by_webhook_counts_with_its_settled_amount_on
     metrics = Metrics(db, None)
     before = metrics.refresh(link.business_id, today()).metrics
     assert before is not None
-    bus = Recorder()
+    report, changed = settle(db, server, link)
 
-    report = job(db, server, link, bus).run()
-
-    [changed] = bus.sent
-    assert isinstance(changed, StripeDataChanged) and changed.reason == "settlement"
+    assert changed.reason == "settlement"
     after = metrics.refresh(link.business_id, today(), data_version=changed.data_version).metrics
     assert after is not None
     # Before: 5,000 + 3,000 = 8,000 cents of USD sales; the EUR charge is left out, with a note.
@@ -175,11 +183,7 @@ def test_a_settled_amount_of_last_month_updates_last_months_stored_month_end(
     metrics = Metrics(db, None)
     metrics.refresh(link.business_id, last_month_end)
     metrics.refresh(link.business_id, today())
-    bus = Recorder()
-
-    job(db, server, link, bus).run()
-    [changed] = bus.sent
-    assert isinstance(changed, StripeDataChanged)
+    _, changed = settle(db, server, link)
     metrics.refresh(link.business_id, today(), data_version=changed.data_version)
 
     with db.transaction() as uow:
@@ -251,12 +255,8 @@ def test_refunds_by_their_id_and_disputes_through_their_own_balance_transactions
     metrics = Metrics(db, None)
     before = metrics.refresh(link.business_id, today()).metrics
     assert before is not None
-    bus = Recorder()
+    report, changed = settle(db, server, link)
 
-    report = job(db, server, link, bus).run()
-
-    [changed] = bus.sent
-    assert isinstance(changed, StripeDataChanged)
     after = metrics.refresh(link.business_id, today(), data_version=changed.data_version).metrics
     assert after is not None
     # Oldest first: the charge, its refund, the dispute (retrieved whole, its transactions inside).
