@@ -4,7 +4,6 @@ while it holds the lock, and once more after letting it go."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -21,9 +20,9 @@ from vaultra.events.messages import MetricsRefreshRequested
 from vaultra.services import metrics as metrics_service
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics
-from vaultra.services.webhook import WebhookReceiver
 
-from tests.support.stripe_payloads import ACCOUNT, SECRET, charge, event, sign
+from tests.support.services import deliver
+from tests.support.stripe_payloads import ACCOUNT, charge
 
 # These tests read the clock: they also run at the last second of a month.
 pytestmark = pytest.mark.usefixtures("any_clock")
@@ -41,17 +40,8 @@ def business(db: Database) -> Any:
 def store_charge(db: Database, n: int) -> str:
     """A delivered charge of 1,000; returns the data version its message would carry."""
     created = int(time.time()) - 60
-    body = json.dumps(
-        event(
-            "charge.succeeded",
-            charge(f"ch_{n}", amount=1000, created=created),
-            event_id=f"evt_{n}",
-            created=created,
-        )
-    ).encode()
-    assert WebhookReceiver(db, LocalBus(), [SECRET]).receive(body, sign(body)).status_code == 200
-    with db.transaction() as uow:
-        return uow.transaction_id()
+    charged = charge(f"ch_{n}", amount=1000, created=created)
+    return deliver(db, "charge.succeeded", charged, event_id=f"evt_{n}")
 
 
 def volume(db: Database, business: Any, day: date) -> int:

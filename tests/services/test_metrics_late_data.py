@@ -4,7 +4,6 @@ their scores follow. Days before the change, and runs that already saw it, are l
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,10 +17,10 @@ from vaultra.events.messages import MetricsComputed, MetricsRefreshRequested
 from vaultra.services import metrics as metrics_service
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics, month_ends_before
-from vaultra.services.webhook import WebhookReceiver
 
 from tests.support.recording_bus import Recorder
-from tests.support.stripe_payloads import ACCOUNT, SECRET, charge, event, sign
+from tests.support.services import deliver
+from tests.support.stripe_payloads import ACCOUNT, charge
 
 TODAY = datetime.now(UTC).date()
 # Three month ends before today's month: M-3, M-2 (the late charge's month) and M-1.
@@ -36,18 +35,9 @@ def business(db: Database) -> Any:
 def deliver_charge(db: Database, charge_id: str, amount: int, created: datetime) -> str:
     """A charge.succeeded webhook for a charge made at `created`; returns the version its "data
     changed" message carries."""
-    ts = int(created.timestamp())
-    body = json.dumps(
-        event(
-            "charge.succeeded",
-            charge(charge_id, amount=amount, created=ts),
-            event_id=f"evt_{charge_id}",
-            created=ts,
-        )
-    ).encode()
-    assert WebhookReceiver(db, Recorder(), [SECRET]).receive(body, sign(body)).status_code == 200
-    with db.transaction() as uow:
-        return uow.transaction_id()
+    return deliver(
+        db, "charge.succeeded", charge(charge_id, amount=amount, created=int(created.timestamp()))
+    )
 
 
 def in_month(month_end: date, day: int) -> datetime:

@@ -3,23 +3,21 @@ the ledger's latest change, a day without metrics, a run without its score — a
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from vaultra.db.unit_of_work import Database
-from vaultra.events.local_bus import LocalBus
 from vaultra.events.messages import MetricsComputed, MetricsRefreshRequested
 from vaultra.services.businesses import add_business
 from vaultra.services.metrics import Metrics
 from vaultra.services.readiness import Readiness
 from vaultra.services.reconcile import reconcile
-from vaultra.services.webhook import WebhookReceiver
 
 from tests.support.recording_bus import Recorder
-from tests.support.stripe_payloads import ACCOUNT, SECRET, charge, event, sign
+from tests.support.services import deliver
+from tests.support.stripe_payloads import ACCOUNT, charge
 
 # These tests read the clock: they also run at the last second of a month.
 pytestmark = pytest.mark.usefixtures("any_clock")
@@ -32,10 +30,9 @@ def business(db: Database) -> Any:
 
 def store_charge(db: Database, n: int) -> None:
     """A webhook stores a charge; its "data changed" message goes nowhere (lost)."""
-    body = json.dumps(
-        event("charge.succeeded", charge(f"ch_{n}"), event_id=f"evt_{n}", created=1_700_000_000 + n)
-    ).encode()
-    assert WebhookReceiver(db, LocalBus(), [SECRET]).receive(body, sign(body)).status_code == 200
+    deliver(
+        db, "charge.succeeded", charge(f"ch_{n}"), event_id=f"evt_{n}", created=1_700_000_000 + n
+    )
 
 
 def up_to_date(db: Database, business: Any) -> None:

@@ -13,7 +13,6 @@ look-back; amounts are in cents, EUR settled at 1.08025 USD (€40.00 → $43.21
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -30,20 +29,17 @@ from vaultra.services.metrics import Metrics
 from vaultra.services.reconcile import reconcile
 from vaultra.services.settlements import GIVE_UP_AFTER, SettlementReport, Settlements
 from vaultra.services.stripe_access import NoStripeCredentials
-from vaultra.services.webhook import WebhookReceiver
 from vaultra.stripe.client import build_client
 from vaultra_dev.stripe_api import StripeApiServer
 
 from tests.support.recording_bus import Recorder
+from tests.support.services import deliver
 from tests.support.stripe_payloads import (
     ACCOUNT,
-    SECRET,
     balance_transaction,
     charge,
     dispute,
-    event,
     refund,
-    sign,
 )
 
 OTHER_ACCOUNT = "acct_1VaultraOther01"
@@ -76,10 +72,7 @@ def link(db: Database) -> LinkedAccount:
 
 def webhook(db: Database, kind: str, obj: dict[str, Any], *, account: str = ACCOUNT) -> None:
     """Stripe delivers an event of the object; its "data changed" goes nowhere."""
-    body = json.dumps(
-        event(kind, obj, event_id=f"evt_{obj['id']}", created=obj["created"], account=account)
-    ).encode()
-    assert WebhookReceiver(db, LocalBus(), [SECRET]).receive(body, sign(body)).status_code == 200
+    deliver(db, kind, obj, account=account)
 
 
 def sell(db: Database, charge_id: str, amount: int, currency: str, k: int, **more: Any) -> None:
