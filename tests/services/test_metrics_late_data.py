@@ -124,6 +124,21 @@ def test_a_redelivered_late_change_recomputes_nothing_again(
     assert runs(engine, business) == settled and bus.sent == []
 
 
+def test_the_history_of_an_unchanged_ledger_is_not_computed_again(
+    engine: Engine, db: Database, business: Any
+) -> None:
+    deliver_charge(db, "ch_on_time", 1000, in_month(M2, 10))
+    first = Metrics(db, None).history(business, TODAY, months=3)
+    stored = runs(engine, business)
+
+    again = Metrics(db, None).history(business, TODAY, months=3)
+
+    # Three month ends computed once; asked again, each has already seen the ledger as it is.
+    assert [r.outcome for r in first] == ["computed"] * 3
+    assert [(r.outcome, r.computations) for r in again] == [("already_seen", 0)] * 3
+    assert runs(engine, business) == stored
+
+
 def test_every_stored_day_from_the_change_on_is_recomputed_not_only_month_ends(
     engine: Engine, db: Database, business: Any
 ) -> None:
