@@ -8,7 +8,7 @@ already stored with the rule the writer applies (a copy, as of this revision, of
 
 Revision ID: 0017_usage_mrr
 Revises: 0016_past_changes
-Create Date: 2026-12-02 12:00:00.000000
+Create Date: 2026-11-30 14:00:00.000000
 """
 
 from __future__ import annotations

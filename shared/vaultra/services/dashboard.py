@@ -302,12 +302,11 @@ class Dashboard:
 
 
 def components_in_minor_units(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The stored components with each threshold's `label` and `unit`, and money bands in integer minor units
-    like every other amount the API answers. The score writes money bands in whole US dollars and
+    """The stored components with each threshold's `label` and `unit`, and money bands in integer
+    minor units like every other amount the API answers. The score writes money bands in whole US dollars and
     compares another currency with them only at a rate Stripe applied (docs/SCORING.md,
     "Currencies"), so the limits are given as they are, in US cents, with `currency`."""
-    money_currency = THRESHOLD_CURRENCY
-    per_unit = minor_units_per_unit(money_currency)
+    per_unit = minor_units_per_unit(THRESHOLD_CURRENCY)
     out = []
     for component in components:
         thresholds = []
@@ -319,7 +318,7 @@ def components_in_minor_units(components: list[dict[str, Any]]) -> list[dict[str
                     {**band, "limit": int(Decimal(str(band["limit"])) * per_unit)}
                     for band in threshold.get("bands", [])
                 ]
-                threshold = {**threshold, "bands": bands, "currency": money_currency}
+                threshold = {**threshold, "bands": bands, "currency": THRESHOLD_CURRENCY}
             label = criterion.label if criterion is not None else threshold.get("criterion", "")
             thresholds.append({**threshold, "label": label, "unit": unit})
         out.append({**component, "thresholds": thresholds})
