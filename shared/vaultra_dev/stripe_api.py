@@ -287,11 +287,11 @@ def _parse_limit(params: Mapping[str, Any]) -> int:
     return limit
 
 
-def _range_matcher(name: str, value: Any) -> Callable[[dict[str, Any]], bool]:
-    """`created=<ts>` or `created[gt|gte|lt|lte]=<ts>` as a predicate on obj[name]."""
+def _range_bounds(name: str, value: Any) -> list[tuple[str, int]]:
+    """`created=<ts>` or `created[gt|gte|lt|lte]=<ts>` as bounds (an exact value is both ends)."""
     if isinstance(value, str):
         exact = _parse_int(value, name)
-        return lambda obj: _as_int(obj.get(name)) == exact
+        return [("gte", exact), ("lte", exact)]
     if not isinstance(value, dict) or not value:
         raise _ApiError(400, f"Invalid {name}: expected an integer or a range", param=name)
     bounds: list[tuple[str, int]] = []
@@ -299,6 +299,12 @@ def _range_matcher(name: str, value: Any) -> Callable[[dict[str, Any]], bool]:
         if op not in _RANGE_OPS:
             raise _unknown_parameter(f"{name}[{op}]")
         bounds.append((op, _parse_int(raw, f"{name}[{op}]")))
+    return bounds
+
+
+def _range_matcher(name: str, value: Any) -> Callable[[dict[str, Any]], bool]:
+    """The bounds of `_range_bounds` as a predicate on obj[name]."""
+    bounds = _range_bounds(name, value)
 
     def matches(obj: dict[str, Any]) -> bool:
         ts = _as_int(obj.get(name))
@@ -472,11 +478,8 @@ class _Account:
         lo, hi = 0, len(items)
         if value is None:
             return lo, hi
-        if isinstance(value, str):
-            exact = -_parse_int(value, "created")
-            return bisect.bisect_left(keys, exact), bisect.bisect_right(keys, exact)
-        for op, raw in value.items():
-            key = -_parse_int(raw, f"created[{op}]")
+        for op, bound in _range_bounds("created", value):
+            key = -bound
             if op == "gte":  # created ≥ b: −created ≤ −b
                 hi = min(hi, bisect.bisect_right(keys, key))
             elif op == "gt":
