@@ -81,12 +81,28 @@ def test_a_refresh_token_is_rotated_and_a_reused_one_ends_the_session(
     assert first.status_code == 200
     rotated = first.cookies.get("vaultra_refresh")
     assert rotated and rotated != alice.refresh_token
+    second = client.post(REFRESH, json={"refresh_token": rotated})
+    assert second.status_code == 200  # the session moved on: alice's first token is spent
 
-    stolen = client.post(REFRESH, json={"refresh_token": alice.refresh_token})  # used before
-    after = client.post(REFRESH, json={"refresh_token": rotated})
+    stolen = client.post(REFRESH, json={"refresh_token": alice.refresh_token})
+    after = client.post(REFRESH, json={"refresh_token": second.cookies.get("vaultra_refresh")})
 
     assert stolen.status_code == 401
     assert after.status_code == 401  # the whole family was revoked
+
+
+def test_a_browser_that_lost_the_answer_to_a_refresh_may_retry_it_at_once(
+    client: TestClient, alice: User
+) -> None:
+    lost = client.post(REFRESH, json={"refresh_token": alice.refresh_token})
+    assert lost.status_code == 200  # a navigation cancelled the request: the cookie never came
+
+    retried = client.post(REFRESH, json={"refresh_token": alice.refresh_token})
+    assert retried.status_code == 200
+    renewed = client.post(REFRESH, json={"refresh_token": retried.cookies.get("vaultra_refresh")})
+    assert renewed.status_code == 200
+    late = client.post(REFRESH, json={"refresh_token": lost.cookies.get("vaultra_refresh")})
+    assert late.status_code == 401  # the lost token was retired by the retry
 
 
 def test_signing_out_revokes_the_session(client: TestClient, alice: User) -> None:
@@ -127,7 +143,8 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
 def test_sign_up_sign_in_sign_out_and_a_reused_token_are_in_the_audit_log(
     client: TestClient, alice: User, runtime: Runtime
 ) -> None:
-    client.post(REFRESH, json={"refresh_token": alice.refresh_token})
+    rotated = client.post(REFRESH, json={"refresh_token": alice.refresh_token})
+    client.post(REFRESH, json={"refresh_token": rotated.cookies.get("vaultra_refresh")})
     client.post(REFRESH, json={"refresh_token": alice.refresh_token})  # reused
     client.post("/api/v1/auth/logout", json={"refresh_token": alice.refresh_token})
 

@@ -108,7 +108,9 @@ def browser_log_in(tab: Page, email: str, password: str) -> None:
     tab.get_by_label("Password").fill(password)
     tab.get_by_role("button", name="Log in").click()
     tab.wait_for_url(re.compile(r"/app/?$"))
+    # the onboarding shows once the session is renewed and the businesses listed
     expect(tab.get_by_role("heading", level=1, name="Get started")).to_be_visible()
+    expect(tab.get_by_role("heading", level=2, name="Try it with demo data")).to_be_visible()
 
 
 # --- the flows ------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ export default function Dashboard() {
     <div class="app wrap">
       <div class="app-bar">
         <div class="app-title">
-          <h1 id="app-title">{showOnboarding || !current ? "Get started" : current.name}</h1>
+          <h1 id="app-title">{showOnboarding ? "Get started" : (current?.name ?? "Dashboard")}</h1>
           {current && !showOnboarding && <BusinessBadges business={current} />}
         </div>
         <div class="app-actions">

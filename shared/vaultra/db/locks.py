@@ -17,6 +17,7 @@ METRICS = "vaultra.metrics"
 SCORE = "vaultra.score"
 ACCOUNT_ROUTING = "vaultra.account-routing"
 SETTLEMENTS = "vaultra.settlements"
+SESSION_FAMILY = "vaultra.session-family"
 
 
 def lock_key(namespace: str, value: object) -> int:

@@ -9,6 +9,9 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from vaultra.db import locks
+from vaultra.db.locks import Locks
+
 
 @dataclass(frozen=True)
 class UserRow:
@@ -80,12 +83,25 @@ _ISSUE = text(
     "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) "
     "VALUES (:u, :f, :h, :x)"
 )
+_FAMILY = text("SELECT family_id FROM refresh_tokens WHERE token_hash = :h")
 # Locked: two concurrent uses of one token must not both rotate it.
 _FIND = text(
     "SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens "
     "WHERE token_hash = :h FOR UPDATE"
 )
-_MARK_USED = text("UPDATE refresh_tokens SET used_at = now() WHERE id = :i")
+_MARK_USED = text("UPDATE refresh_tokens SET used_at = :at WHERE id = :i")
+_OTHER_USED_SINCE = text(
+    "SELECT EXISTS (SELECT 1 FROM refresh_tokens "
+    "WHERE family_id = :f AND used_at >= :at AND id <> :i)"
+)
+_HAS_UNUSED = text(
+    "SELECT EXISTS (SELECT 1 FROM refresh_tokens "
+    "WHERE family_id = :f AND used_at IS NULL AND revoked_at IS NULL)"
+)
+_REVOKE_UNUSED = text(
+    "UPDATE refresh_tokens SET revoked_at = now() "
+    "WHERE family_id = :f AND used_at IS NULL AND revoked_at IS NULL"
+)
 _REVOKE_FAMILY = text(
     "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = :f AND revoked_at IS NULL"
 )
@@ -107,8 +123,34 @@ class RefreshTokens:
         row = self._conn.execute(_FIND, {"h": token_hash}).one_or_none()
         return RefreshTokenRow(*row) if row else None
 
-    def mark_used(self, token_id: uuid.UUID) -> None:
-        self._conn.execute(_MARK_USED, {"i": token_id})
+    def find_holding_family(self, token_hash: str) -> RefreshTokenRow | None:
+        """The token, read once every other rotation of its family has committed: a retry reads
+        and revokes the family's other tokens, which a row lock on its own would not guard. The
+        family's lock is taken before any row's, so two rotations cannot deadlock."""
+        family = self._conn.execute(_FAMILY, {"h": token_hash}).scalar_one_or_none()
+        if family is None:
+            return None
+        Locks(self._conn).hold_for_transaction(locks.SESSION_FAMILY, family)
+        return self.find_for_update(token_hash)
+
+    def mark_used(self, token_id: uuid.UUID, *, at: datetime) -> None:
+        self._conn.execute(_MARK_USED, {"i": token_id, "at": at})
+
+    def moved_on(self, token: RefreshTokenRow) -> bool:
+        """Whether another token of the family was used since this one was: its successor."""
+        assert token.used_at is not None
+        found = self._conn.execute(
+            _OTHER_USED_SINCE, {"f": token.family_id, "at": token.used_at, "i": token.id}
+        )
+        return bool(found.scalar_one())
+
+    def has_unused(self, family_id: uuid.UUID) -> bool:
+        """Whether the family still has a token to use: its session goes on."""
+        return bool(self._conn.execute(_HAS_UNUSED, {"f": family_id}).scalar_one())
+
+    def revoke_unused(self, family_id: uuid.UUID) -> None:
+        """Revoke the family's tokens never used: a successor whose answer was lost."""
+        self._conn.execute(_REVOKE_UNUSED, {"f": family_id})
 
     def revoke_family(self, family_id: uuid.UUID) -> None:
         self._conn.execute(_REVOKE_FAMILY, {"f": family_id})

@@ -3,7 +3,8 @@
 A session is a short-lived access token (a JWT the API checks without the database) and a refresh
 token (opaque, stored hashed) that is rotated at each use. A refresh token used twice means it was
 copied: its whole family — every token descended from the same sign-in — is revoked at once (reuse
-detection, as OAuth 2.0 Security BCP §4.14 recommends). Signing out revokes the family.
+detection, as OAuth 2.0 Security BCP §4.14 recommends). Signing out revokes the family. A retry
+by the browser that lost the answer to a rotation is forgiven for a few seconds (`RETRY_GRACE`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from vaultra.db.callers import CallerRow
 from vaultra.db.unit_of_work import Database, UnitOfWork
-from vaultra.db.users import UserRow
+from vaultra.db.users import RefreshTokenRow, UserRow
 from vaultra.services import passwords
 from vaultra.services.auth_tokens import (
     AccessClaims,
@@ -28,6 +29,10 @@ from vaultra.services.auth_tokens import (
 from vaultra.services.personal_tokens import LAST_USE_GAP, PAT_PREFIX
 
 REFRESH_PREFIX = "vlt_rt_"
+# How long a rotated refresh token may be presented again before its successor is used. Short:
+# it only covers a retry by the browser that lost the answer. Connect2id allows 5 s, Cognito up
+# to 60 s, Okta 30 s by default; a page that navigates mid-renewal retries within seconds.
+RETRY_GRACE = timedelta(seconds=30)
 # Deliberately simple: one @, a dot in the domain, no spaces; the mail itself is the real check.
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL = 320
@@ -136,26 +141,43 @@ class Accounts:
 
     def refresh(self, refresh_token: str) -> Session:
         """A new session for a valid refresh token, which is used up; a reused one revokes its
-        family and fails."""
+        family and fails.
+
+        One retry is forgiven: the token used last in its family, presented again within
+        `RETRY_GRACE` while its successor was never used, is the same browser that lost the
+        answer (a navigation cancelled the request, two tabs renewed at once). Its unused
+        successor is revoked and a new one issued, so one token of the family stays live; the
+        revoked successor, if it turns up later, is reuse like any other."""
+        now = self._clock()
         with self._db.transaction() as uow:
-            found = uow.refresh_tokens.find_for_update(secret_hash(refresh_token))
-            if found is None or found.revoked_at is not None:
+            tokens = uow.refresh_tokens
+            found = tokens.find_holding_family(secret_hash(refresh_token))
+            if found is None:
                 raise InvalidRefreshToken
-            if found.used_at is not None:
-                uow.refresh_tokens.revoke_family(found.family_id)
+            if found.used_at is None and found.revoked_at is None:
+                if found.expires_at <= now:
+                    raise InvalidRefreshToken
+                tokens.mark_used(found.id, at=now)
+                return self._start(uow, found.user_id, found.family_id)
+            if self._is_retry(uow, found, now) and found.expires_at > now:
+                tokens.revoke_unused(found.family_id)  # the successor whose answer was lost
+                return self._start(uow, found.user_id, found.family_id)
+            # Used or superseded while its session goes on: a copy is being played back.
+            if tokens.has_unused(found.family_id):
+                tokens.revoke_family(found.family_id)
                 uow.audit.record(
                     "session.reuse_detected", user_id=found.user_id, detail={"revoked": "family"}
                 )
-                reused = True
-            else:
-                reused = False
-                if found.expires_at <= self._clock():
-                    raise InvalidRefreshToken
-                uow.refresh_tokens.mark_used(found.id)
-                session = self._start(uow, found.user_id, found.family_id)
-        if reused:  # committed above: the family stays revoked
-            raise InvalidRefreshToken
-        return session
+        raise InvalidRefreshToken  # after the commit above: the family stays revoked
+
+    @staticmethod
+    def _is_retry(uow: UnitOfWork, found: RefreshTokenRow, now: datetime) -> bool:
+        return (
+            found.revoked_at is None
+            and found.used_at is not None
+            and found.used_at > now - RETRY_GRACE
+            and not uow.refresh_tokens.moved_on(found)
+        )
 
     def sign_out(self, refresh_token: str, *, ip: str | None = None) -> None:
         """Revoke the session's family; an unknown token is not an error (signing out twice)."""
