@@ -56,9 +56,13 @@ _DEAUTHORIZE = text(
 _ACTIVE = text("SELECT active FROM businesses WHERE id = :b")
 _NAME = text("SELECT name FROM businesses WHERE id = :b")
 _RENAME = text("UPDATE businesses SET name = :n WHERE id = :b")
+# Kept only if as recent as the currency recorded; answers whether the currency changed (the
+# self-join reads the row as it was before this update).
 _DEFAULT_CURRENCY = text(
-    "UPDATE businesses SET default_currency = :c "
-    "WHERE id = :b AND default_currency IS DISTINCT FROM :c"
+    "UPDATE businesses b SET default_currency = :c, default_currency_at = :t "
+    "FROM businesses before WHERE b.id = :b AND before.id = b.id "
+    "AND (b.default_currency_at IS NULL OR b.default_currency_at <= :t) "
+    "RETURNING before.default_currency IS DISTINCT FROM :c"
 )
 # The raw events keep `business_id` on a deletion (SET NULL, so the ledger's history stays
 # auditable while a business lives): a founder's deletion takes them too.
@@ -140,10 +144,16 @@ class Businesses:
         """
         self._locks.hold_for_transaction(locks.ACCOUNT_ROUTING, account_id, shared=not exclusive)
 
-    def record_default_currency(self, business_id: uuid.UUID, currency: str) -> None:
-        """The Stripe account's `default_currency` (ISO 4217, stored lower-case): the metrics'
-        reporting currency from now on, instead of one inferred from the charges."""
-        self._conn.execute(_DEFAULT_CURRENCY, {"b": business_id, "c": currency.lower()})
+    def record_default_currency(
+        self, business_id: uuid.UUID, currency: str, as_of: datetime
+    ) -> bool:
+        """The Stripe account's `default_currency` (ISO 4217, stored lower-case) as of a moment:
+        the metrics' reporting currency from now on, instead of one inferred from the charges.
+        An older report than the one recorded is ignored. True when the currency changed."""
+        changed = self._conn.execute(
+            _DEFAULT_CURRENCY, {"b": business_id, "c": currency.lower(), "t": as_of}
+        ).scalar()
+        return bool(changed)
 
     def rename(self, business_id: uuid.UUID, name: str) -> None:
         self._conn.execute(_RENAME, {"b": business_id, "n": name})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
@@ -37,6 +37,8 @@ _TOUCH_VERSION = text(
       past_changed_xid = coalesce(EXCLUDED.past_changed_xid, v.past_changed_xid)
     """
 )
+# Before any ledger's first day: a change "from here" makes every stored run stale.
+_BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 _FIRST_STATE = text("SELECT min(valid_from) FROM subscription_states WHERE business_id = :b")
 _VERSION = text("SELECT changed_xid FROM ledger_versions WHERE business_id = :b")
 
@@ -60,6 +62,12 @@ class Ledger:
             refresh_mrr_changes(self._conn, business_id)
             self._touch(business_id, self._conn.execute(_FIRST_STATE, {"b": business_id}).scalar())
         return rebuilt
+
+    def history_changed(self, business_id: uuid.UUID) -> None:
+        """Something every metric of every day reads changed (the reporting currency): recorded
+        as the ledger's latest change, and as a past change from the beginning, so every stored
+        run is recomputed (`MetricRuns.stale_days`)."""
+        self._touch(business_id, _BEGINNING)
 
     def _touch(self, business_id: uuid.UUID, earliest: datetime | None) -> None:
         self._conn.execute(_TOUCH_VERSION, {"b": business_id, "earliest": earliest})

@@ -94,6 +94,9 @@ class Business(Base):
     )
     # The account's default (settlement) currency, learned from Stripe; metrics are in it.
     default_currency: Mapped[str | None] = mapped_column(String(3))
+    # When Stripe said so (an event's `created`, the moment the account was read): a report
+    # older than it, an event delivered late, changes nothing.
+    default_currency_at: Mapped[datetime | None] = mapped_column(TZ)
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = _now()
 

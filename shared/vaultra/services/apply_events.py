@@ -4,9 +4,11 @@ data)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from vaultra.db.businesses import LinkedAccount
 from vaultra.db.ledger_writer import Batch, InvalidRow
@@ -16,6 +18,8 @@ from vaultra.stripe import mapping
 from vaultra.stripe.events import ParsedEvent
 
 DEAUTHORIZED = "account.application.deauthorized"
+# Its object is the connected account: its `default_currency` is the metrics' currency.
+ACCOUNT_UPDATED = "account.updated"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,10 @@ class Outcome:
 def outcome_of(event: ParsedEvent, batch: Batch) -> Outcome:
     """Normalize and check one event into `batch` and say what became of it. No writes yet."""
     if event.type == DEAUTHORIZED:
+        return Outcome("applied")
+    if event.type == ACCOUNT_UPDATED:
+        if currency_of(event.object) is None:
+            return Outcome("ignored", "the account has no valid `default_currency`")
         return Outcome("applied")
     try:
         rows = mapping.normalize(event.object, observed_at=event.created, source="event")
@@ -52,9 +60,39 @@ def apply_events(
         if event.type == DEAUTHORIZED:
             uow.businesses.mark_deauthorized(account.account_id, account.livemode, event.created)
             _tell_owners(uow, account, event)
+        elif event.type == ACCOUNT_UPDATED and outcomes[event.id].status == "applied":
+            record_default_currency(
+                uow,
+                account.business_id,
+                event.object,
+                datetime.fromtimestamp(event.created, UTC),
+            )
     if batch:
         uow.ledger.write(account.business_id, account.livemode, batch)
     return outcomes
+
+
+def currency_of(stripe_account: dict[str, Any]) -> str | None:
+    """A Stripe account object's `default_currency`, if it is a currency code at all."""
+    currency = stripe_account.get("default_currency")
+    if isinstance(currency, str) and len(currency) == 3 and currency.isalpha():
+        return currency.lower()
+    return None
+
+
+def record_default_currency(
+    uow: UnitOfWork, business_id: uuid.UUID, stripe_account: dict[str, Any], as_of: datetime
+) -> bool:
+    """The account's `default_currency`, as Stripe reported it at `as_of`, as the business's
+    (unless a later report is recorded). A change of currency changes every metric of every
+    day: the whole stored history is recomputed. True when it changed."""
+    currency = currency_of(stripe_account)
+    if currency is None:
+        return False
+    changed = uow.businesses.record_default_currency(business_id, currency, as_of)
+    if changed:
+        uow.ledger.history_changed(business_id)
+    return changed
 
 
 def apply_and_store_imported(

@@ -33,7 +33,7 @@ from vaultra.db.checkpoints import Checkpoint
 from vaultra.db.ledger_writer import Batch, InvalidRow
 from vaultra.db.unit_of_work import Database
 from vaultra.events.publisher import Publisher
-from vaultra.services.apply_events import apply_and_store_imported
+from vaultra.services.apply_events import apply_and_store_imported, record_default_currency
 from vaultra.services.data_changed import announce_committed
 from vaultra.stripe import mapping
 from vaultra.stripe.events import MalformedEvent, ParsedEvent, parse_event
@@ -190,16 +190,15 @@ class Backfill:
     def _account_details(self) -> datetime | None:
         """When the account was created (how far back to import), and its default currency
         recorded as the business's: the currency Stripe settles in, read rather than inferred."""
+        read_at = self.clock()
         try:
             account = self._call(lambda: self.client.v1.accounts.retrieve_current())
         except BackfillFailed:
             log.info("account details unavailable; scanning back until empty months")
             return None
         details = account.to_dict(for_json=True)
-        currency = details.get("default_currency")
-        if isinstance(currency, str) and len(currency) == 3 and currency.isalpha():
-            with self.db.transaction() as uow:
-                uow.businesses.record_default_currency(self.account.business_id, currency)
+        with self.db.transaction() as uow:
+            record_default_currency(uow, self.account.business_id, details, read_at)
         created = details.get("created")
         return datetime.fromtimestamp(created, UTC) if created else None
 
