@@ -22,7 +22,7 @@ from vaultra.domain.metrics.aggregates import (
     MrrMovements,
     SettlementRate,
 )
-from vaultra.domain.metrics.periods import MONTHS_IN_YEAR, MONTHS_SCANNED, Periods, midnight
+from vaultra.domain.metrics.periods import MONTHS_SCANNED, Periods, midnight
 from vaultra.domain.metrics.records import INQUIRY_STATUSES, VOID_REFUND_STATUSES
 
 
@@ -134,21 +134,27 @@ _RATES = text(
 
 # The 12 calendar months before the complete months (24 … 13 months before D's month): each
 # month's settled total, as the sales statement reads amounts. They are the year a seasonal pattern
-# is read from, and their last three the year-on-year base quarter.
+# is read from, and their last three the year-on-year base quarter. One index range scan per month:
+# grouped by the month instead, the planner sorted every charge of the year to form 12 groups (it
+# cannot estimate the groups of an expression), and filtered sums repeat the settled-amount
+# subquery per month; at 1M charges this form takes half their time.
 _YEAR_EARLIER_MONTHS = text(
     """
-    SELECT coalesce(json_agg(json_build_array(idx, a)), '[]') FROM (
-      SELECT width_bucket(c.created, CAST(:year_earlier_month_starts AS timestamptz[])) - 1 AS idx,
-             coalesce(sum(CASE WHEN c.currency = :cur THEN c.amount_captured
+    SELECT json_agg(t.a ORDER BY m.i)
+    FROM (SELECT i, start, lead(start, 1, CAST(:year_earlier_end AS timestamptz))
+                             OVER (ORDER BY i) AS stop
+          FROM unnest(CAST(:year_earlier_month_starts AS timestamptz[]))
+               WITH ORDINALITY AS u(start, i)) m
+    CROSS JOIN LATERAL (
+      SELECT coalesce(sum(CASE WHEN c.currency = :cur THEN c.amount_captured
                           ELSE (SELECT bt.amount FROM balance_transactions bt
                                 WHERE bt.business_id = c.business_id
                                   AND bt.id = c.balance_transaction_id
                                   AND bt.currency = :cur) END), 0) AS a
       FROM charges c
-      WHERE c.business_id = :b AND c.created >= :year_earlier_start
-        AND c.created < :year_earlier_end AND c.status = 'succeeded' AND c.captured
-      GROUP BY 1
-    ) m
+      WHERE c.business_id = :b AND c.created >= m.start AND c.created < m.stop
+        AND c.status = 'succeeded' AND c.captured
+    ) t
     """
 )
 
@@ -389,9 +395,7 @@ def ledger_aggregates(
     payouts = conn.execute(_PAYOUTS, p).one()
     data_through: datetime | None = conn.execute(_DATA_THROUGH, p).scalar()
     synced: datetime | None = conn.execute(_LAST_SYNC, p).scalar()
-    year_earlier = [0] * MONTHS_IN_YEAR
-    for idx, gross in conn.execute(_YEAR_EARLIER_MONTHS, p).scalar_one():
-        year_earlier[idx] = int(gross)
+    year_earlier = [int(gross) for gross in conn.execute(_YEAR_EARLIER_MONTHS, p).scalar_one()]
     return Aggregates(
         currency=currency,
         months=tuple(months),
