@@ -4,6 +4,7 @@ their scores follow. Days before the change, and runs that already saw it, are l
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -169,6 +170,30 @@ def test_a_change_to_today_leaves_the_stored_past_alone(
     bus = Recorder()
     Metrics(db, bus).refresh(business, TODAY, data_version=version)
 
+    assert computed_days(bus) == [TODAY]
+    after = runs(engine, business)
+    assert {d: after[d] for d in before} == before
+
+
+def test_a_refund_of_an_old_charge_recomputes_no_stored_past_day(
+    engine: Engine, db: Database, business: Any
+) -> None:
+    """Stripe updates the old charge's refunded total (`charge.refunded`); no metric reads it,
+    and the refund itself is dated today: the stored month ends stay as they are."""
+    sold = in_month(M2, 10)
+    deliver_charge(db, "ch_old", 1000, sold)
+    Metrics(db, None).history(business, TODAY, months=3)
+    before = runs(engine, business)
+
+    refunded = charge("ch_old", amount=1000, created=int(sold.timestamp()))
+    refunded.update(amount_refunded=400, refunded=False)
+    version = deliver(
+        db, "charge.refunded", refunded, event_id="evt_refunded", created=int(time.time())
+    )
+
+    assert past_change(engine, business) == (None, None)
+    bus = Recorder()
+    Metrics(db, bus).refresh(business, TODAY, data_version=version)
     assert computed_days(bus) == [TODAY]
     after = runs(engine, business)
     assert {d: after[d] for d in before} == before

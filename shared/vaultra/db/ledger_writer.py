@@ -44,6 +44,15 @@ _MERGED_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+# Columns no metric reads (tests/db/test_ledger_writer_past_changes.py keeps the list honest): a
+# newer version that changes only these — a charge's refunded total and flags after a refund or a
+# dispute — is written like any other, but is not a change to a past day. Without this, every
+# refund of an old charge would recompute every stored day since the charge (late data).
+NOT_METRIC_INPUTS: dict[str, tuple[str, ...]] = {
+    "charges": ("amount_refunded", "refunded", "disputed"),
+}
+
+
 @cache
 def _time_columns(table_name: str) -> tuple[str, ...]:
     table = Base.metadata.tables[table_name]
@@ -117,8 +126,11 @@ def _summarized(upsert: str, table_name: str, key: str | None) -> str:
 
 
 @cache
-def _upsert_sql(table_name: str) -> str:
-    """Short on purpose: the driver scans a statement's whole text at every execution."""
+def _upsert_sql(table_name: str, *, inputs_changed: bool = False) -> str:
+    """Short on purpose: the driver scans a statement's whole text at every execution.
+
+    `inputs_changed` (a table of `NOT_METRIC_INPUTS`): only new rows, and newer versions that
+    change a column the metrics read, are written."""
     table: Table = Base.metadata.tables[table_name]
     pk = [c.name for c in table.primary_key.columns]
     keys = ", ".join(f"r.{c}" for c in pk if c != "business_id")
@@ -140,9 +152,17 @@ def _upsert_sql(table_name: str) -> str:
     if merged is None:
         targets = ", ".join(columns)
         values = ", ".join(f"excluded.{c}" for c in columns)
+        where = newer
+        if inputs_changed:
+            ignored = {*NOT_METRIC_INPUTS[table_name], "version_at", "version_key"}
+            inputs = [c for c in columns if c not in ignored]
+            where += (
+                f" AND ROW({', '.join(f't.{c}' for c in inputs)}) "
+                f"IS DISTINCT FROM ROW({', '.join(f'excluded.{c}' for c in inputs)})"
+            )
         # Invoices written (a new one, or a new status) may bill usage: their subscriptions are
         # re-priced (`_BILLED_SUBSCRIPTIONS`).
-        upsert = head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {newer}"
+        upsert = head + f"UPDATE SET ({targets}) = ROW({values}) WHERE {where}"
         return _summarized(upsert, table_name, _INVOICE_OF.get(table_name))
     sets = ", ".join(
         f"{c} = {merged[c]}"
@@ -189,6 +209,22 @@ def _merge_within_batch(table_name: str, rows: list[dict[str, Any]]) -> None:
                 row[column] = earliest[(row["id"], column)]
 
 
+def _write_telling_inputs(
+    conn: Connection, table_name: str, rows: list[dict[str, Any]], payload: str
+) -> tuple[int, datetime | None, list[Any]]:
+    """Upsert rows of a table with columns no metric reads. First the new rows and the versions
+    that change a metric input (their moments count); then, only if some row was left, the newer
+    versions that change other columns alone (written, counted, but about no past day). Each
+    statement compares with the row as it stands, locked: no concurrent write falls between."""
+    ((count, first, *keys),) = run_prepared(
+        conn, _upsert_sql(table_name, inputs_changed=True), rows=payload
+    )
+    if count < len({row["id"] for row in rows}):
+        ((rest, *_),) = run_prepared(conn, _upsert_sql(table_name), rows=payload)
+        count += rest
+    return count, first, keys
+
+
 def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch: Batch) -> Written:
     """Upsert every row of the batch; returns how many rows were inserted or changed, and the
     earliest moment they are about.
@@ -207,7 +243,10 @@ def write_batch(conn: Connection, business_id: uuid.UUID, livemode: bool, batch:
         _merge_within_batch(table_name, rows)
         tenant = {"business_id": str(business_id), "livemode": livemode}
         payload = json.dumps([{**row, **tenant} for row in rows])
-        ((count, first, *keys),) = run_prepared(conn, _upsert_sql(table_name), rows=payload)
+        if table_name in NOT_METRIC_INPUTS:
+            count, first, keys = _write_telling_inputs(conn, table_name, rows, payload)
+        else:
+            ((count, first, *keys),) = run_prepared(conn, _upsert_sql(table_name), rows=payload)
         changed += count
         if first is not None:
             earliest = first if earliest is None else min(earliest, first)
