@@ -29,8 +29,10 @@ def business(db: Database) -> Any:
     return add_business(db, "Currency Co", ACCOUNT, livemode=False).business_id
 
 
-def account_updated(db: Database, currency: str | None, created: int, event_id: str) -> str:
-    account = {"id": ACCOUNT, "object": "account", "default_currency": currency, "created": 0}
+def account_updated(
+    db: Database, currency: str | None, created: int, event_id: str, account_id: str = ACCOUNT
+) -> str:
+    account = {"id": account_id, "object": "account", "default_currency": currency, "created": 0}
     return deliver(db, "account.updated", account, event_id=event_id, created=created)
 
 
@@ -132,6 +134,18 @@ def test_an_account_without_a_currency_is_ignored_with_the_reason(
     assert event_outcome(engine, "evt_no_currency") == (
         "ignored",
         "the account has no valid `default_currency`",
+    )
+    assert recorded(engine, business)[0] is None
+
+
+def test_an_update_of_another_account_than_the_events_changes_nothing(
+    engine: Engine, db: Database, business: Any
+) -> None:
+    account_updated(db, "jpy", NOW, "evt_other_account", account_id="acct_1SomeoneElse")
+
+    assert event_outcome(engine, "evt_other_account") == (
+        "ignored",
+        "the account updated is not the event's connected account",
     )
     assert recorded(engine, business)[0] is None
 

@@ -33,6 +33,8 @@ def outcome_of(event: ParsedEvent, batch: Batch) -> Outcome:
     if event.type == DEAUTHORIZED:
         return Outcome("applied")
     if event.type == ACCOUNT_UPDATED:
+        if event.object.get("id") != event.account:
+            return Outcome("ignored", "the account updated is not the event's connected account")
         if currency_of(event.object) is None:
             return Outcome("ignored", "the account has no valid `default_currency`")
         return Outcome("applied")
