@@ -1,7 +1,7 @@
 """A signed-in founder stays signed in when a page is left while it renews the session, in a real
 browser on the real local stack. The answer, and with it the rotated refresh cookie, never
 arrives; refresh tokens rotate and one used twice ends the session, so the next page would have
-sent the founder to /login. (Two tabs renewing at once, the same retry, are raced deterministically
+sent the founder to /login. (Two tabs renewing at once, the same retry, are raced with four threads
 in tests/services/test_accounts_refresh.py.)"""
 
 from __future__ import annotations
