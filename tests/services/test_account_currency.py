@@ -126,27 +126,20 @@ def test_the_same_currency_again_or_a_redelivery_marks_nothing_to_recompute(
     assert recorded(engine, business) == ("eur", None, None)
 
 
-def test_an_account_without_a_currency_is_ignored_with_the_reason(
-    engine: Engine, db: Database, business: Any
+@pytest.mark.parametrize(
+    ("currency", "account_id", "reason"),
+    [
+        (None, ACCOUNT, "the account has no valid `default_currency`"),
+        ("jpy", "acct_1SomeoneElse", "the account updated is not the event's connected account"),
+    ],
+    ids=["no currency", "another account"],
+)
+def test_an_update_that_cannot_be_the_businesss_currency_is_ignored_with_the_reason(
+    engine: Engine, db: Database, business: Any, currency: str | None, account_id: str, reason: str
 ) -> None:
-    account_updated(db, None, NOW, "evt_no_currency")
+    account_updated(db, currency, NOW, "evt_ignored", account_id=account_id)
 
-    assert event_outcome(engine, "evt_no_currency") == (
-        "ignored",
-        "the account has no valid `default_currency`",
-    )
-    assert recorded(engine, business)[0] is None
-
-
-def test_an_update_of_another_account_than_the_events_changes_nothing(
-    engine: Engine, db: Database, business: Any
-) -> None:
-    account_updated(db, "jpy", NOW, "evt_other_account", account_id="acct_1SomeoneElse")
-
-    assert event_outcome(engine, "evt_other_account") == (
-        "ignored",
-        "the account updated is not the event's connected account",
-    )
+    assert event_outcome(engine, "evt_ignored") == ("ignored", reason)
     assert recorded(engine, business)[0] is None
 
 

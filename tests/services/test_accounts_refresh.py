@@ -71,6 +71,15 @@ def refused(accounts: Accounts, token: str) -> bool:
     return False
 
 
+def ends_the_session(
+    accounts: Accounts, engine: Engine, *, replayed: Session, live: Session
+) -> None:
+    """Presenting `replayed` is refused as reuse, and revokes the family: `live` is refused too."""
+    assert refused(accounts, replayed.refresh_token)
+    assert refused(accounts, live.refresh_token)
+    assert reuse_audits(engine) == 1
+
+
 def test_a_retry_of_the_last_rotation_gets_a_new_token_and_retires_the_lost_one(
     accounts: Accounts, signed_in: Session, clock: Clock, engine: Engine
 ) -> None:
@@ -92,10 +101,7 @@ def test_the_lost_token_turning_up_later_is_reuse_and_ends_the_session(
     lost = accounts.refresh(signed_in.refresh_token)
     retried = accounts.refresh(signed_in.refresh_token)
 
-    assert refused(accounts, lost.refresh_token)
-
-    assert refused(accounts, retried.refresh_token)  # the family was revoked with it
-    assert reuse_audits(engine) == 1
+    ends_the_session(accounts, engine, replayed=lost, live=retried)
 
 
 def test_an_older_token_is_reuse_once_the_family_has_moved_on(
@@ -104,10 +110,7 @@ def test_an_older_token_is_reuse_once_the_family_has_moved_on(
     second = accounts.refresh(signed_in.refresh_token)
     third = accounts.refresh(second.refresh_token)  # the successor was used: no answer was lost
 
-    assert refused(accounts, signed_in.refresh_token)
-
-    assert refused(accounts, third.refresh_token)
-    assert reuse_audits(engine) == 1
+    ends_the_session(accounts, engine, replayed=signed_in, live=third)
 
 
 def test_a_retry_after_the_grace_is_reuse(
@@ -116,10 +119,7 @@ def test_a_retry_after_the_grace_is_reuse(
     second = accounts.refresh(signed_in.refresh_token)
     clock.now += RETRY_GRACE
 
-    assert refused(accounts, signed_in.refresh_token)
-
-    assert refused(accounts, second.refresh_token)
-    assert reuse_audits(engine) == 1
+    ends_the_session(accounts, engine, replayed=signed_in, live=second)
 
 
 def test_signed_out_or_expired_tokens_are_refused_without_a_reuse_alarm(

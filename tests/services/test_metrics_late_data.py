@@ -78,6 +78,19 @@ def computed_days(bus: Recorder) -> list[date]:
     return [m.as_of for m in bus.sent if isinstance(m, MetricsComputed)]
 
 
+def only_today_is_recomputed(
+    engine: Engine, db: Database, business: Any, version: str, before: dict[date, Any]
+) -> None:
+    """The change marked nothing in the past: refreshed, only today is computed, and every stored
+    day of `before` is as it was."""
+    assert past_change(engine, business) == (None, None)
+    bus = Recorder()
+    Metrics(db, bus).refresh(business, TODAY, data_version=version)
+    assert computed_days(bus) == [TODAY]
+    after = runs(engine, business)
+    assert {d: after[d] for d in before} == before
+
+
 def test_a_late_charge_recomputes_the_month_ends_from_its_day_on_and_announces_each(
     engine: Engine, db: Database, business: Any
 ) -> None:
@@ -166,13 +179,8 @@ def test_a_change_to_today_leaves_the_stored_past_alone(
     if now.date() != (now - timedelta(seconds=5)).date():
         pytest.skip("a charge made seconds ago would belong to yesterday")
     version = deliver_charge(db, "ch_today", 900, now - timedelta(seconds=5))
-    assert past_change(engine, business) == (None, None)
-    bus = Recorder()
-    Metrics(db, bus).refresh(business, TODAY, data_version=version)
 
-    assert computed_days(bus) == [TODAY]
-    after = runs(engine, business)
-    assert {d: after[d] for d in before} == before
+    only_today_is_recomputed(engine, db, business, version, before)
 
 
 def test_a_refund_of_an_old_charge_recomputes_no_stored_past_day(
@@ -191,12 +199,7 @@ def test_a_refund_of_an_old_charge_recomputes_no_stored_past_day(
         db, "charge.refunded", refunded, event_id="evt_refunded", created=int(time.time())
     )
 
-    assert past_change(engine, business) == (None, None)
-    bus = Recorder()
-    Metrics(db, bus).refresh(business, TODAY, data_version=version)
-    assert computed_days(bus) == [TODAY]
-    after = runs(engine, business)
-    assert {d: after[d] for d in before} == before
+    only_today_is_recomputed(engine, db, business, version, before)
 
 
 def test_a_past_change_committed_during_the_catch_up_is_kept_for_the_next_one(
