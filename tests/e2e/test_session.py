@@ -1,15 +1,17 @@
-"""A signed-in founder stays signed in when a page is left while it renews the session, in a real
-browser on the real local stack. The answer, and with it the rotated refresh cookie, never
-arrives; refresh tokens rotate and one used twice ends the session, so the next page would have
-sent the founder to /login. (Two tabs renewing at once, the same retry, are raced with four threads
-in tests/services/test_accounts_refresh.py.)"""
+"""A signed-in founder stays signed in through what browsers do to a session's renewal, in a real
+browser on the real local stack. Refresh tokens rotate, and one used twice ends the session:
+- a page left while it renews: the answer, and with it the rotated cookie, never arrives, and the
+  next page sends the token again (the server forgives that retry);
+- two tabs opened at once: they renew one after the other (a Web Lock), each with the token the
+  other was given. The server's side of the same race, should two renewals still cross (a browser
+  without Web Locks): tests/services/test_accounts_refresh.py."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Request, expect
 
 from tests.e2e.conftest import Console, sign_up_in_the_browser
 
@@ -17,6 +19,8 @@ pytestmark = pytest.mark.integration
 EMAIL = "founder@example.com"
 PASSWORD = "renewals are invisible"
 COOKIE = "vaultra_refresh"
+REFRESH = "/api/v1/auth/refresh"
+RENEWAL_LOCK = "vaultra-session-renewal"  # frontend/src/lib/api.ts
 
 
 def settled_dashboard(tab: Page) -> None:
@@ -49,3 +53,28 @@ def test_a_renewal_whose_answer_was_lost_keeps_the_session(page: tuple[Page, Con
     tab.reload()  # and the session goes on from the token the retry was given
     settled_dashboard(tab)
     assert console.errors == []
+
+
+def test_a_tab_waits_to_renew_while_another_tab_renews(page: tuple[Page, Console]) -> None:
+    """Each tab of the site renews only while no other does, so it sends the cookie the one
+    before it was given. Here one tab holds the renewal for 1.5 s, as a slow renewal would, while
+    another opens the dashboard."""
+    tab, console = page
+    sign_up_in_the_browser(tab, EMAIL, PASSWORD)
+    settled_dashboard(tab)
+    other = tab.context.new_page()
+    other_console = Console(other)
+    renewals: list[Request] = []
+    other.on("request", lambda r: renewals.append(r) if r.url.endswith(REFRESH) else None)
+
+    tab.evaluate(
+        "name => { navigator.locks.request(name, () => new Promise(r => setTimeout(r, 1500))); }",
+        RENEWAL_LOCK,
+    )
+    other.goto("/app", wait_until="commit")
+    other.wait_for_timeout(800)
+    assert renewals == []  # waiting for the other tab's renewal to end
+
+    settled_dashboard(other)
+    assert len(renewals) == 1
+    assert console.errors == [] and other_console.errors == []

@@ -642,24 +642,36 @@ function sessionLost(): void {
 
 /**
  * A new access token from the refresh cookie. True when there is a session, false when there is
- * none (401). Concurrent callers share one request: a refresh token works once.
+ * none (401). A refresh token works once: concurrent callers of a page share one request, and
+ * the pages of this site renew one at a time (a Web Lock shared by every tab), so a tab sends the
+ * cookie the tab before it was given. Without Web Locks, the server forgives a retry of the token
+ * used last, for a few seconds.
  */
 export function renew(): Promise<boolean> {
   renewing ??= (async () => {
     try {
-      const response = await send("POST", "/auth/refresh", { auth: false });
-      if (response.status === 401) {
-        accessToken = null;
-        return false;
-      }
-      if (!response.ok) throw await problemOf(response);
-      accessToken = (await parse<TokenOut>(response)).access_token;
-      return true;
+      return await oneTabAtATime(async () => {
+        const response = await send("POST", "/auth/refresh", { auth: false });
+        if (response.status === 401) {
+          accessToken = null;
+          return false;
+        }
+        if (!response.ok) throw await problemOf(response);
+        accessToken = (await parse<TokenOut>(response)).access_token;
+        return true;
+      });
     } finally {
       renewing = null;
     }
   })();
   return renewing;
+}
+
+const RENEWAL_LOCK = "vaultra-session-renewal";
+
+async function oneTabAtATime<T>(renewal: () => Promise<T>): Promise<T> {
+  if (!navigator.locks) return renewal(); // an older browser, or an insecure origin
+  return await navigator.locks.request(RENEWAL_LOCK, renewal);
 }
 
 export function hasAccessToken(): boolean {
