@@ -21,6 +21,11 @@ PASSWORD = "renewals are invisible"
 COOKIE = "vaultra_refresh"
 REFRESH = "/api/v1/auth/refresh"
 RENEWAL_LOCK = "vaultra-session-renewal"  # frontend/src/lib/api.ts
+# Takes the renewal lock in a page and holds it until `window.letTheRenewalGo()` is called.
+HOLD_THE_RENEWAL = """name => new Promise(held => navigator.locks.request(name, () => {
+  held();
+  return new Promise(release => { window.letTheRenewalGo = release; });
+}))"""
 
 
 def settled_dashboard(tab: Page) -> None:
@@ -57,8 +62,8 @@ def test_a_renewal_whose_answer_was_lost_keeps_the_session(page: tuple[Page, Con
 
 def test_a_tab_waits_to_renew_while_another_tab_renews(page: tuple[Page, Console]) -> None:
     """Each tab of the site renews only while no other does, so it sends the cookie the one
-    before it was given. Here one tab holds the renewal for 1.5 s, as a slow renewal would, while
-    another opens the dashboard."""
+    before it was given. Here one tab holds the renewal, as a slow renewal would, while another
+    opens the dashboard: the other waits, and renews once it is let go."""
     tab, console = page
     sign_up_in_the_browser(tab, EMAIL, PASSWORD)
     settled_dashboard(tab)
@@ -66,15 +71,14 @@ def test_a_tab_waits_to_renew_while_another_tab_renews(page: tuple[Page, Console
     other_console = Console(other)
     renewals: list[Request] = []
     other.on("request", lambda r: renewals.append(r) if r.url.endswith(REFRESH) else None)
+    tab.evaluate(HOLD_THE_RENEWAL, RENEWAL_LOCK)  # returns once the lock is held
 
-    tab.evaluate(
-        "name => { navigator.locks.request(name, () => new Promise(r => setTimeout(r, 1500))); }",
-        RENEWAL_LOCK,
-    )
-    other.goto("/app", wait_until="commit")
-    other.wait_for_timeout(800)
-    assert renewals == []  # waiting for the other tab's renewal to end
+    other.goto("/app")
+    expect(other.get_by_text("Loading your dashboard…")).to_be_visible()  # the island waits
+    other.wait_for_timeout(500)
+    assert renewals == []
 
+    tab.evaluate("window.letTheRenewalGo()")
     settled_dashboard(other)
     assert len(renewals) == 1
     assert console.errors == [] and other_console.errors == []
