@@ -4,6 +4,7 @@ renewed at once) is forgiven for `RETRY_GRACE` — while the family has not move
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -160,3 +161,41 @@ def test_two_tabs_renewing_at_once_keep_one_session_with_one_live_token(
     live = [used or revoked for used, revoked in family_state(engine)].count(False)
     assert live == 1
     assert reuse_audits(engine) == 0
+
+
+def test_a_retry_racing_the_next_rotation_ends_the_session_whichever_goes_first(
+    accounts: Accounts, signed_in: Session, engine: Engine
+) -> None:
+    """The retry of a token and the use of its successor, at once: whichever goes first, the
+    other is reuse and the family is revoked — never two tokens left to use. That needs the
+    refresh to hold the whole family, not only its own row: without the family's lock, this
+    fails within the twelve rounds (checked)."""
+    token = signed_in
+    for _ in range(12):
+        successor = accounts.refresh(token.refresh_token)
+        start = threading.Barrier(2)
+
+        def present(refresh_token: str, start: threading.Barrier = start) -> None:
+            start.wait()
+            with contextlib.suppress(InvalidRefreshToken):
+                accounts.refresh(refresh_token)
+
+        racers = [
+            threading.Thread(target=present, args=(t.refresh_token,)) for t in (token, successor)
+        ]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join()
+
+        live = [used or revoked for used, revoked in family_state(engine)].count(False)
+        assert live == 0  # one of the two was reuse: the family is revoked
+        token = accounts.sign_in("founder@example.com", PASSWORD)
+        with engine.begin() as conn:  # the next round starts from this sign-in alone
+            conn.execute(
+                text(
+                    "DELETE FROM refresh_tokens WHERE family_id <> "
+                    "(SELECT family_id FROM refresh_tokens ORDER BY created_at DESC "
+                    "LIMIT 1)"
+                )
+            )
