@@ -29,8 +29,9 @@ USAGE_LINE = (
 CONTRIBUTING = "('active', 'past_due')"
 UNBILLED = "('draft', 'void')"
 
-# The states alone, as 0015 priced them: what a downgrade restores.
-STATES_ONLY = f"""
+# Shared by both statements below: the insert, the states each instant keeps (an event's over a
+# reconstruction of the same span, the newest version of an instant), and the movements.
+_INSERT_FROM_STATES = """
     INSERT INTO subscription_mrr_changes (business_id, subscription_id, at, slot, customer_id,
                                           currency, mrr_delta, unpriced_delta)
     WITH st AS (
@@ -40,14 +41,49 @@ STATES_ONLY = f"""
                OVER (PARTITION BY s.business_id, s.subscription_id) AS first_event
       FROM subscription_states s
     ),
-    chosen AS (
-      SELECT DISTINCT ON (business_id, subscription_id, valid_from)
-             business_id, subscription_id, customer_id, valid_from, status, currency, items,
-             discount
-      FROM st
-      WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
-      ORDER BY business_id, subscription_id, valid_from, version_key COLLATE "C" DESC
+"""
+_CHOSEN_STATES = """
+        SELECT DISTINCT ON (business_id, subscription_id, valid_from)
+               business_id, subscription_id, customer_id, valid_from, status, currency, items,
+               discount
+        FROM st
+        WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
+        ORDER BY business_id, subscription_id, valid_from, version_key COLLATE "C" DESC
+"""
+
+
+def _movements(instant: str) -> str:
+    """`priced` (a subscription's MRR at each `instant`) as the table's changes: the difference
+    from the instant before in the same currency; a change of currency ends the old one (slot 1)."""
+    return f"""
+    ordered AS (
+      SELECT *, row_number() OVER w > 1 AS has_prev, lag(native) OVER w AS prev_native,
+             lag(currency) OVER w AS prev_currency, lag(unpriced) OVER w AS prev_unpriced
+      FROM priced
+      WINDOW w AS (PARTITION BY business_id, subscription_id ORDER BY {instant})
     ),
+    changes AS (
+      SELECT business_id, subscription_id, {instant}, 0 AS slot, customer_id, currency,
+             native - CASE WHEN has_prev AND prev_currency IS NOT DISTINCT FROM currency
+                           THEN prev_native ELSE 0 END AS mrr_delta,
+             unpriced - coalesce(prev_unpriced, 0) AS unpriced_delta
+      FROM ordered
+      UNION ALL
+      SELECT business_id, subscription_id, {instant}, 1, customer_id, prev_currency,
+             -prev_native, 0
+      FROM ordered
+      WHERE has_prev AND prev_currency IS DISTINCT FROM currency
+    )
+    SELECT business_id, subscription_id, {instant}, slot, customer_id, currency, mrr_delta,
+           unpriced_delta
+    FROM changes
+    WHERE mrr_delta <> 0 OR unpriced_delta <> 0
+"""
+
+
+# The states alone, as 0015 priced them: what a downgrade restores.
+STATES_ONLY = _INSERT_FROM_STATES + f"""
+    chosen AS ({_CHOSEN_STATES}    ),
     priced AS (
       SELECT c.business_id, c.subscription_id, c.customer_id, c.valid_from, c.currency,
              CASE WHEN c.status NOT IN {CONTRIBUTING} THEN 0
@@ -80,53 +116,15 @@ STATES_ONLY = f"""
                  coalesce(nullif((i->>'interval_count')::int, 0), 1) AS ic) f
       ) g ON c.status IN {CONTRIBUTING}
     ),
-    ordered AS (
-      SELECT *, row_number() OVER w > 1 AS has_prev, lag(native) OVER w AS prev_native,
-             lag(currency) OVER w AS prev_currency, lag(unpriced) OVER w AS prev_unpriced
-      FROM priced
-      WINDOW w AS (PARTITION BY business_id, subscription_id ORDER BY valid_from)
-    ),
-    changes AS (
-      SELECT business_id, subscription_id, valid_from, 0 AS slot, customer_id, currency,
-             native - CASE WHEN has_prev AND prev_currency IS NOT DISTINCT FROM currency
-                           THEN prev_native ELSE 0 END AS mrr_delta,
-             unpriced - coalesce(prev_unpriced, 0) AS unpriced_delta
-      FROM ordered
-      UNION ALL
-      SELECT business_id, subscription_id, valid_from, 1, customer_id, prev_currency,
-             -prev_native, 0
-      FROM ordered
-      WHERE has_prev AND prev_currency IS DISTINCT FROM currency
-    )
-    SELECT business_id, subscription_id, valid_from, slot, customer_id, currency, mrr_delta,
-           unpriced_delta
-    FROM changes
-    WHERE mrr_delta <> 0 OR unpriced_delta <> 0
-"""
+""" + _movements("valid_from")
 
-WITH_USAGE = f"""
-    INSERT INTO subscription_mrr_changes (business_id, subscription_id, at, slot, customer_id,
-                                          currency, mrr_delta, unpriced_delta)
-    WITH st AS (
-      SELECT s.business_id, s.subscription_id, s.customer_id, s.valid_from, s.version_key,
-             s.source, s.status, s.currency, s.items, s.discount,
-             min(s.valid_from) FILTER (WHERE s.source = 'event')
-               OVER (PARTITION BY s.business_id, s.subscription_id) AS first_event
-      FROM subscription_states s
-    ),
+WITH_USAGE = _INSERT_FROM_STATES + f"""
     chosen AS (
       SELECT business_id, subscription_id, customer_id, valid_from, status, currency, items,
              discount,
              row_number() OVER (PARTITION BY business_id, subscription_id
                                 ORDER BY valid_from) AS n
-      FROM (
-        SELECT DISTINCT ON (business_id, subscription_id, valid_from)
-               business_id, subscription_id, customer_id, valid_from, status, currency, items,
-               discount
-        FROM st
-        WHERE source <> 'reconstructed' OR first_event IS NULL OR valid_from < first_event
-        ORDER BY business_id, subscription_id, valid_from, version_key COLLATE "C" DESC
-      ) c
+      FROM ({_CHOSEN_STATES}      ) c
     ),
     lines AS (
       SELECT DISTINCT ON (l.business_id, l.subscription_id, l.subscription_item_id, l.period_end)
@@ -219,28 +217,7 @@ WITH_USAGE = f"""
       LEFT JOIN gross g ON g.business_id = a.business_id
                        AND g.subscription_id = a.subscription_id AND g.at = a.at
     ),
-    ordered AS (
-      SELECT *, row_number() OVER w > 1 AS has_prev, lag(native) OVER w AS prev_native,
-             lag(currency) OVER w AS prev_currency, lag(unpriced) OVER w AS prev_unpriced
-      FROM priced
-      WINDOW w AS (PARTITION BY business_id, subscription_id ORDER BY at)
-    ),
-    changes AS (
-      SELECT business_id, subscription_id, at, 0 AS slot, customer_id, currency,
-             native - CASE WHEN has_prev AND prev_currency IS NOT DISTINCT FROM currency
-                           THEN prev_native ELSE 0 END AS mrr_delta,
-             unpriced - coalesce(prev_unpriced, 0) AS unpriced_delta
-      FROM ordered
-      UNION ALL
-      SELECT business_id, subscription_id, at, 1, customer_id, prev_currency, -prev_native, 0
-      FROM ordered
-      WHERE has_prev AND prev_currency IS DISTINCT FROM currency
-    )
-    SELECT business_id, subscription_id, at, slot, customer_id, currency, mrr_delta,
-           unpriced_delta
-    FROM changes
-    WHERE mrr_delta <> 0 OR unpriced_delta <> 0
-"""
+""" + _movements("at")
 
 
 def upgrade() -> None:
