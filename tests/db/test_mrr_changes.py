@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from vaultra.db.ledger_writer import Batch, refresh_mrr_changes, write_batch
 from vaultra.stripe.mapping import normalize
 
 from tests.support.ledger_records import new_business
+
+T = TypeVar("T")
 
 DAY = 86_400.0
 T0 = 1_760_000_000.0
@@ -81,6 +84,16 @@ def _changes(conn: Connection, business: uuid.UUID) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in rows]
 
 
+def _shuffled_batches(items: Sequence[T], seed: int, *, most: int, salt: int) -> Iterator[list[T]]:
+    """`items` shuffled by `seed`, in batches of 1 to `most`, each size drawn from the seed."""
+    remaining = list(items)
+    random.Random(seed).shuffle(remaining)
+    while remaining:
+        size = random.Random(seed * salt + len(remaining)).randint(1, most)
+        yield remaining[:size]
+        remaining = remaining[size:]
+
+
 def test_the_changes_do_not_depend_on_the_order_or_batches_the_states_came_in(
     engine: Engine,
 ) -> None:
@@ -88,14 +101,9 @@ def test_the_changes_do_not_depend_on_the_order_or_batches_the_states_came_in(
     with engine.connect() as conn, conn.begin():
         for seed in range(8):
             business = new_business(conn)
-            states = list(STATES)
-            random.Random(seed).shuffle(states)
-            while states:
-                size = random.Random(seed * 31 + len(states)).randint(1, 4)
-                _write(conn, business, states[:size])
-                # Redelivered states change nothing.
-                _write(conn, business, states[:1])
-                states = states[size:]
+            for batch in _shuffled_batches(STATES, seed, most=4, salt=31):
+                _write(conn, business, batch)
+                _write(conn, business, batch[:1])  # redelivered states change nothing
             written = _changes(conn, business)
             refresh_mrr_changes(conn, business)
             assert _changes(conn, business) == written
@@ -233,13 +241,9 @@ def test_usage_billed_before_or_after_the_subscription_state_arrives_prices_the_
             assert _changes(conn, business) == expected
         for seed in range(6):
             business = new_business(conn)
-            events = list(EVENTS)
-            random.Random(seed).shuffle(events)
-            while events:
-                size = random.Random(seed * 17 + len(events)).randint(1, 3)
-                _deliver(conn, business, events[:size])
-                _deliver(conn, business, events[:1])  # redelivered: nothing changes
-                events = events[size:]
+            for batch in _shuffled_batches(EVENTS, seed, most=3, salt=17):
+                _deliver(conn, business, batch)
+                _deliver(conn, business, batch[:1])  # redelivered: nothing changes
             assert _changes(conn, business) == expected
             refresh_mrr_changes(conn, business)
             assert _changes(conn, business) == expected
